@@ -1,0 +1,418 @@
+"""The catalogue: districts, responsible bodies and reference occupations as frozen values.
+
+`build_catalogue` turns the parsed data files into these values and rejects a broken file with the
+file, the line, the entry and the field (`CatalogueError`). Reading the files is the caller's job
+(`welcome_center.catalogue`), so the rules stay free of I/O.
+
+A parsed mapping may carry its source line under the key `LINE` (the YAML loader adds it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.errors import CatalogueError
+from domain.text import deletions, fold_variants, trigrams
+
+LINE = "__line__"
+
+GROUPS = (
+    "health", "medicine", "crafts", "ihk", "education", "engineering",
+    "architecture", "agriculture", "social", "law", "academic", "school",
+)
+PROCEDURES = ("BQFG", "NBQFG", "none")
+REQUIRED_LANGUAGES = ("de", "en", "uk")
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    name: str
+    street: str
+    postcode: str
+    city: str
+    department: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    opening_hours: str | None = None
+    placeholder: bool = False
+
+    @property
+    def address(self) -> str:
+        return f"{self.street}, {self.postcode} {self.city}"
+
+
+@dataclass(frozen=True, slots=True)
+class District:
+    key: str
+    name: str
+    short: str
+    reference_prefix: str
+    administration: Contact
+    welcome_center: Contact
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A responsible body (zuständige Stelle) with what an adviser needs to write to it."""
+
+    key: str
+    name: str
+    street: str
+    postcode: str
+    city: str
+    legal_basis: str
+    source_url: str
+    verified: bool
+    districts: tuple[str, ...]
+    department: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    fee_min_cents: int | None = None
+    fee_max_cents: int | None = None
+    fee_note: str | None = None
+    verified_note: str | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.street}, {self.postcode} {self.city}"
+
+    @property
+    def fee_text(self) -> str:
+        """The fee range in German form: "100–600 €", or "" when unknown."""
+        if self.fee_min_cents is None:
+            return self.fee_note or ""
+        low, high = self.fee_min_cents // 100, (self.fee_max_cents or self.fee_min_cents) // 100
+        text = f"{low:,} €".replace(",", ".") if low == high else f"{low:,}–{high:,} €".replace(",", ".")
+        return f"{text} ({self.fee_note})" if self.fee_note else text
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """domain.md records two possible bodies: the result must say so."""
+
+    body: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Profession:
+    """A reference occupation (Referenzberuf): the current German qualification compared against."""
+
+    key: str
+    name: str
+    group: str
+    regulated: bool
+    law: str
+    legal_basis: str
+    procedure: str
+    bodies: tuple[tuple[str, str], ...]  # (district, body key), one per district served
+    source: str
+    verified: bool
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...]  # (language, words)
+    note: str | None = None
+    conflict: Conflict | None = None
+    file: str = ""
+
+    def body_for(self, district: str) -> str | None:
+        return dict(self.bodies).get(district)
+
+    def words(self, language: str) -> tuple[str, ...]:
+        return dict(self.synonyms).get(language, ())
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    districts: Mapping[str, District]
+    bodies: Mapping[str, Body]
+    professions: Mapping[str, Profession]
+    # folded synonym → profession keys (more than one only for a truly ambiguous word)
+    index: Mapping[str, tuple[str, ...]] = field(repr=False)
+    # parallel lists for fuzzy matching: folded synonym and the professions it names
+    choices: tuple[str, ...] = field(repr=False)
+    owners: tuple[tuple[str, ...], ...] = field(repr=False)
+    # one-character deletions of each choice (and the choice itself) → positions in `choices`
+    deletions: Mapping[str, tuple[int, ...]] = field(repr=False)
+    # character trigram → positions in `choices` (shortlist for ranking candidates)
+    trigrams: Mapping[str, tuple[int, ...]] = field(repr=False)
+    # NFC-casefolded synonym exactly as written → profession keys (tells "exact" from "normalised")
+    literal: Mapping[str, tuple[str, ...]] = field(repr=False)
+    # derived texts, filled on first use (the catalogue itself never changes)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+class _Entry:
+    """Reads fields of one parsed mapping and raises CatalogueError that points at it."""
+
+    def __init__(self, file: str, raw: Any, position: int, key_field: str | None = "key"):
+        self.file = file
+        if not isinstance(raw, Mapping):
+            raise CatalogueError(file, None, f"#{position}", "(entry)", "expected a mapping of fields")
+        self.raw = raw
+        self.line = raw.get(LINE)
+        self.name = str(raw.get(key_field)) if key_field and raw.get(key_field) else f"#{position}"
+
+    def fail(self, field_name: str, message: str) -> CatalogueError:
+        line = self.raw.get(f"{LINE}{field_name}", self.line)
+        return CatalogueError(self.file, line, self.name, field_name, message)
+
+    def text(self, name: str, *, required: bool = True) -> str | None:
+        value = self.raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise self.fail(name, "is missing; give a non-empty text")
+            return None
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise self.fail(name, f"must be text, not {type(value).__name__}")
+        return str(value).strip()
+
+    def flag(self, name: str, *, default: bool | None = None) -> bool:
+        value = self.raw.get(name, default)
+        if not isinstance(value, bool):
+            raise self.fail(name, "must be true or false")
+        return value
+
+    def cents(self, name: str) -> int | None:
+        value = self.raw.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(name, "must be a whole number of euro cents (e.g. 10000 for 100 €) or null")
+        return value
+
+    def key(self) -> str:
+        value = self.text("key")
+        if not _KEY.match(value):
+            raise self.fail("key", f"'{value}' must be lowercase letters, digits and _ (e.g. ls_lueneburg)")
+        return value
+
+    def contact(self, name: str) -> Contact:
+        inner = _Entry(self.file, self.raw.get(name), 0, key_field=None)
+        inner.name = self.name
+        try:
+            return Contact(
+                name=inner.text("name"),
+                street=inner.text("street"),
+                postcode=inner.text("postcode"),
+                city=inner.text("city"),
+                department=inner.text("department", required=False),
+                phone=inner.text("phone", required=False),
+                email=inner.text("email", required=False),
+                opening_hours=inner.text("opening_hours", required=False),
+                placeholder=bool(inner.raw.get("placeholder", False)),
+            )
+        except CatalogueError as error:
+            raise CatalogueError(error.file, error.line, self.name, f"{name}.{error.field}", error.message)
+
+
+def _entries(file: str, document: Any) -> list[Any]:
+    if document is None:
+        return []
+    if not isinstance(document, Sequence) or isinstance(document, (str, bytes)):
+        raise CatalogueError(file, 1, None, "(file)", "must be a YAML list of entries (each starting with '- key:')")
+    return list(document)
+
+
+def _unique(file: str, entry: _Entry, key: str, seen: Mapping[str, Any]) -> None:
+    if key in seen:
+        raise entry.fail("key", f"'{key}' is defined twice; keys must be unique")
+
+
+def build_catalogue(
+    *,
+    districts: tuple[str, Any],
+    bodies: tuple[str, Any],
+    professions: Sequence[tuple[str, Any]],
+) -> Catalogue:
+    """Validate parsed data files (each given as (file name, parsed YAML)) into a Catalogue."""
+    district_map: dict[str, District] = {}
+    file, document = districts
+    for position, raw in enumerate(_entries(file, document), 1):
+        entry = _Entry(file, raw, position)
+        key = entry.key()
+        _unique(file, entry, key, district_map)
+        district_map[key] = District(
+            key=key,
+            name=entry.text("name"),
+            short=entry.text("short"),
+            reference_prefix=entry.text("reference_prefix"),
+            administration=entry.contact("administration"),
+            welcome_center=entry.contact("welcome_center"),
+            source=entry.text("source"),
+        )
+    if not district_map:
+        raise CatalogueError(file, None, None, "(file)", "lists no district")
+
+    body_map: dict[str, Body] = {}
+    file, document = bodies
+    for position, raw in enumerate(_entries(file, document), 1):
+        entry = _Entry(file, raw, position)
+        key = entry.key()
+        _unique(file, entry, key, body_map)
+        served = entry.raw.get("districts")
+        if not isinstance(served, list) or not served:
+            raise entry.fail("districts", f"must list the districts served, e.g. [{', '.join(district_map)}]")
+        for district in served:
+            if district not in district_map:
+                raise entry.fail("districts", f"unknown district '{district}'; known: {', '.join(district_map)}")
+        low, high = entry.cents("fee_min_cents"), entry.cents("fee_max_cents")
+        if low is not None and high is not None and high < low:
+            raise entry.fail("fee_max_cents", "is below fee_min_cents; swap them")
+        body_map[key] = Body(
+            key=key,
+            name=entry.text("name"),
+            department=entry.text("department", required=False),
+            street=entry.text("street"),
+            postcode=entry.text("postcode"),
+            city=entry.text("city"),
+            email=entry.text("email", required=False),
+            phone=entry.text("phone", required=False),
+            fee_min_cents=low,
+            fee_max_cents=high,
+            fee_note=entry.text("fee_note", required=False),
+            legal_basis=entry.text("legal_basis"),
+            source_url=entry.text("source_url"),
+            verified=entry.flag("verified"),
+            verified_note=entry.text("verified_note", required=False),
+            districts=tuple(served),
+        )
+
+    profession_map: dict[str, Profession] = {}
+    for file, document in professions:
+        for position, raw in enumerate(_entries(file, document), 1):
+            entry = _Entry(file, raw, position)
+            key = entry.key()
+            if key in profession_map:
+                raise entry.fail("key", f"'{key}' is already defined in {profession_map[key].file}")
+            profession_map[key] = _profession(entry, key, district_map, body_map)
+
+    index, choices, owners = _build_index(profession_map)
+    return Catalogue(
+        districts=district_map,
+        bodies=body_map,
+        professions=profession_map,
+        index=index,
+        choices=choices,
+        owners=owners,
+        deletions=_positions(choices, lambda word: {word} | deletions(word)),
+        trigrams=_positions(choices, trigrams),
+        literal=_literal(profession_map),
+    )
+
+
+def _profession(entry: _Entry, key: str, districts: Mapping[str, District], bodies: Mapping[str, Body]) -> Profession:
+    group = entry.text("group")
+    if group not in GROUPS:
+        raise entry.fail("group", f"unknown group '{group}'; use one of {', '.join(GROUPS)}")
+    procedure = entry.text("procedure")
+    if procedure not in PROCEDURES:
+        raise entry.fail("procedure", f"'{procedure}' is not one of {', '.join(PROCEDURES)}")
+
+    body_field = entry.raw.get("body")
+    if isinstance(body_field, str):
+        per_district = {district: body_field for district in districts}
+    elif isinstance(body_field, Mapping):
+        per_district = {d: b for d, b in body_field.items() if not str(d).startswith(LINE)}
+        for district in per_district:
+            if district not in districts:
+                raise entry.fail("body", f"unknown district '{district}'; known: {', '.join(districts)}")
+        missing = [d for d in districts if d not in per_district]
+        if missing:
+            raise entry.fail("body", f"names no body for {', '.join(missing)}; give one per district")
+    else:
+        raise entry.fail("body", "is missing; give a body key from bodies.yaml or one per district")
+    for district, body_key in per_district.items():
+        if body_key not in bodies:
+            raise entry.fail("body", f"unknown body '{body_key}'; known: {', '.join(sorted(bodies))}")
+        if district not in bodies[body_key].districts:
+            raise entry.fail("body", f"body '{body_key}' does not serve district '{district}' (see bodies.yaml)")
+
+    conflict = None
+    raw_conflict = entry.raw.get("conflict")
+    if raw_conflict is not None:
+        inner = _Entry(entry.file, raw_conflict, 0, key_field=None)
+        inner.name = key
+        other = inner.text("body")
+        if other not in bodies:
+            raise entry.fail("conflict.body", f"unknown body '{other}'; known: {', '.join(sorted(bodies))}")
+        conflict = Conflict(body=other, note=inner.text("note"))
+
+    raw_synonyms = entry.raw.get("synonyms")
+    if not isinstance(raw_synonyms, Mapping):
+        raise entry.fail("synonyms", "is missing; give lists per language (de, en, uk required)")
+    synonyms: list[tuple[str, tuple[str, ...]]] = []
+    for language, words in raw_synonyms.items():
+        if str(language).startswith(LINE):
+            continue
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise entry.fail(f"synonyms.{language}", "must be a list of non-empty texts")
+        synonyms.append((str(language), tuple(w.strip() for w in words)))
+    present = {language for language, words in synonyms if words}
+    for language in REQUIRED_LANGUAGES:
+        if language not in present:
+            raise entry.fail(f"synonyms.{language}", "is missing; every entry needs German, English and Ukrainian words")
+
+    return Profession(
+        key=key,
+        name=entry.text("name"),
+        group=group,
+        regulated=entry.flag("regulated"),
+        law=entry.text("law"),
+        legal_basis=entry.text("legal_basis"),
+        procedure=procedure,
+        bodies=tuple(per_district.items()),
+        source=entry.text("source"),
+        verified=entry.flag("verified"),
+        note=entry.text("note", required=False),
+        conflict=conflict,
+        synonyms=tuple(synonyms),
+        file=entry.file,
+    )
+
+
+def _name_parts(name: str) -> list[str]:
+    """"Pflegefachfrau/Pflegefachmann" names two words; "Kaufmann/-frau im Einzelhandel" does not."""
+    parts = name.split("/")
+    if len(parts) > 1 and " " not in name and all(len(p) >= 4 and not p.startswith("-") for p in parts):
+        return parts
+    return []
+
+
+def _build_index(professions: Mapping[str, Profession]):
+    index: dict[str, list[str]] = {}
+    for profession in professions.values():
+        words = [profession.name, *_name_parts(profession.name)]
+        for _, synonyms in profession.synonyms:
+            words.extend(synonyms)
+        for word in words:
+            for folded in fold_variants(word):
+                owners = index.setdefault(folded, [])
+                if profession.key not in owners:
+                    owners.append(profession.key)
+    frozen = {word: tuple(keys) for word, keys in index.items()}
+    choices = tuple(frozen)
+    return frozen, choices, tuple(frozen[word] for word in choices)
+
+
+def _positions(choices: tuple[str, ...], keys_of) -> dict[str, tuple[int, ...]]:
+    """An inverted index: each key derived from a choice → the positions of the choices."""
+    table: dict[str, list[int]] = {}
+    for position, word in enumerate(choices):
+        for key in keys_of(word):
+            table.setdefault(key, []).append(position)
+    return {key: tuple(positions) for key, positions in table.items()}
+
+
+def _literal(professions: Mapping[str, Profession]) -> dict[str, tuple[str, ...]]:
+    table: dict[str, list[str]] = {}
+    for profession in professions.values():
+        for word in (profession.name, *(w for _, ws in profession.synonyms for w in ws)):
+            keys = table.setdefault(unicodedata.normalize("NFC", word).casefold(), [])
+            if profession.key not in keys:
+                keys.append(profession.key)
+    return {word: tuple(keys) for word, keys in table.items()}

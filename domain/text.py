@@ -1,0 +1,103 @@
+"""Text normalisation for matching what people type against the catalogue of professions.
+
+People type "Erzieher/in", "ErzieherIn", "Tierärztin", "tieraerztin", "MEDSESTRA" or "медсестра":
+all of these must find the same entry. Two folded forms are produced per text so that both
+"ä" → "a" (diacritics dropped) and "ä" → "ae" (German transliteration) match.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_QUERY_LENGTH = 200
+
+_GENDER_SUFFIX = re.compile(
+    r"(?:\s*[/*:_·]\s*-?\s*(?:in|innen|frau|mann)\b|\(\s*-?(?:in|innen)\s*\))",
+    re.IGNORECASE,
+)
+_BINNEN_I = re.compile(r"(?<=[a-zäöüß])In(?:nen)?\b")
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+# Arabic: hamza forms of alif, ta marbuta and alif maqsura are typed interchangeably; tatweel is
+# decoration. Harakat are combining marks and go with the diacritics.
+_ARABIC = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
+
+
+# Combining marks of the scripts people type here (Latin, Cyrillic, Arabic harakat, Hebrew) and
+# the general combining blocks; removed after NFKD decomposition, so "é" → "e" and "й" → "и" (both
+# the catalogue and the query are folded alike, so the Cyrillic fold costs no match).
+_COMBINING = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
+    "\u06d6-\u06ed\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
+
+
+def _strip_diacritics(text: str) -> str:
+    if text.isascii():
+        return text
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+
+
+def _base(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_ARABIC)
+    text = _BINNEN_I.sub("", text)
+    text = _GENDER_SUFFIX.sub("", text)
+    return text.casefold()
+
+
+def _squash(text: str) -> str:
+    return _NON_WORD.sub(" ", text).replace("_", " ").strip()
+
+
+def fold(text: str) -> str:
+    """The main matching key: case, diacritics, punctuation and gender suffixes removed."""
+    return _squash(_strip_diacritics(_base(text).replace("ß", "ss")))
+
+
+def fold_variants(text: str) -> set[str]:
+    """Every key under which a catalogue synonym is indexed (diacritics dropped and transliterated)."""
+    base = _base(text)
+    return {
+        key
+        for key in (
+            _squash(_strip_diacritics(base.replace("ß", "ss"))),
+            _squash(_strip_diacritics(base.translate(_UMLAUTS))),
+        )
+        if key
+    }
+
+
+MIN_TYPO_LENGTH = 5
+
+
+def deletions(word: str) -> set[str]:
+    """Every string made by deleting one character (the symmetric-delete typo index).
+
+    Two words that share a deletion are at most two edits apart; a swapped pair of letters
+    ("Krankenshcwester") shares the deletion of either letter. Short words are left out: one typo
+    in four letters is another word more often than not.
+    """
+    if len(word) < MIN_TYPO_LENGTH:
+        return set()
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def trigrams(word: str) -> set[str]:
+    """Character trigrams of a folded word, padded so that short words have some."""
+    padded = f" {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+# Words around a profession in a sentence that do not change which profession it is
+# ("Ich bin gelernte Krankenschwester", "I was a nurse", "Я працювала медсестрою" is not covered:
+# inflected forms are left to the synonym lists). Folded forms.
+FILLER = frozenset(
+    """
+    ich bin war habe hatte als eine einer ein einen der die das gelernte gelernter ausgebildete
+    ausgebildeter staatlich examinierte examinierter diplomierte diplomierter mit abschluss beruf
+    von und im in am
+    i am was a an as the trained qualified certified registered former my job profession
+    я є був була працюю працювала работаю работала
+    """.split()
+)

@@ -1,0 +1,3 @@
+from welcome_center.cli import app
+
+app(prog_name="welcome-center")

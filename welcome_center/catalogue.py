@@ -1,0 +1,61 @@
+"""Reads the YAML files in data/ (with line numbers) and builds the catalogue once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from domain.catalogue import LINE, Catalogue, build_catalogue
+from domain.errors import CatalogueError
+
+
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A SafeLoader that records, in every mapping, the line of the mapping and of each field."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[LINE] = node.start_mark.line + 1
+        for key_node, _ in node.value:
+            mapping[f"{LINE}{key_node.value}"] = key_node.start_mark.line + 1
+        return mapping
+
+
+def read_yaml(path: Path, shown_as: str | None = None):
+    name = shown_as or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogueError(name, None, None, "(file)", "does not exist") from None
+    except UnicodeDecodeError as error:
+        raise CatalogueError(name, None, None, "(file)", f"is not UTF-8 ({error.reason}); save it as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise CatalogueError(name, line, None, "(syntax)", str(getattr(error, "problem", error))) from None
+
+
+def load_catalogue_from(data_dir: Path) -> Catalogue:
+    def shown(path: Path) -> str:
+        return f"data/{path.relative_to(data_dir).as_posix()}"
+
+    districts = data_dir / "districts.yaml"
+    bodies = data_dir / "bodies.yaml"
+    professions = sorted((data_dir / "professions").glob("*.yaml"))
+    if not professions:
+        raise CatalogueError("data/professions", None, None, "(folder)", "holds no *.yaml file")
+    return build_catalogue(
+        districts=(shown(districts), read_yaml(districts, shown(districts))),
+        bodies=(shown(bodies), read_yaml(bodies, shown(bodies))),
+        professions=[(shown(p), read_yaml(p, shown(p))) for p in professions],
+    )
+
+
+@lru_cache(maxsize=4)
+def load_catalogue(data_dir: Path | None = None) -> Catalogue:
+    from welcome_center.settings import get_settings
+
+    return load_catalogue_from(data_dir or get_settings().data_dir)

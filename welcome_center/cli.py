@@ -1,0 +1,208 @@
+"""The `welcome-center` command line (typer + rich).
+
+Bad input gets one line on stderr naming the field and the fix, and exit code 2; a broken data file
+exit code 3; never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from datetime import date
+from enum import StrEnum
+from functools import wraps
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from domain.calendar import format_date, lower_saxony_calendar
+from domain.catalogue import Catalogue
+from domain.deadlines import Kind, Period, Suspension, due_date
+from domain.errors import CatalogueError, DomainError, InvalidInput
+from domain.routing import resolve_district, route as route_profession
+from domain.text import fold
+from welcome_center.catalogue import load_catalogue
+
+app = typer.Typer(
+    name="welcome-center",
+    help="Recognition (Anerkennung) case workflow for the Welcome Center Verden/Osterholz.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_INVALID = 2
+EXIT_DATA = 3
+
+
+def friendly(command):
+    """Turn domain errors into one line and an exit code."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except CatalogueError as error:
+            err.print(f"[bold red]Data error:[/] {error}", markup=True, soft_wrap=True)
+            raise typer.Exit(EXIT_DATA) from None
+        except DomainError as error:
+            err.print(f"[bold red]Error:[/] {error}", markup=True, soft_wrap=True)
+            raise typer.Exit(EXIT_INVALID) from None
+
+    return wrapper
+
+
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+def parse_iso_date(value: str, field: str) -> date:
+    """YYYY-MM-DD only, and a real date: 2026-02-30 and 30.02.2026 are refused with the fix."""
+    text = (value or "").strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise InvalidInput(field, f"'{text[:40]}' is not in the form YYYY-MM-DD; write e.g. 2026-03-25")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(field, f"'{text}' is not a real date (check day and month); e.g. 2026-03-25") from None
+
+
+_PERIOD = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$", re.IGNORECASE)
+
+
+def parse_period(value: str, field: str) -> Period:
+    match = _PERIOD.match(value or "")
+    if not match:
+        raise InvalidInput(field, f"'{value[:40]}' is not a period; write e.g. 14d, 6w or 1m")
+    number, unit = int(match.group(1)), match.group(2).lower()
+    if number == 0:
+        raise InvalidInput(field, "must be at least 1 day, week or month")
+    unit_name = {"d": "days", "w": "weeks", "m": "months"}[unit]
+    return Period(**{unit_name: number})
+
+
+def print_json(payload) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+@friendly
+def route(
+    profession: Annotated[str, typer.Argument(help="The profession as the person says it, any language.")],
+    district: Annotated[str, typer.Option("--district", "-d", help="verden or osterholz")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+):
+    """Who decides, and is recognition required? Exit 0 on a match, 1 with candidates only, 2 on bad input."""
+    result = route_profession(profession, district, catalogue())
+    if as_json:
+        print_json(result.as_dict())
+    elif result.matched:
+        body = result.body
+        p = result.profession
+        out.print(f"[bold]{p.name}[/]  ({'reglementiert' if p.regulated else 'nicht reglementiert'}, {p.law})")
+        out.print(f"Stelle: [bold]{body.name}[/]" + (f", {body.department}" if body.department else ""), soft_wrap=True)
+        out.print(f"        {body.address}" + (f" · {body.email}" if body.email else ""), soft_wrap=True)
+        out.print(f"Begründung: {result.reason}", soft_wrap=True)
+    else:
+        out.print(result.reason, soft_wrap=True)
+        if result.candidates:
+            table = Table("Referenzberuf", "Ähnlichkeit", "reglementiert", "Stelle")
+            for c in result.candidates:
+                table.add_row(c.profession.name, f"{c.score} %", "ja" if c.profession.regulated else "nein", c.body.name)
+            out.print(table)
+    raise typer.Exit(0 if result.matched else 1)
+
+
+class DeadlineKind(StrEnum):
+    acknowledgement = "acknowledgement"
+    decision = "decision"
+    person = "person"
+
+
+class Procedure(StrEnum):
+    BQFG = "BQFG"
+    NBQFG = "NBQFG"
+
+
+@app.command()
+@friendly
+def deadline(
+    kind: Annotated[DeadlineKind, typer.Argument(help="acknowledgement, decision or person")],
+    start: Annotated[str, typer.Option("--from", help="Event day: receipt (acknowledgement), complete documents (decision), or the day the person was told (person). YYYY-MM-DD.")],
+    fast_track: Annotated[bool, typer.Option("--fast-track", help="Fast track under § 81a AufenthG / § 14a BQFG.")] = False,
+    not_regulated: Annotated[bool, typer.Option("--not-regulated", help="Non-regulated profession (§ 6 instead of § 13 BQFG).")] = False,
+    procedure: Annotated[Procedure, typer.Option("--procedure", help="BQFG (federal) or NBQFG (Lower Saxony).")] = Procedure.BQFG,
+    period: Annotated[Optional[str], typer.Option("--period", help="For kind 'person': e.g. 14d or 6w.")] = None,
+    extension: Annotated[Optional[str], typer.Option("--extension", help="One extension of the decision deadline, e.g. 1m.")] = None,
+    eu_training: Annotated[bool, typer.Option("--eu-training", help="Training from the EU/EEA/CH (extension at most 1 month).")] = False,
+    suspend: Annotated[Optional[list[str]], typer.Option("--suspend", help="Hemmung FROM..TO (YYYY-MM-DD..YYYY-MM-DD); repeatable.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+):
+    """By when must the body (or the person) act? Counted per BGB and § 31 Abs. 3 VwVfG."""
+    start_day = parse_iso_date(start, "--from")
+    suspensions = []
+    for item in suspend or []:
+        first, sep, last = item.partition("..")
+        if not sep:
+            raise InvalidInput("--suspend", f"'{item[:40]}' needs the form YYYY-MM-DD..YYYY-MM-DD")
+        suspensions.append(Suspension(parse_iso_date(first, "--suspend"), parse_iso_date(last, "--suspend")))
+    due = due_date(
+        Kind(kind.value),
+        start_day,
+        calendar=lower_saxony_calendar(),
+        fast_track=fast_track,
+        regulated=not not_regulated,
+        procedure=procedure.value,
+        period=parse_period(period, "--period") if period else None,
+        extension=parse_period(extension, "--extension") if extension else None,
+        eu_training=eu_training,
+        suspensions=suspensions,
+    )
+    if as_json:
+        print_json(due.as_dict())
+        return
+    out.print(f"[bold]{format_date(due.due)}[/]  ({due.law})")
+    out.print(due.reason, soft_wrap=True)
+
+
+@app.command()
+@friendly
+def bodies():
+    """The responsible bodies (zuständige Stellen) with address, fees and source."""
+    table = Table("Schlüssel", "Stelle", "Anschrift", "E-Mail", "Gebühr", "geprüft", title="Zuständige Stellen")
+    for body in catalogue().bodies.values():
+        name = body.name + (f"\n{body.department}" if body.department else "")
+        table.add_row(body.key, name, body.address, body.email or "–", body.fee_text or "–", "ja" if body.verified else "nein")
+    out.print(table)
+
+
+@app.command()
+@friendly
+def professions(
+    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Part of a name or synonym, any language.")] = None,
+    district: Annotated[str, typer.Option("--district", "-d", help="District whose body is shown.")] = "verden",
+):
+    """The reference occupations (Referenzberufe), optionally filtered."""
+    cat = catalogue()
+    district_key = resolve_district(district, cat)
+    wanted = fold(search) if search else ""
+    table = Table("Referenzberuf", "Gruppe", "reglementiert", "Gesetz", "Stelle")
+    shown = 0
+    for p in cat.professions.values():
+        if wanted:
+            words = [p.name, p.key, *(w for _, ws in p.synonyms for w in ws)]
+            if not any(wanted in fold(w) for w in words):
+                continue
+        table.add_row(p.name, p.group, "ja" if p.regulated else "nein", p.law, cat.bodies[p.body_for(district_key)].name)
+        shown += 1
+    table.title = f"{shown} Referenzberufe"
+    out.print(table)
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()
