@@ -120,7 +120,10 @@ class Profession:
     file: str = ""
 
     def body_for(self, district: str) -> str | None:
-        return dict(self.bodies).get(district)
+        for served, body in self.bodies:
+            if served == district:
+                return body
+        return None
 
     def words(self, language: str) -> tuple[str, ...]:
         return dict(self.synonyms).get(language, ())

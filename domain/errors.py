@@ -40,5 +40,7 @@ class CatalogueError(DomainError):
 
 def _clip(value: str, limit: int = 40) -> str:
     """Quote at most `limit` characters of a value in a message, without control characters."""
-    shown = "".join(ch if ch.isprintable() else "?" for ch in value[:limit])
+    shown = value[:limit]
+    if not shown.isprintable():
+        shown = "".join(ch if ch.isprintable() else "?" for ch in shown)
     return shown + ("…" if len(value) > limit else "")

@@ -27,7 +27,8 @@ FUZZY_ACCEPT = 88
 FUZZY_LEAD = 4
 FUZZY_FLOOR = 60
 MAX_CANDIDATES = 5
-SHORTLIST = 40  # words scored for candidates, chosen by shared trigrams
+SHORTLIST = 25  # words scored for candidates, chosen by shared trigrams
+COMMON_TRIGRAM = 250  # trigrams in more words than this are skipped for the shortlist
 
 Method = Literal["exact", "normalised", "fuzzy"]
 
@@ -103,11 +104,17 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 
 def resolve_district(value: str | None, catalogue: Catalogue) -> str:
     """Accept the key in any case, the official name or the reference prefix (VER, OHZ)."""
-    text = (value or "").strip().casefold()
-    for key, district in catalogue.districts.items():
-        if text in (key, district.name.casefold(), district.short.casefold(), district.reference_prefix.casefold()):
-            return key
-    raise UnknownDistrict(value or "", list(catalogue.districts))
+    aliases = catalogue.memo.get("district aliases")
+    if aliases is None:
+        aliases = catalogue.memo["district aliases"] = {
+            alias.casefold(): key
+            for key, district in catalogue.districts.items()
+            for alias in (key, district.name, district.short, district.reference_prefix)
+        }
+    key = aliases.get((value or "").strip().casefold())
+    if key is None:
+        raise UnknownDistrict(value or "", list(catalogue.districts))
+    return key
 
 
 def validate_profession_text(text: str | None) -> str:
@@ -214,9 +221,11 @@ def _candidates(folded: str, near: list[tuple[Profession, int]], catalogue: Cata
     best = {profession.key: score for profession, score in near}
     shared: Counter[int] = Counter()
     for gram in trigrams(folded):
-        shared.update(catalogue.trigrams.get(gram, ()))
+        postings = catalogue.trigrams.get(gram, ())
+        if len(postings) <= COMMON_TRIGRAM:  # "er " or " ka" select nothing and cost the most
+            shared.update(postings)
     for position, _ in shared.most_common(SHORTLIST):
-        score = round(fuzz.WRatio(folded, catalogue.choices[position]))
+        score = round(fuzz.WRatio(folded, catalogue.choices[position], score_cutoff=FUZZY_FLOOR))
         if score >= FUZZY_FLOOR:
             for key in catalogue.owners[position]:
                 best[key] = max(best.get(key, 0), score)

@@ -52,6 +52,11 @@ def _squash(text: str) -> str:
 
 def fold(text: str) -> str:
     """The main matching key: case, diacritics, punctuation and gender suffixes removed."""
+    if text.isalpha() and "In" not in text:
+        # one word of letters only (most queries): no suffix, Binnen-I or punctuation to remove
+        if text.isascii():
+            return text.casefold()
+        return _strip_diacritics(unicodedata.normalize("NFKC", text).translate(_ARABIC).casefold())
     return _squash(_strip_diacritics(_base(text).replace("ß", "ss")))
 
 
