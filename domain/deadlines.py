@@ -17,6 +17,7 @@ once; for training from the EU/EEA/CH in a regulated profession by at most 1 mon
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -29,6 +30,8 @@ from domain.calendar import WorkingCalendar, format_date, format_day
 from domain.errors import InvalidInput
 
 SHIFT_RULE = "§ 31 Abs. 3 VwVfG"
+_PERIOD = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$", re.IGNORECASE)
+_UNITS = {"d": "days", "w": "weeks", "m": "months"}
 
 
 class Kind(StrEnum):
@@ -63,6 +66,22 @@ class Period:
     def after(self, day: date) -> date:
         """End of the period that starts with the event on `day` (§§ 187 Abs. 1, 188 BGB)."""
         return day + _delta(self.months, self.weeks, self.days)
+
+    @classmethod
+    def parse(cls, value: str, field: str = "period") -> "Period":
+        """'14d', '6w' or '1m' (days, weeks, months)."""
+        match = _PERIOD.match(value or "")
+        if not match:
+            raise InvalidInput(field, f"'{(value or '')[:40]}' is not a period; write e.g. 14d, 6w or 1m")
+        number, unit = int(match.group(1)), match.group(2).lower()
+        if number == 0:
+            raise InvalidInput(field, "must be at least 1 day, week or month")
+        return cls(**{_UNITS[unit]: number})
+
+    @property
+    def code(self) -> str:
+        """The inverse of `parse` for a single-unit period."""
+        return "".join(f"{n}{u}" for u, n in (("m", self.months), ("w", self.weeks), ("d", self.days)) if n)
 
     @property
     def text(self) -> str:

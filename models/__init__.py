@@ -1,0 +1,15 @@
+"""SQLModel tables, the one engine/session place, and the services and selectors on them.
+
+Importing this package registers every table on `SQLModel.metadata` (Alembic reads it).
+"""
+
+from models.adviser import Adviser, Role
+from models.audit import AuditEvent
+from models.case import Case, CaseEvent, Deadline, ReferenceCounter
+from models.document import Document, IntakeFile
+from models.person import Consent, Person
+
+__all__ = [
+    "Adviser", "AuditEvent", "Case", "CaseEvent", "Consent", "Deadline", "Document",
+    "IntakeFile", "Person", "ReferenceCounter", "Role",
+]

@@ -1,4 +1,5 @@
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -27,3 +28,108 @@ def cli_env():
 @pytest.fixture(scope="session")
 def cli_command():
     return [sys.executable, "-m", "welcome_center"]
+
+
+# ---------------------------------------------------------------------------- databases
+#
+# Persistence tests run on SQLite always and on PostgreSQL when it is reachable. With CI set, an
+# unreachable PostgreSQL is a failure, not a skip (DEVELOPERS.md).
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "WELCOME_CENTER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _postgres_reachable() -> str | None:
+    """None when reachable, else the reason."""
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+        return f"{type(error).__name__}: {str(error).splitlines()[0]}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    from welcome_center.database import upgrade
+
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A fresh PostgreSQL database for this test session, migrated to head."""
+    reason = _postgres_reachable()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_ADMIN_URL}: {reason}")
+        pytest.skip(f"PostgreSQL not reachable ({reason}); these tests run in CI")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from welcome_center.database import upgrade
+
+    name = f"welcome_center_test_{os.getpid()}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    from models.db import engine_for
+
+    engine_for.cache_clear()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path, sqlite_template):
+    """The URL of an empty, migrated database: a copy of the SQLite template, or the session's
+    PostgreSQL database with every table emptied."""
+    if request.param == "sqlite":
+        path = tmp_path / "welcome-center.db"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_database")
+    from sqlalchemy import text
+
+    from models.db import engine_for
+    from sqlmodel import SQLModel
+
+    import models  # noqa: F401
+
+    engine = engine_for(url)
+    with engine.begin() as connection:
+        tables = ", ".join(f'"{t}"' for t in SQLModel.metadata.tables)
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return url
+
+
+@pytest.fixture
+def engine(database_url):
+    from models.db import engine_for, make_engine
+
+    if database_url.startswith("sqlite"):
+        engine = make_engine(database_url)
+        yield engine
+        engine.dispose()
+    else:
+        yield engine_for(database_url)
+
+
+@pytest.fixture
+def session(engine):
+    from sqlmodel import Session
+
+    with Session(engine, expire_on_commit=False) as session:
+        yield session

@@ -72,18 +72,8 @@ def parse_iso_date(value: str, field: str) -> date:
         raise InvalidInput(field, f"'{text}' is not a real date (check day and month); e.g. 2026-03-25") from None
 
 
-_PERIOD = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$", re.IGNORECASE)
-
-
 def parse_period(value: str, field: str) -> Period:
-    match = _PERIOD.match(value or "")
-    if not match:
-        raise InvalidInput(field, f"'{value[:40]}' is not a period; write e.g. 14d, 6w or 1m")
-    number, unit = int(match.group(1)), match.group(2).lower()
-    if number == 0:
-        raise InvalidInput(field, "must be at least 1 day, week or month")
-    unit_name = {"d": "days", "w": "weeks", "m": "months"}[unit]
-    return Period(**{unit_name: number})
+    return Period.parse(value, field)
 
 
 def print_json(payload) -> None:

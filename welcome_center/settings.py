@@ -15,6 +15,28 @@ class Settings(BaseSettings):
 
     data_dir: Path = PROJECT_ROOT / "data"
     templates_dir: Path = PROJECT_ROOT / "templates"
+    # Where the embedded default keeps its state: the SQLite file, inbox, case folders, quarantine,
+    # Prefect's home. Not in git (data/local/ is ignored).
+    home: Path = PROJECT_ROOT / "data" / "local"
+    database_url: str = ""  # default: sqlite:///<home>/welcome-center.db
+    max_file_bytes: int = 20 * 1024 * 1024  # inbox and upload limit per file
+    actor: str = ""  # who the CLI acts as in the audit trail; default cli:<login name>
+
+    def model_post_init(self, __context) -> None:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.home / 'welcome-center.db'}"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def cases_dir(self) -> Path:
+        return self.home / "cases"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
 
 
 @lru_cache(maxsize=1)

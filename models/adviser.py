@@ -1,0 +1,36 @@
+"""Advisers of the Welcome Center: who acts, in which district, with which role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from models._types import timestamp
+
+
+class Role(StrEnum):
+    ADVISER = "adviser"  # one district
+    LEAD = "lead"  # both districts
+    READONLY = "readonly"  # reports only
+
+
+class AdviserBase(SQLModel):
+    name: str = Field(max_length=100)
+    email: str = Field(max_length=254, unique=True, index=True)
+    district: str | None = Field(default=None, max_length=20)
+    role: str = Field(default=Role.ADVISER.value, max_length=20)
+
+
+class Adviser(AdviserBase, table=True):
+    __tablename__ = "adviser"
+
+    id: int | None = Field(default=None, primary_key=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    active: bool = True
+    created_at: datetime = timestamp()
+
+
+class AdviserPublic(AdviserBase):
+    id: int

@@ -1,0 +1,104 @@
+"""The recognition case, the events that happened to it, and the deadlines they drive."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from domain.funding import FundingRoute
+from domain.lifecycle import CaseState
+from models._types import long_text, timestamp
+
+
+class CaseBase(SQLModel):
+    reference: str = Field(max_length=20, unique=True, index=True)  # VER-2026-0042, read out on the phone
+    district: str = Field(max_length=20, index=True)
+    profession_text: str = Field(max_length=200)  # as the person said it
+    reference_occupation_key: str | None = Field(default=None, max_length=80)  # Referenzberuf
+    reference_occupation: str | None = Field(default=None, max_length=200)
+    body_key: str | None = Field(default=None, max_length=80)
+    regulated: bool | None = None
+    law: str | None = Field(default=None, max_length=40)
+    legal_basis: str | None = Field(default=None, max_length=300)
+    procedure: str | None = Field(default=None, max_length=10)  # BQFG | NBQFG | none
+    profession_group: str | None = Field(default=None, max_length=20)
+    fast_track: bool = False
+    eu_training: bool = False
+    country_of_training: str | None = Field(default=None, max_length=2)
+    state: str = Field(default=CaseState.INTAKE.value, max_length=30)
+    outcome: str | None = Field(default=None, max_length=30)
+    funding_route: str = Field(default=FundingRoute.NOT_RECORDED.value, max_length=30)
+    funding_decided_on: date | None = None
+
+
+class Case(CaseBase, table=True):
+    __tablename__ = "recognition_case"
+    __table_args__ = (
+        Index("ix_case_district_state", "district", "state"),
+        Index("ix_case_last_activity", "last_activity_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    adviser_id: int | None = Field(default=None, foreign_key="adviser.id", index=True)
+    routing_method: str | None = Field(default=None, max_length=20)
+    routing_score: int | None = None
+    routing_reason: str | None = long_text()
+    routing_conflict: str | None = long_text()
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    last_activity_at: datetime = timestamp()
+
+
+class CasePublic(CaseBase):
+    id: int
+    person_id: int
+
+
+class CaseEvent(SQLModel, table=True):
+    """What happened, on which day (e.g. the body's receipt date), recorded by whom."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="recognition_case.id", index=True)
+    event: str = Field(max_length=30)
+    occurred_on: date
+    outcome: str | None = Field(default=None, max_length=30)
+    period: str | None = Field(default=None, max_length=10)  # "1m", "14d", "6w"
+    until: date | None = None
+    note: str | None = long_text()
+    actor: str = Field(max_length=254)
+    recorded_at: datetime = timestamp()
+
+
+class Deadline(SQLModel, table=True):
+    """The current value of one deadline of a case, recomputed from the events on every change."""
+
+    __tablename__ = "deadline"
+    __table_args__ = (
+        UniqueConstraint("case_id", "kind", name="uq_deadline_case_kind"),
+        Index("ix_deadline_status_due", "status", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="recognition_case.id", index=True)
+    kind: str = Field(max_length=20)  # acknowledgement | decision | person
+    status: str = Field(max_length=10)  # open | met | paused | cancelled
+    start: date
+    due: date | None = None
+    law: str = Field(max_length=200)
+    reason: str = long_text(nullable=False)
+    met_on: date | None = None
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last number given per district prefix and year; incremented atomically."""
+
+    __tablename__ = "reference_counter"
+
+    prefix: str = Field(primary_key=True, max_length=5)
+    year: int = Field(primary_key=True)
+    last: int = 0

@@ -1,0 +1,342 @@
+"""Services: every change to persons, cases and documents, each with its audit entry.
+
+Plain functions with keyword-only arguments (HackSoftware style); the caller owns the transaction
+(`models.db.session_scope`), so a service's changes and its audit entry commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from domain.calendar import WorkingCalendar
+from domain.catalogue import Catalogue
+from domain.deadlines import Period
+from domain.errors import InvalidInput
+from domain.funding import FundingRoute, funding_warnings
+from domain.lifecycle import (
+    CaseState,
+    Event,
+    Outcome,
+    ProcedureProfile,
+    RecordedEvent,
+    case_deadlines,
+    next_state,
+)
+from domain.routing import Routing, route
+from models._types import utc_now
+from models.audit import AuditEvent
+from models.case import Case, CaseEvent, Deadline
+from models.person import CONSENT_PURPOSE, Consent, Person
+
+# ---------------------------------------------------------------------------------------- audit
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def record_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    case_reference: str | None = None,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            actor=actor, action=action, entity=entity, entity_id=entity_id,
+            case_reference=case_reference, before=_json(before), after=_json(after),
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------- persons
+
+PERSON_FIELDS = (
+    "given_name", "family_name", "birth_date", "sex", "language", "email", "phone", "district",
+    "receives_buergergeld", "arrival_date", "lives_abroad", "name_changed",
+)
+
+
+def find_person(session: Session, *, given_name: str, family_name: str, birth_date: date) -> Person | None:
+    return session.exec(
+        select(Person).where(
+            Person.given_name == given_name, Person.family_name == family_name, Person.birth_date == birth_date
+        )
+    ).first()
+
+
+def find_or_create_person(session: Session, *, actor: str, **fields: Any) -> tuple[Person, bool]:
+    """The person with this given name, family name and birth date, created if new."""
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    existing = find_person(
+        session, given_name=fields["given_name"], family_name=fields["family_name"], birth_date=fields["birth_date"]
+    )
+    if existing is not None:
+        return existing, False
+    person = Person(**fields)
+    session.add(person)
+    session.flush()
+    record_audit(
+        session, actor=actor, action="person.create", entity="person", entity_id=person.id,
+        after={name: getattr(person, name) for name in PERSON_FIELDS},
+    )
+    return person, True
+
+
+def record_consent(
+    session: Session, *, person: Person, given_on: date, given_by: str, actor: str, purpose: str = CONSENT_PURPOSE
+) -> Consent:
+    if not given_by.strip():
+        raise InvalidInput("given_by", "name who gave the consent: 'person' or the legal guardian's name")
+    consent = Consent(person_id=person.id, purpose=purpose, given_on=given_on, given_by=given_by.strip(), recorded_by=actor)
+    session.add(consent)
+    session.flush()
+    record_audit(
+        session, actor=actor, action="consent.record", entity="consent", entity_id=consent.id,
+        after={"person_id": person.id, "purpose": purpose, "given_on": given_on, "given_by": consent.given_by},
+    )
+    return consent
+
+
+def withdraw_consent(session: Session, *, consent: Consent, on: date, actor: str) -> None:
+    before = {"withdrawn_on": consent.withdrawn_on}
+    consent.withdrawn_on = on
+    session.add(consent)
+    record_audit(
+        session, actor=actor, action="consent.withdraw", entity="consent", entity_id=consent.id,
+        before=before, after={"withdrawn_on": on},
+    )
+
+
+# ---------------------------------------------------------------------------------------- cases
+
+
+def next_reference(session: Session, *, prefix: str, year: int) -> str:
+    """VER-2026-0042: the next number for the prefix and year, atomically (an upsert with RETURNING,
+    on SQLite ≥ 3.35 and PostgreSQL alike), so two advisers never get the same reference."""
+    number = session.execute(
+        text(
+            "INSERT INTO reference_counter (prefix, year, last) VALUES (:prefix, :year, 1) "
+            "ON CONFLICT (prefix, year) DO UPDATE SET last = reference_counter.last + 1 RETURNING last"
+        ),
+        {"prefix": prefix, "year": year},
+    ).scalar_one()
+    return f"{prefix}-{year}-{number:04d}"
+
+
+def _apply_routing(case: Case, routing: Routing) -> None:
+    profession = routing.profession
+    case.routing_method = routing.method
+    case.routing_score = routing.score
+    case.routing_reason = routing.reason
+    case.routing_conflict = routing.conflict
+    case.reference_occupation_key = profession.key if profession else None
+    case.reference_occupation = profession.name if profession else None
+    case.body_key = routing.body.key if routing.body else None
+    case.regulated = profession.regulated if profession else None
+    case.law = profession.law if profession else None
+    case.legal_basis = profession.legal_basis if profession else None
+    case.procedure = profession.procedure if profession else None
+    case.profession_group = profession.group if profession else None
+
+
+def _routing_summary(case: Case) -> dict:
+    return {
+        "reference_occupation": case.reference_occupation,
+        "body_key": case.body_key,
+        "regulated": case.regulated,
+        "routing_method": case.routing_method,
+    }
+
+
+def open_case(
+    session: Session,
+    *,
+    person: Person,
+    profession_text: str,
+    catalogue: Catalogue,
+    today: date,
+    actor: str,
+    fast_track: bool = False,
+    country_of_training: str | None = None,
+    eu_training: bool = False,
+    adviser_id: int | None = None,
+) -> Case:
+    """A new case in state intake, routed for the person's district (candidates kept in the reason
+    when the profession is not certain; the adviser then picks one with `choose_occupation`)."""
+    routing = route(profession_text, person.district, catalogue)
+    prefix = catalogue.districts[person.district].reference_prefix
+    now = utc_now()
+    case = Case(
+        reference=next_reference(session, prefix=prefix, year=today.year),
+        person_id=person.id,
+        district=person.district,
+        profession_text=routing.query,
+        fast_track=fast_track,
+        eu_training=eu_training,
+        country_of_training=country_of_training,
+        adviser_id=adviser_id,
+        created_at=now, updated_at=now, last_activity_at=now,
+    )
+    _apply_routing(case, routing)
+    session.add(case)
+    session.flush()
+    record_audit(
+        session, actor=actor, action="case.open", entity="case", entity_id=case.id, case_reference=case.reference,
+        after={"person_id": person.id, "profession_text": case.profession_text, "fast_track": fast_track,
+               "country_of_training": country_of_training, **_routing_summary(case)},
+    )
+    return case
+
+
+def choose_occupation(session: Session, *, case: Case, profession_key: str, catalogue: Catalogue, actor: str) -> Case:
+    """Fix the reference occupation the adviser chose (im Einvernehmen with the body, domain.md §1)."""
+    profession = catalogue.professions.get(profession_key)
+    if profession is None:
+        raise InvalidInput("reference occupation", f"'{profession_key[:60]}' is unknown; see `welcome-center professions --search`")
+    if CaseState(case.state) not in (CaseState.INTAKE, CaseState.COLLECTING_DOCUMENTS, CaseState.READY_TO_SUBMIT):
+        raise InvalidInput("reference occupation", "can only be changed before the application is submitted")
+    before = _routing_summary(case)
+    routing = route(profession.name, case.district, catalogue)
+    _apply_routing(case, routing)
+    case.updated_at = case.last_activity_at = utc_now()
+    session.add(case)
+    record_audit(
+        session, actor=actor, action="case.choose_occupation", entity="case", entity_id=case.id,
+        case_reference=case.reference, before=before, after=_routing_summary(case),
+    )
+    return case
+
+
+def set_funding(session: Session, *, case: Case, route_: FundingRoute, decided_on: date, actor: str) -> None:
+    before = {"funding_route": case.funding_route, "funding_decided_on": case.funding_decided_on}
+    case.funding_route = route_.value
+    case.funding_decided_on = decided_on
+    case.updated_at = case.last_activity_at = utc_now()
+    session.add(case)
+    record_audit(
+        session, actor=actor, action="case.funding", entity="case", entity_id=case.id, case_reference=case.reference,
+        before=before, after={"funding_route": route_.value, "funding_decided_on": decided_on},
+    )
+
+
+def procedure_profile(case: Case) -> ProcedureProfile:
+    return ProcedureProfile(
+        fast_track=case.fast_track,
+        regulated=bool(case.regulated) if case.regulated is not None else True,
+        procedure=case.procedure or "none",
+        eu_training=case.eu_training,
+    )
+
+
+def recorded_events(session: Session, case: Case) -> list[RecordedEvent]:
+    rows = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+    return [_recorded(row) for row in rows]
+
+
+def _recorded(row: CaseEvent) -> RecordedEvent:
+    return RecordedEvent(
+        event=Event(row.event),
+        on=row.occurred_on,
+        outcome=Outcome(row.outcome) if row.outcome else None,
+        period=Period.parse(row.period) if row.period else None,
+        until=row.until,
+        note=row.note,
+    )
+
+
+@dataclass(frozen=True)
+class Advanced:
+    case: Case
+    before: CaseState
+    after: CaseState
+    warnings: tuple[str, ...]
+
+
+def advance_case(
+    session: Session,
+    *,
+    case: Case,
+    event: Event,
+    on: date,
+    actor: str,
+    calendar: WorkingCalendar,
+    outcome: Outcome | None = None,
+    period: Period | None = None,
+    until: date | None = None,
+    note: str | None = None,
+) -> Advanced:
+    """Apply one lifecycle event: store it, recompute the deadlines, write the audit entry.
+
+    Refused (nothing stored) when the event is not allowed in the case's state, when its date lies
+    before the last recorded event, or when the details it needs are missing.
+    """
+    before = CaseState(case.state)
+    after = next_state(before, event)
+    if event is Event.DECIDE and outcome is None:
+        raise InvalidInput("outcome", f"a decision needs its outcome: {', '.join(o.value for o in Outcome)}")
+    if event is not Event.DECIDE and outcome is not None:
+        raise InvalidInput("outcome", "only the event 'decide' has an outcome")
+    if until is not None and until < on:
+        raise InvalidInput("until", "lies before the event's date; give the day the suspension ends")
+    if event is Event.SUBMIT and case.procedure is None:
+        raise InvalidInput("reference occupation", "choose the reference occupation before submitting (case occupation REF KEY)")
+
+    history = recorded_events(session, case)
+    if history and on < history[-1].on:
+        raise InvalidInput(
+            "on", f"{on:%d.%m.%Y} is before the last recorded event ({history[-1].on:%d.%m.%Y}); events are recorded in order"
+        )
+    new = RecordedEvent(event, on, outcome, period, until, note)
+    profile = procedure_profile(case)
+    deadlines = case_deadlines([*history, new], profile, calendar=calendar)  # validates the whole history
+
+    warnings: tuple[str, ...] = ()
+    if event is Event.SUBMIT:
+        person = session.get(Person, case.person_id)
+        warnings = tuple(funding_warnings(FundingRoute(case.funding_route), receives_buergergeld=person.receives_buergergeld))
+
+    session.add(
+        CaseEvent(
+            case_id=case.id, event=event.value, occurred_on=on, outcome=outcome.value if outcome else None,
+            period=period.code if period else None, until=until, note=note, actor=actor,
+        )
+    )
+    _store_deadlines(session, case=case, deadlines=deadlines)
+    case.state = after.value
+    if outcome is not None:
+        case.outcome = outcome.value
+    case.updated_at = case.last_activity_at = utc_now()
+    session.add(case)
+    record_audit(
+        session, actor=actor, action=f"case.{event.value}", entity="case", entity_id=case.id,
+        case_reference=case.reference, before={"state": before.value},
+        after={"state": after.value, "on": on, "outcome": outcome, "period": period.code if period else None,
+               "until": until, "note": note, "warnings": list(warnings) or None},
+    )
+    return Advanced(case, before, after, warnings)
+
+
+def _store_deadlines(session: Session, *, case: Case, deadlines) -> None:
+    existing = {row.kind: row for row in session.exec(select(Deadline).where(Deadline.case_id == case.id)).all()}
+    for item in deadlines:
+        row = existing.get(item.kind.value) or Deadline(case_id=case.id, kind=item.kind.value, start=item.start, law=item.law, reason="", status=item.status.value)
+        row.status, row.start, row.due, row.law, row.reason, row.met_on = (
+            item.status.value, item.start, item.due, item.law, item.reason, item.met_on,
+        )
+        session.add(row)
