@@ -1,0 +1,407 @@
+"""The case import file (`welcome-center import FILE.csv`, `/work/shared/import-format.md`): bytes →
+header and raw rows (`parse_import`) → one typed row or all of its errors (`validate_row`).
+
+Pure: the caller reads the file and passes its bytes and its name (for messages). Problems with the
+whole file (encoding, header) raise `ImportFileError`; problems with one row are returned as
+`RowError`s so that the report names every refused row and the other rows still go in.
+
+Row numbers are the numbers a spreadsheet shows when the adviser opens the file: the header is
+row 1, a blank line is a row, and a record whose quoted value holds a line break is one row (the
+row it starts on), as Excel and LibreOffice display it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from domain import validation
+from domain.errors import _clip
+from domain.validation import FieldError
+
+# (key, German header, other accepted headers, required), in the order of the spec table.
+# Headers are compared after folding case, surrounding spaces and the separators " ", "-", "_"
+# ("E-Mail", "email", "e mail"; "Given Name", "given_name").
+COLUMNS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
+    ("given_name", "Vorname", (), True),
+    ("family_name", "Nachname", ("Familienname",), True),
+    ("birth_date", "Geburtsdatum", (), True),
+    ("sex", "Geschlecht", (), False),
+    ("district", "Landkreis", (), True),
+    ("language", "Sprache", (), True),
+    ("email", "E-Mail", (), False),
+    ("phone", "Telefon", (), False),
+    ("profession", "Beruf", (), True),
+    ("country_of_training", "Ausbildungsland", (), False),
+    ("fast_track", "Schnellverfahren", (), False),
+    ("receives_buergergeld", "Bürgergeld", ("Buergergeld",), False),
+)
+REQUIRED = tuple(key for key, _, _, required in COLUMNS if required)
+GERMAN_HEADERS = {key: german for key, german, _, _ in COLUMNS}
+
+DELIMITERS = (";", ",")
+SAVE_AS_UTF8 = (
+    "in Excel choose File → Save As → 'CSV UTF-8 (durch Trennzeichen getrennt) (*.csv)'; in LibreOffice "
+    "choose Save As → 'Text CSV', tick 'Edit filter settings' and pick the character set 'Unicode (UTF-8)'; "
+    "then import the new file"
+)
+SAVE_AS_UTF8_DE = (
+    "in Excel „Datei → Speichern unter → CSV UTF-8 (durch Trennzeichen getrennt) (*.csv)“ wählen; in "
+    "LibreOffice „Speichern unter → Text CSV“, „Filtereinstellungen bearbeiten“ ankreuzen und den Zeichensatz "
+    "„Unicode (UTF-8)“ wählen; dann die neue Datei importieren"
+)
+
+
+class ImportFileError(FieldError):
+    """The whole file cannot be read (encoding, dialect, header); no row has been taken."""
+
+    def __init__(self, message: str, *, message_de: str) -> None:
+        super().__init__("file", message, message_de=message_de)
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """One record of the file as text. `number` is its row number as a spreadsheet shows it (the
+    header is row 1); `values` holds each known column's value without surrounding whitespace
+    (a column the header lacks is absent, a cell the record lacks is ""); `surplus` holds the
+    non-empty values beyond the last header column, which make the row an error."""
+
+    number: int
+    values: dict[str, str]
+    surplus: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportTable:
+    file_name: str
+    delimiter: str
+    columns: Mapping[str, str]  # key → the header as written in the file
+    unknown_columns: tuple[str, ...]  # headers as written (or "column G (no header)") that were not read
+    rows: tuple[RawRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """Why a row is refused: its number, the field (key, or "row" for the row as a whole), the value
+    as typed (at most 60 characters, control characters shown as ?) and the fix in English and German."""
+
+    row: int
+    field: str
+    value: str
+    message: str
+    message_de: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, {self.field}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ValidRow:
+    """A row that can be taken whole: every field parsed by `domain.validation`."""
+
+    given_name: str
+    family_name: str
+    birth_date: date
+    sex: str | None
+    district: str
+    language: str
+    email: str | None
+    phone: str | None
+    profession: str
+    country_of_training: str | None  # ISO 3166-1 alpha-2
+    fast_track: bool
+    receives_buergergeld: bool
+
+
+# --- decoding -------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, file_name: str) -> str:
+    """UTF-8 with or without a byte-order mark; anything else is refused with how to save the file
+    as CSV UTF-8. Windows-1252 is not guessed: the same bytes are valid Windows-1251 (Cyrillic) or
+    ISO-8859-2, and a wrong guess would import garbled Ukrainian or Polish names without a word."""
+    name, name_de = f"'{_clip(file_name, 80)}'", f"„{_clip(file_name, 80)}“"
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise ImportFileError(
+            f"{name} is an Excel workbook, not a CSV file; {SAVE_AS_UTF8}",
+            message_de=f"{name_de} ist eine Excel-Arbeitsmappe, keine CSV-Datei; {SAVE_AS_UTF8_DE}",
+        )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+        # Excel's "Unicode Text" is UTF-16; UTF-32 and UTF-16 without a mark contain NUL bytes
+        raise ImportFileError(
+            f"{name} is saved as UTF-16 ('Unicode Text'), not as CSV UTF-8; {SAVE_AS_UTF8}",
+            message_de=f"{name_de} ist als UTF-16 („Unicode-Text“) gespeichert, nicht als CSV UTF-8; {SAVE_AS_UTF8_DE}",
+        )
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        bad = data[error.start]
+        newline = b"\n" if b"\n" in data else b"\r"
+        line = data.count(newline, 0, error.start) + 1
+        guess = bytes([bad]).decode("cp1252", errors="replace")
+        known = guess.isprintable() and guess != "\ufffd"
+        hint = f" ('{guess}' in Windows-1252)" if known else ""
+        hint_de = f" („{guess}“ in Windows-1252)" if known else ""
+        raise ImportFileError(
+            f"{name} is not UTF-8: line {line} has the byte 0x{bad:02X}{hint}, so the file was probably "
+            f"saved as 'CSV (Trennzeichen-getrennt)' in Windows-1252 and letters such as ä, ö, ü or Cyrillic "
+            f"would come out garbled; {SAVE_AS_UTF8}",
+            message_de=f"{name_de} ist nicht UTF-8: Zeile {line} enthält das Byte 0x{bad:02X}{hint_de}, "
+            f"die Datei wurde also wohl als „CSV (Trennzeichen-getrennt)“ in Windows-1252 gespeichert, und Umlaute "
+            f"oder kyrillische Buchstaben kämen verstümmelt an; {SAVE_AS_UTF8_DE}",
+        ) from None
+    return text
+
+
+# --- dialect and header ---------------------------------------------------------------------------
+
+
+def _header_key(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).replace("\ufeff", "").casefold()
+    return "".join(ch for ch in folded if ch not in " -_\t\u00a0")
+
+
+_ALIASES: dict[str, str] = {
+    _header_key(header): key
+    for key, german, others, _ in COLUMNS
+    for header in (key, german, *others)
+}
+
+
+def _records(text: str, delimiter: str, file_name: str):
+    """(row number, fields, first physical line) for every record, blank lines included."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+    number = 0
+    while True:
+        start = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # e.g. a value longer than csv.field_size_limit()
+            raise ImportFileError(
+                f"'{_clip(file_name, 80)}', row {number + 1}: cannot be read as CSV ({error}); check for a "
+                "quote (\") that opens a value and never closes",
+                message_de=f"„{_clip(file_name, 80)}“, Zeile {number + 1}: ist kein lesbares CSV ({error}); bitte "
+                "prüfen, ob ein Anführungszeichen (\") einen Wert öffnet und nicht schließt",
+            ) from None
+        number += 1
+        yield number, record, start
+
+
+def _is_blank(record: list[str]) -> bool:
+    return not any(value.strip() for value in record)
+
+
+def _first_record(text: str, delimiter: str, file_name: str) -> tuple[int, list[str]]:
+    for number, record, _ in _records(text, delimiter, file_name):
+        if not _is_blank(record):
+            return number, record
+    name = _clip(file_name, 80)
+    raise ImportFileError(
+        f"'{name}' is empty; the first row must name the columns, e.g. Vorname;Nachname;Geburtsdatum;…",
+        message_de=f"„{name}“ ist leer; die erste Zeile muss die Spalten benennen, z. B. Vorname;Nachname;Geburtsdatum;…",
+    )
+
+
+def _dialect(text: str, file_name: str) -> tuple[str, int, list[str]]:
+    """The delimiter under which the header names the most known columns (then: the most columns).
+    German Excel writes ";", English Excel and most tools ","."""
+    best = None
+    for delimiter in DELIMITERS:
+        number, header = _first_record(text, delimiter, file_name)
+        known = sum(_header_key(cell) in _ALIASES for cell in header)
+        score = (known, len(header))
+        if best is None or score > best[0]:
+            best = (score, delimiter, number, header)
+    (known, width), delimiter, number, header = best
+    if width == 1 and known == 0 and "\t" in header[0]:
+        raise ImportFileError(
+            f"'{_clip(file_name, 80)}' separates its columns with tabs; the import takes semicolons or commas: "
+            f"{SAVE_AS_UTF8}",
+            message_de=f"„{_clip(file_name, 80)}“ trennt die Spalten mit Tabulatoren; der Import nimmt Semikolon "
+            f"oder Komma: {SAVE_AS_UTF8_DE}",
+        )
+    return delimiter, number, header
+
+
+def _accepted_headers(language: str) -> str:
+    parts = []
+    for key, german, others, required in COLUMNS:
+        names = " or ".join((german, *others)) if language == "en" else " oder ".join((german, *others))
+        mark = "" if not required else (" (required)" if language == "en" else " (Pflicht)")
+        parts.append(f"{key}/{names}{mark}")
+    return ", ".join(parts)
+
+
+def _column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column as a spreadsheet labels it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _columns(header: list[str], file_name: str) -> tuple[dict[str, str], dict[str, int], list[tuple[int, str]], list[int]]:
+    """Known columns (key → header, key → position), unknown headers and headerless positions."""
+    columns: dict[str, str] = {}
+    positions: dict[str, int] = {}
+    unknown: list[tuple[int, str]] = []
+    headerless: list[int] = []
+    for index, cell in enumerate(header):
+        written = cell.strip()
+        if not written:
+            headerless.append(index)
+            continue
+        key = _ALIASES.get(_header_key(written))
+        if key is None:
+            unknown.append((index, written))
+        elif key in positions:
+            first = columns[key]
+            raise ImportFileError(
+                f"'{_clip(file_name, 80)}': the columns '{_clip(first)}' ({_column_letter(positions[key])}) and "
+                f"'{_clip(written)}' ({_column_letter(index)}) both give {key}; delete one of them",
+                message_de=f"„{_clip(file_name, 80)}“: die Spalten „{_clip(first)}“ ({_column_letter(positions[key])}) "
+                f"und „{_clip(written)}“ ({_column_letter(index)}) meinen beide {GERMAN_HEADERS[key]}; "
+                "bitte eine davon löschen",
+            )
+        else:
+            columns[key], positions[key] = written, index
+    missing = [key for key in REQUIRED if key not in columns]
+    if missing:
+        names = ", ".join(f"{GERMAN_HEADERS[key]} ({key})" for key in missing)
+        cells = [_clip(cell.strip()) for cell in header if cell.strip()]
+        found = "; ".join(f"'{cell}'" for cell in cells) or "nothing"
+        found_de = "; ".join(f"„{cell}“" for cell in cells) or "nichts"
+        raise ImportFileError(
+            f"'{_clip(file_name, 80)}': the header row lacks the required column{'s' if len(missing) > 1 else ''} "
+            f"{names}; it has {found}. The first row must name the columns; accepted headers: "
+            f"{_accepted_headers('en')}",
+            message_de=f"„{_clip(file_name, 80)}“: in der Kopfzeile fehl{'en die Pflichtspalten' if len(missing) > 1 else 't die Pflichtspalte'} "
+            f"{names}; sie enthält {found_de}. Die erste Zeile muss die Spalten benennen; "
+            f"erlaubt sind: {_accepted_headers('de')}",
+        )
+    return columns, positions, unknown, headerless
+
+
+# --- the file -------------------------------------------------------------------------------------
+
+
+def parse_import(data: bytes, *, file_name: str) -> ImportTable:
+    """Decode the file, find the delimiter and the header, and split every non-blank row.
+
+    Raises ImportFileError when the file as a whole cannot be read; a row with more values than the
+    header has columns is returned with its `surplus` and refused by `validate_row`."""
+    text = _decode(data, file_name)
+    delimiter, header_number, header = _dialect(text, file_name)
+    columns, positions, unknown, headerless = _columns(header, file_name)
+    width = len(header)
+    headerless_used: set[int] = set()
+    rows: list[RawRow] = []
+    last = None
+    for number, record, start in _records(text, delimiter, file_name):
+        last = (number, record, start)
+        if number <= header_number or _is_blank(record):
+            continue
+        values = {key: (record[i].strip() if i < len(record) else "") for key, i in positions.items()}
+        surplus = tuple(value.strip() for value in record[width:] if value.strip())
+        headerless_used.update(i for i in headerless if i < len(record) and record[i].strip())
+        rows.append(RawRow(number, values, surplus))
+    if last is not None:
+        _refuse_open_quote(text, delimiter, last, file_name)
+    unknown.extend((i, f"column {_column_letter(i)} (no header)") for i in sorted(headerless_used))
+    return ImportTable(
+        file_name=file_name,
+        delimiter=delimiter,
+        columns=columns,
+        unknown_columns=tuple(name for _, name in sorted(unknown)),
+        rows=tuple(rows),
+    )
+
+
+def _refuse_open_quote(text: str, delimiter: str, last: tuple[int, list[str], int], file_name: str) -> None:
+    """A quote that opens a value and never closes swallows every later line into one value; the
+    csv module then ends the file quietly. The last record is scanned again to catch that."""
+    number, _, start = last
+    tail = "".join(io.StringIO(text, newline="").readlines()[start - 1 :])
+    quoted, field_start, i = False, True, 0
+    while i < len(tail):
+        ch = tail[i]
+        if quoted:
+            if ch == '"':
+                if tail.startswith('"', i + 1):
+                    i += 1
+                else:
+                    quoted = False
+        elif ch == '"' and field_start:
+            quoted, field_start = True, False
+        elif ch in (delimiter, "\n", "\r"):
+            field_start = True
+        elif ch != " ":
+            field_start = False
+        i += 1
+    if quoted:
+        raise ImportFileError(
+            f"'{_clip(file_name, 80)}', row {number}: a quote (\") opens a value that never closes, so every "
+            "following line would be read into it; close the quote or remove it, then import again",
+            message_de=f"„{_clip(file_name, 80)}“, Zeile {number}: ein Anführungszeichen (\") öffnet einen Wert und "
+            "schließt ihn nie, alle folgenden Zeilen würden hineingelesen; bitte das Anführungszeichen schließen "
+            "oder entfernen und erneut importieren",
+        )
+
+
+# --- one row --------------------------------------------------------------------------------------
+
+
+def validate_row(row: RawRow, *, today: date, districts: Collection[str]) -> ValidRow | list[RowError]:
+    """Parse every field of a row with `domain.validation`; a row is taken whole or not at all, so
+    all of its errors are returned together (not just the first)."""
+    if row.surplus:
+        shown = "; ".join(row.surplus)
+        return [
+            RowError(
+                row.number,
+                "row",
+                _clip(shown, 60),
+                f"has {len(row.surplus)} value(s) more than the header has columns ('{_clip(shown)}'); a value "
+                "probably contains the delimiter: put that value in quotes or remove the extra cells",
+                f"hat {len(row.surplus)} Wert(e) mehr, als die Kopfzeile Spalten hat („{_clip(shown)}“); wahrscheinlich "
+                "enthält ein Wert das Trennzeichen: bitte den Wert in Anführungszeichen setzen oder die "
+                "überzähligen Zellen löschen",
+            )
+        ]
+    values = row.values
+    errors: list[RowError] = []
+    parsers = {
+        "given_name": validation.given_name,
+        "family_name": validation.family_name,
+        "birth_date": lambda value: validation.birth_date(value, today=today),
+        "sex": validation.sex,
+        "district": lambda value: validation.district(value, known=districts),
+        "language": validation.language,
+        "email": validation.email,
+        "phone": validation.phone,
+        "profession": validation.profession,
+        "country_of_training": validation.country,
+        "fast_track": lambda value: validation.yes_no("fast_track", value),
+        "receives_buergergeld": lambda value: validation.yes_no("receives_buergergeld", value),
+    }
+    parsed = {}
+    for key, parse in parsers.items():
+        value = values.get(key)
+        try:
+            parsed[key] = parse(value)
+        except FieldError as error:
+            errors.append(RowError(row.number, key, _clip(value or "", 60), error.message, error.message_de))
+    if errors:
+        return errors
+    return ValidRow(**parsed)
