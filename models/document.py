@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models._types import long_text, timestamp
@@ -38,10 +38,14 @@ class DocumentPublic(DocumentBase):
 
 
 class IntakeFile(SQLModel, table=True):
-    """One row per inbox file handled: makes a re-run after a crash finish each file exactly once."""
+    """One row per inbox file handled: makes a re-run after a crash finish each file exactly once.
+
+    The same name and content may be dropped again later; the newest row for (inbox path, SHA-256)
+    tells whether its last step (removing or moving the file) is still to be done.
+    """
 
     __tablename__ = "intake_file"
-    __table_args__ = (UniqueConstraint("inbox_path", "sha256", name="uq_intake_inbox_path_sha256"),)
+    __table_args__ = (Index("ix_intake_inbox_path_sha256", "inbox_path", "sha256"),)
 
     id: int | None = Field(default=None, primary_key=True)
     inbox_path: str = Field(max_length=600)  # <case reference>/<name as dropped>

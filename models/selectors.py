@@ -124,8 +124,12 @@ def document_by_sha(session: Session, *, case_id: int, sha256: str) -> Document 
 
 
 def intake_ledger(session: Session, *, inbox_path: str, sha256: str) -> IntakeFile | None:
+    """The newest ledger row for this file name and content."""
     return session.exec(
-        select(IntakeFile).where(IntakeFile.inbox_path == inbox_path, IntakeFile.sha256 == sha256)
+        select(IntakeFile)
+        .where(IntakeFile.inbox_path == inbox_path, IntakeFile.sha256 == sha256)
+        .order_by(IntakeFile.id.desc())
+        .limit(1)
     ).first()
 
 
@@ -150,3 +154,31 @@ def audit_history(session: Session, *, case_reference: str, person_id: int | Non
             and_(AuditEvent.entity == "person", AuditEvent.entity_id == person_id),
         )
     return list(session.exec(select(AuditEvent).where(condition).order_by(AuditEvent.id)).all())
+
+
+def checklist_profile(case: Case, person: Person):
+    """The facts that decide the case's documents; None until the reference occupation is fixed."""
+    from domain.checklist import CaseProfile
+
+    if case.body_key is None or case.procedure is None:
+        return None
+    return CaseProfile(
+        procedure=case.procedure,
+        regulated=bool(case.regulated),
+        body=case.body_key,
+        group=case.profession_group or "",
+        abroad=person.lives_abroad,
+        name_changed=person.name_changed,
+        profession=case.reference_occupation_key,
+    )
+
+
+def case_checklist(session: Session, *, case: Case, person: Person, rules):
+    """The case's checklist lines (present / missing / not translated / not certified)."""
+    from domain.checklist import DocumentFacts, checklist
+
+    profile = checklist_profile(case, person)
+    if profile is None:
+        return ()
+    facts = [DocumentFacts(item=d.item_key, translated=d.translated, certified=d.certified) for d in documents_of(session, case)]
+    return checklist(rules, profile, facts)

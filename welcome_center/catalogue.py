@@ -59,3 +59,18 @@ def load_catalogue(data_dir: Path | None = None) -> Catalogue:
     from welcome_center.settings import get_settings
 
     return load_catalogue_from(data_dir or get_settings().data_dir)
+
+
+@lru_cache(maxsize=4)
+def load_checklist_rules(data_dir: Path | None = None):
+    """data/checklists.yaml, checked against the catalogue's bodies and professions."""
+    from domain.checklist import build_checklist_rules
+    from welcome_center.settings import get_settings
+
+    directory = data_dir or get_settings().data_dir
+    catalogue = load_catalogue(data_dir)
+    path = directory / "checklists.yaml"
+    return build_checklist_rules(
+        "data/checklists.yaml", read_yaml(path, "data/checklists.yaml"),
+        bodies=catalogue.bodies.keys(), professions=catalogue.professions.keys(),
+    )

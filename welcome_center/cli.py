@@ -6,25 +6,24 @@ exit code 3; never a traceback.
 
 from __future__ import annotations
 
-import json
-import re
-import sys
-from datetime import date
 from enum import StrEnum
-from functools import wraps
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from domain.calendar import format_date, lower_saxony_calendar
 from domain.catalogue import Catalogue
 from domain.deadlines import Kind, Period, Suspension, due_date
-from domain.errors import CatalogueError, DomainError, InvalidInput
+from domain.errors import InvalidInput
 from domain.routing import resolve_district, route as route_profession
 from domain.text import fold
 from welcome_center.catalogue import load_catalogue
+from welcome_center.console import friendly, out, parse_iso_date, print_json
+from welcome_center.prefect_setup import configure_prefect
+from welcome_center.settings import get_settings
+
+configure_prefect(get_settings().home)  # before any flow (and so Prefect) is imported
 
 app = typer.Typer(
     name="welcome-center",
@@ -33,51 +32,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-EXIT_INVALID = 2
-EXIT_DATA = 3
-
-
-def friendly(command):
-    """Turn domain errors into one line and an exit code."""
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except CatalogueError as error:
-            err.print(f"[bold red]Data error:[/] {error}", markup=True, soft_wrap=True)
-            raise typer.Exit(EXIT_DATA) from None
-        except DomainError as error:
-            err.print(f"[bold red]Error:[/] {error}", markup=True, soft_wrap=True)
-            raise typer.Exit(EXIT_INVALID) from None
-
-    return wrapper
 
 
 def catalogue() -> Catalogue:
     return load_catalogue()
 
 
-def parse_iso_date(value: str, field: str) -> date:
-    """YYYY-MM-DD only, and a real date: 2026-02-30 and 30.02.2026 are refused with the fix."""
-    text = (value or "").strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise InvalidInput(field, f"'{text[:40]}' is not in the form YYYY-MM-DD; write e.g. 2026-03-25")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(field, f"'{text}' is not a real date (check day and month); e.g. 2026-03-25") from None
-
-
 def parse_period(value: str, field: str) -> Period:
     return Period.parse(value, field)
-
-
-def print_json(payload) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
 @app.command()
@@ -194,5 +156,6 @@ def professions(
     out.print(table)
 
 
-def main() -> None:  # pragma: no cover - entry point
-    app()
+from welcome_center.cli_cases import register  # noqa: E402  (commands of later issues)
+
+register(app)

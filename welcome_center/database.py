@@ -24,3 +24,36 @@ def upgrade(url: str | None = None) -> None:
 
 def configured_engine() -> Engine:
     return engine_for(get_settings().database_url)
+
+
+def schema_revision(engine: Engine) -> tuple[str | None, str]:
+    """(the database's revision, the newest revision in migrations/)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    return current, head
+
+
+def ready_engine() -> Engine:
+    """The configured engine with its schema at the newest revision.
+
+    The embedded default (the SQLite file under data/local/) is brought up to date on first use, so a
+    newcomer needs no extra step; any other database is left alone and must be upgraded explicitly
+    (`welcome-center db upgrade`), because changing a shared database is an administrator's decision.
+    """
+    settings = get_settings()
+    engine = configured_engine()
+    current, head = schema_revision(engine)
+    if current == head:
+        return engine
+    if settings.database_url == settings.default_database_url:
+        upgrade(settings.database_url)
+        return engine
+    from domain.errors import InvalidInput
+
+    raise InvalidInput(
+        "database", f"schema is at revision {current or 'none'}, newest is {head}; run `welcome-center db upgrade`"
+    )

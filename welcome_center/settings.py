@@ -24,7 +24,11 @@ class Settings(BaseSettings):
 
     def model_post_init(self, __context) -> None:
         if not self.database_url:
-            self.database_url = f"sqlite:///{self.home / 'welcome-center.db'}"
+            self.database_url = self.default_database_url
+
+    @property
+    def default_database_url(self) -> str:
+        return f"sqlite:///{self.home / 'welcome-center.db'}"
 
     @property
     def inbox_dir(self) -> Path:

@@ -1,0 +1,514 @@
+"""CLI commands for cases, persons, the import file, the inbox and the database.
+
+What advisers read (case view, history) is German; errors are one English line naming the field.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlmodel import Session
+
+from domain.calendar import format_date, lower_saxony_calendar
+from domain.checklist import STATUS_DE as ITEM_STATUS_DE
+from domain.csvfile import RawRow, parse_import, validate_row
+from domain.deadlines import KIND_DE, Kind, Period
+from domain.errors import InvalidInput
+from domain.funding import FUNDING_DE, FundingRoute, parse_funding
+from domain.lifecycle import EVENT_DE, OUTCOME_DE, STATE_DE, CaseState, Event, Outcome, allowed_events, parse_event
+from domain.lifecycle import STATUS_DE as DEADLINE_STATUS_DE
+from domain.validation import is_eu_eea_ch
+from models.db import session_scope
+from models.importing import import_table
+from models.selectors import (
+    audit_history,
+    case_by_reference,
+    case_checklist,
+    consents_of,
+    count_cases,
+    deadlines_of,
+    documents_of,
+    events_of,
+    has_consent,
+    list_cases,
+    person_of,
+)
+from models.services import advance_case, choose_occupation, find_or_create_person, open_case, record_consent, set_funding
+from welcome_center.catalogue import load_catalogue, load_checklist_rules
+from welcome_center.console import BERLIN, actor, err, fail, friendly, out, parse_iso_date, print_json, today
+from welcome_center.database import ready_engine, upgrade
+from welcome_center.settings import get_settings
+
+case_app = typer.Typer(help="Recognition cases: create, show, list, advance, history.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(case_app, name="case")
+    app.add_typer(db_app, name="db")
+    app.command("import")(import_cases)
+    app.command("consent")(consent)
+    app.command("intake")(intake)
+    app.command("demo")(demo)
+
+
+# ------------------------------------------------------------------------------------------ db
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade():
+    """Bring the configured database (WELCOME_CENTER_DATABASE_URL) to the newest schema."""
+    settings = get_settings()
+    upgrade(settings.database_url)
+    out.print(f"Database is at the newest schema: {escape(_safe_url(settings.database_url))}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# ------------------------------------------------------------------------------------------ case new
+
+Opt = typer.Option
+
+
+@case_app.command("new")
+@friendly
+def case_new(
+    given_name: Annotated[Optional[str], Opt("--given-name", help="Vorname, as written (any script)")] = None,
+    family_name: Annotated[Optional[str], Opt("--family-name", help="Nachname")] = None,
+    birth_date: Annotated[Optional[str], Opt("--birth-date", help="YYYY-MM-DD or DD.MM.YYYY")] = None,
+    district: Annotated[Optional[str], Opt("--district", help="verden or osterholz")] = None,
+    language: Annotated[Optional[str], Opt("--language", help="ISO 639-1 code: uk, ru, ar, fa, tr, en, de ...")] = None,
+    profession: Annotated[Optional[str], Opt("--profession", help="as the person says it")] = None,
+    sex: Annotated[Optional[str], Opt("--sex", help="f, m or d")] = None,
+    email: Annotated[Optional[str], Opt("--email")] = None,
+    phone: Annotated[Optional[str], Opt("--phone")] = None,
+    country: Annotated[Optional[str], Opt("--country", help="country of training (name or ISO code)")] = None,
+    fast_track: Annotated[bool, Opt("--fast-track", help="fast track under § 81a AufenthG")] = False,
+    buergergeld: Annotated[bool, Opt("--buergergeld", help="receives Bürgergeld")] = False,
+    consent_given: Annotated[bool, Opt("--consent", help="the person consented to data processing today")] = False,
+    as_json: Annotated[bool, Opt("--json")] = False,
+):
+    """Open a case for a person (asks for missing required fields when run in a terminal)."""
+    values = {
+        "given_name": given_name, "family_name": family_name, "birth_date": birth_date, "district": district,
+        "language": language, "profession": profession,
+    }
+    interactive = sys.stdin.isatty()
+    labels = {"given_name": "Vorname", "family_name": "Nachname", "birth_date": "Geburtsdatum (TT.MM.JJJJ)",
+              "district": "Landkreis (verden/osterholz)", "language": "Sprache (z. B. uk)", "profession": "Beruf"}
+    for key, value in values.items():
+        if value is None and interactive:
+            values[key] = typer.prompt(labels[key], default="", show_default=False)
+    row = RawRow(number=1, values={
+        **{k: v or "" for k, v in values.items()}, "sex": sex or "", "email": email or "", "phone": phone or "",
+        "country_of_training": country or "", "fast_track": "ja" if fast_track else "nein",
+        "receives_buergergeld": "ja" if buergergeld else "nein",
+    })
+    catalogue = load_catalogue()
+    result = validate_row(row, today=today(), districts=catalogue.districts)
+    if isinstance(result, list):
+        for error in result:
+            hint = f" (--{error.field.replace('_', '-')})" if error.field != "row" else ""
+            err.print(f"[bold red]Error:[/] {escape(error.field)}{hint}: {escape(error.message)}", soft_wrap=True)
+        raise typer.Exit(2)
+    with session_scope(ready_engine()) as session:
+        person, created = find_or_create_person(
+            session, actor=actor(), given_name=result.given_name, family_name=result.family_name,
+            birth_date=result.birth_date, sex=result.sex, language=result.language, email=result.email,
+            phone=result.phone, district=result.district, receives_buergergeld=result.receives_buergergeld,
+        )
+        if consent_given:
+            record_consent(session, person=person, given_on=today(), given_by="person", actor=actor())
+        case = open_case(
+            session, person=person, profession_text=result.profession, catalogue=catalogue, today=today(),
+            actor=actor(), fast_track=result.fast_track, country_of_training=result.country_of_training,
+            eu_training=bool(result.country_of_training and is_eu_eea_ch(result.country_of_training)),
+        )
+        consent_on_file = has_consent(session, person_id=person.id)
+    if as_json:
+        print_json({"reference": case.reference, "person_created": created, "reference_occupation": case.reference_occupation,
+                    "body": case.body_key, "state": case.state})
+        return
+    out.print(f"Fall [bold]{case.reference}[/] angelegt für {escape(person.given_name)} {escape(person.family_name)}"
+              + ("" if created else " (Person war schon erfasst)"))
+    out.print(escape(case.routing_reason or ""), soft_wrap=True)
+    if not consent_on_file:
+        out.print("[yellow]Noch keine Einwilligung erfasst:[/] Dokumente werden erst danach gespeichert "
+                  f"(welcome-center consent {case.reference} --given-by person).")
+
+
+# ------------------------------------------------------------------------------------------ case show
+
+
+@case_app.command("show")
+@friendly
+def case_show(reference: Annotated[str, typer.Argument(help="e.g. VER-2026-0042")]):
+    """Person, routing with reason, checklist, deadlines, documents and history of one case."""
+    catalogue = load_catalogue()
+    with Session(ready_engine()) as session:
+        case = case_by_reference(session, reference)
+        person = person_of(session, case)
+        lines = case_checklist(session, case=case, person=person, rules=load_checklist_rules())
+        deadlines = deadlines_of(session, case)
+        documents = documents_of(session, case)
+        events = events_of(session, case)
+        consents = consents_of(session, person_id=person.id)
+
+    district = catalogue.districts[case.district]
+    out.rule(f"[bold]{case.reference}[/] · {STATE_DE[CaseState(case.state)]}")
+    out.print(f"Person: [bold]{escape(person.given_name)} {escape(person.family_name)}[/], geb. {format_date(person.birth_date)}, "
+              f"Sprache {person.language}, {district.name}"
+              + (", Bürgergeld" if person.receives_buergergeld else "")
+              + (f", {escape(person.email)}" if person.email else "") + (f", {escape(person.phone)}" if person.phone else ""))
+    active = [c for c in consents if c.withdrawn_on is None]
+    out.print("Einwilligung: " + (f"erteilt am {format_date(active[-1].given_on)} ({escape(active[-1].given_by)})" if active else "[yellow]fehlt[/]"))
+    out.print(f"Beruf (angegeben): {escape(case.profession_text)}")
+    if case.reference_occupation:
+        body = catalogue.bodies.get(case.body_key)
+        out.print(f"Referenzberuf: [bold]{escape(case.reference_occupation)}[/] ({'reglementiert' if case.regulated else 'nicht reglementiert'}; {escape(case.legal_basis or '')})")
+        if body:
+            out.print(f"Zuständige Stelle: {escape(body.name)}" + (f", {escape(body.department)}" if body.department else "")
+                      + f", {escape(body.address)}" + (f" · {escape(body.email)}" if body.email else ""), soft_wrap=True)
+    out.print(f"Begründung: {escape(case.routing_reason or '')}", soft_wrap=True)
+    out.print(f"Finanzierung: {FUNDING_DE[FundingRoute(case.funding_route)]}"
+              + (f" (am {format_date(case.funding_decided_on)})" if case.funding_decided_on else ""))
+    if case.outcome:
+        out.print(f"Ergebnis: [bold]{OUTCOME_DE[Outcome(case.outcome)]}[/]")
+
+    if lines:
+        table = Table("Unterlage", "Stand", "Übersetzung", "beglaubigt", title="Checkliste")
+        for line in lines:
+            style = "green" if line.status.value == "present" else ("yellow" if not line.required else "red")
+            table.add_row(escape(line.item.title) + ("" if line.required else " (falls vorhanden)"),
+                          f"[{style}]{ITEM_STATUS_DE[line.status]}[/]", "nötig" if line.translation else "–",
+                          "nötig" if line.certified_copy else "–")
+        out.print(table)
+    else:
+        out.print("[yellow]Checkliste: erst nach Wahl des Referenzberufs[/] (welcome-center case occupation REF KEY)")
+
+    if deadlines:
+        table = Table("Frist", "Stand", "fällig", "Begründung", title="Fristen")
+        for d in deadlines:
+            table.add_row(KIND_DE[Kind(d.kind)], DEADLINE_STATUS_DE[_status(d.status)],
+                          format_date(d.due) if d.due else "–", escape(d.reason))
+        out.print(table)
+    if documents:
+        table = Table("Nr.", "Datei", "Art", "Unterlage", "übersetzt", "beglaubigt", title="Dokumente")
+        for d in documents:
+            table.add_row(str(d.id), escape(d.original_name), d.kind, d.item_key or "–", "ja" if d.translated else "nein", "ja" if d.certified else "nein")
+        out.print(table)
+    if events:
+        table = Table("Datum", "Ereignis", "Details", "von", title="Verlauf")
+        for e in events:
+            details = ", ".join(x for x in (OUTCOME_DE.get(Outcome(e.outcome)) if e.outcome else None, e.period, f"bis {format_date(e.until)}" if e.until else None, e.note) if x)
+            table.add_row(format_date(e.occurred_on), EVENT_DE[Event(e.event)], escape(details), escape(e.actor))
+        out.print(table)
+    out.print("Nächste Schritte: " + ", ".join(e.value for e in allowed_events(CaseState(case.state))))
+
+
+def _status(value: str):
+    from domain.lifecycle import DeadlineStatus
+
+    return DeadlineStatus(value)
+
+
+# ------------------------------------------------------------------------------------------ case list
+
+
+@case_app.command("list")
+@friendly
+def case_list(
+    district: Annotated[Optional[str], Opt("--district", help="verden or osterholz")] = None,
+    state: Annotated[Optional[str], Opt("--state", help="e.g. collecting_documents, submitted")] = None,
+    overdue: Annotated[bool, Opt("--overdue", help="only cases with an open deadline before today")] = False,
+    limit: Annotated[int, Opt("--limit", min=1, max=1000)] = 50,
+    as_json: Annotated[bool, Opt("--json")] = False,
+):
+    """Cases with their next open deadline, newest first (overdue: most overdue first)."""
+    from domain.routing import resolve_district
+
+    catalogue = load_catalogue()
+    district_key = resolve_district(district, catalogue) if district else None
+    state_value = None
+    if state:
+        try:
+            state_value = CaseState(state.strip().lower())
+        except ValueError:
+            raise InvalidInput("state", f"'{state[:40]}' is unknown; use one of {', '.join(s.value for s in CaseState)}") from None
+    with Session(ready_engine()) as session:
+        rows = list_cases(session, district=district_key, state=state_value, overdue_on=today() if overdue else None, limit=limit)
+        counts = count_cases(session, district=district_key)
+    if as_json:
+        print_json([row.__dict__ for row in rows])
+        return
+    table = Table("Aktenzeichen", "Person", "Beruf", "Stand", "nächste Frist", title=f"{len(rows)} Fälle")
+    for row in rows:
+        late = row.next_due is not None and row.next_due < today()
+        due = format_date(row.next_due) if row.next_due else "–"
+        table.add_row(row.reference, escape(f"{row.given_name} {row.family_name}"),
+                      escape(row.reference_occupation or row.profession_text), STATE_DE[CaseState(row.state)],
+                      f"[red]{due}[/]" if late else due)
+    out.print(table)
+    totals = ", ".join(f"{catalogue.districts[d].short}/{STATE_DE[CaseState(s)]}: {n}" for (d, s), n in sorted(counts.items()))
+    out.print(f"Insgesamt: {totals or 'keine Fälle'}", soft_wrap=True)
+
+
+# ------------------------------------------------------------------------------------------ advance
+
+
+@case_app.command("advance")
+@friendly
+def case_advance(
+    reference: Annotated[str, typer.Argument(help="e.g. VER-2026-0042")],
+    event: Annotated[str, typer.Argument(help="collect, ready, submit, acknowledge, documents_complete, assess, suspend, resume, extend, decide, close, withdraw, set_deadline, deadline_met")],
+    on: Annotated[Optional[str], Opt("--on", help="the day it happened (YYYY-MM-DD), e.g. the body's receipt date; default today")] = None,
+    outcome: Annotated[Optional[str], Opt("--outcome", help="for decide: full_equivalence, partial_equivalence, compensation_measure, no_equivalence")] = None,
+    period: Annotated[Optional[str], Opt("--period", help="for extend / set_deadline: e.g. 1m, 14d, 6w")] = None,
+    until: Annotated[Optional[str], Opt("--until", help="for suspend: the day the applicant's deadline ends")] = None,
+    note: Annotated[Optional[str], Opt("--note", help="a short note kept with the event")] = None,
+):
+    """Record a lifecycle event; the statutory deadlines are recomputed."""
+    parsed_event = parse_event(event)
+    day = parse_iso_date(on, "--on") if on else today()
+    parsed_outcome = None
+    if outcome:
+        try:
+            parsed_outcome = Outcome(outcome.strip().lower())
+        except ValueError:
+            raise InvalidInput("outcome", f"'{outcome[:40]}' is unknown; use one of {', '.join(o.value for o in Outcome)}") from None
+    if note is not None and len(note) > 500:
+        raise InvalidInput("note", "is longer than 500 characters; keep it short")
+    with session_scope(ready_engine()) as session:
+        case = case_by_reference(session, reference)
+        result = advance_case(
+            session, case=case, event=parsed_event, on=day, actor=actor(), calendar=lower_saxony_calendar(),
+            outcome=parsed_outcome, period=Period.parse(period, "--period") if period else None,
+            until=parse_iso_date(until, "--until") if until else None, note=note,
+        )
+        deadlines = deadlines_of(session, case)
+    for warning in result.warnings:
+        err.print(f"[bold yellow]Warning:[/] {escape(warning)}", soft_wrap=True)
+    out.print(f"{case.reference}: {STATE_DE[result.before]} → [bold]{STATE_DE[result.after]}[/] ({format_date(day)})")
+    for d in deadlines:
+        if d.status == "open":
+            out.print(f"  {KIND_DE[Kind(d.kind)]} fällig {format_date(d.due)}: {escape(d.reason)}", soft_wrap=True)
+
+
+@case_app.command("occupation")
+@friendly
+def case_occupation(
+    reference: Annotated[str, typer.Argument()],
+    key: Annotated[str, typer.Argument(help="reference occupation key, see `welcome-center professions`")],
+):
+    """Fix the reference occupation (Referenzberuf) the adviser chose with the person."""
+    with session_scope(ready_engine()) as session:
+        case = choose_occupation(session, case=case_by_reference(session, reference), profession_key=key.strip(),
+                                 catalogue=load_catalogue(), actor=actor())
+    out.print(f"{case.reference}: Referenzberuf {escape(case.reference_occupation)}, Stelle {case.body_key}")
+
+
+@case_app.command("funding")
+@friendly
+def case_funding(
+    reference: Annotated[str, typer.Argument()],
+    route: Annotated[str, typer.Argument(help=", ".join(r.value for r in FundingRoute))],
+    on: Annotated[Optional[str], Opt("--on", help="decision day, YYYY-MM-DD; default today")] = None,
+):
+    """Record who pays (Anerkennungszuschuss must be applied for before the application)."""
+    parsed = parse_funding(route)
+    day = parse_iso_date(on, "--on") if on else today()
+    with session_scope(ready_engine()) as session:
+        case = case_by_reference(session, reference)
+        set_funding(session, case=case, route_=parsed, decided_on=day, actor=actor())
+    out.print(f"{case.reference}: Finanzierung {FUNDING_DE[parsed]} ({format_date(day)})")
+
+
+@case_app.command("history")
+@friendly
+def case_history(reference: Annotated[str, typer.Argument()], as_json: Annotated[bool, Opt("--json")] = False):
+    """The audit trail of the case and its person: who, when, what, before, after."""
+    with Session(ready_engine()) as session:
+        case = case_by_reference(session, reference)
+        entries = audit_history(session, case_reference=case.reference, person_id=case.person_id)
+    if as_json:
+        print_json([{"at": e.at, "actor": e.actor, "action": e.action, "before": e.before, "after": e.after} for e in entries])
+        return
+    table = Table("Zeit", "wer", "was", "vorher", "nachher", title=f"Verlauf {case.reference}")
+    for e in entries:
+        table.add_row(e.at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") if e.at.tzinfo else e.at.strftime("%d.%m.%Y %H:%M"),
+                      escape(e.actor), e.action, escape(e.before or ""), escape(e.after or ""))
+    out.print(table)
+
+
+# ------------------------------------------------------------------------------------------ consent
+
+
+@friendly
+def consent(
+    reference: Annotated[str, typer.Argument(help="a case of the person")],
+    given_by: Annotated[str, Opt("--given-by", help="'person' or the legal guardian's name")] = "person",
+    on: Annotated[Optional[str], Opt("--on", help="YYYY-MM-DD; default today")] = None,
+):
+    """Record the person's consent to data processing (documents are stored only after it)."""
+    day = parse_iso_date(on, "--on") if on else today()
+    with session_scope(ready_engine()) as session:
+        case = case_by_reference(session, reference)
+        person = person_of(session, case)
+        record_consent(session, person=person, given_on=day, given_by=given_by, actor=actor())
+    out.print(f"Einwilligung für {escape(person.given_name)} {escape(person.family_name)} erfasst ({format_date(day)}).")
+
+
+# ------------------------------------------------------------------------------------------ import
+
+
+@friendly
+def import_cases(
+    file: Annotated[Path, typer.Argument(help="CSV file (UTF-8, comma or semicolon), see shared/import-format.md")],
+    dry_run: Annotated[bool, Opt("--dry-run", help="check every row, store nothing")] = False,
+    as_json: Annotated[bool, Opt("--json")] = False,
+):
+    """Import persons and cases; each row whole or not at all; a report per row."""
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise InvalidInput("file", f"cannot read '{file}': {error.strerror}") from None
+    table = parse_import(data, file_name=file.name)
+    catalogue = load_catalogue()
+    engine = ready_engine()
+    with Progress(TextColumn("Import"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                  disable=as_json or not err.is_terminal, transient=True) as progress:
+        bar = progress.add_task("rows", total=len(table.rows))
+        with Session(engine, expire_on_commit=False) as session:
+            report = import_table(session, table=table, catalogue=catalogue, today=today(), actor=actor(),
+                                  progress=lambda done: progress.update(bar, completed=done))
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+    if as_json:
+        print_json({
+            "file": report.file_name, "dry_run": dry_run, "unknown_columns": list(report.unknown_columns),
+            "imported": [i.__dict__ for i in report.imported], "skipped": [s.__dict__ for s in report.skipped],
+            "refused": [{"row": e.row, "field": e.field, "value": e.value, "message": e.message, "message_de": e.message_de} for e in report.refused],
+        })
+    else:
+        verb = "would be imported" if dry_run else "imported"
+        out.print(f"{file.name}: {len(report.imported)} {verb}, {len(report.skipped)} already there, "
+                  f"{len(report.refused_rows)} rows refused")
+        for column in report.unknown_columns:
+            out.print(f"[yellow]Unknown column ignored:[/] {escape(column)}")
+        if report.refused:
+            table_out = Table("row", "field", "value", "fix", title="Refused rows")
+            for e in report.refused:
+                table_out.add_row(str(e.row), e.field, escape(e.value), escape(e.message))
+            out.print(table_out)
+    if report.refused:
+        raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------------------------------ intake
+
+
+@friendly
+def intake(as_json: Annotated[bool, Opt("--json")] = False):
+    """Take in the files waiting in the inbox (a Prefect flow run)."""
+    ready_engine()
+    from flows.intake import intake_flow
+
+    outcomes = intake_flow()
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.outcome] = counts.get(o.outcome, 0) + 1
+    if as_json:
+        print_json({"counts": counts, "files": [o.__dict__ for o in outcomes]})
+        return
+    out.print("Posteingang: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "keine Dateien"))
+    for o in outcomes:
+        if o.outcome in ("rejected", "duplicate", "held"):
+            out.print(f"  {escape(o.inbox_path)}: {o.outcome} – {escape(o.reason or '')}", soft_wrap=True)
+
+
+# ------------------------------------------------------------------------------------------ demo
+
+
+@friendly
+def demo(
+    fresh: Annotated[bool, Opt("--fresh", help="start from an empty state folder (data/local/)")] = False,
+    count: Annotated[int, Opt("--count", min=1, max=100_000, help="invented persons")] = 240,
+    seed: Annotated[int, Opt("--seed")] = 2026,
+):
+    """The main job on invented data: import, routing, lifecycle, inbox intake, and a summary."""
+    from welcome_center.demo import reset_state, run_demo
+
+    settings = get_settings()
+    if fresh:
+        if settings.database_url != settings.default_database_url:
+            raise InvalidInput("--fresh", "only resets the embedded default; this run uses another database")
+        reset_state(settings.home)
+    engine = ready_engine()
+    catalogue = load_catalogue()
+    with err.status("Demo: Personen erfinden, importieren, Fälle fortschreiben …"):
+        summary = run_demo(engine=engine, catalogue=catalogue, home=settings.home, inbox=settings.inbox_dir,
+                           today=today(), count=count, seed=seed)
+    with err.status("Posteingang: Prefect-Flow nimmt die Dateien auf …"):
+        from flows.intake import intake_flow
+
+        outcomes = intake_flow()
+    _print_demo_summary(summary, outcomes, catalogue, settings)
+
+
+def _print_demo_summary(summary, outcomes, catalogue, settings) -> None:
+    report = summary.import_report
+    out.rule("[bold]Demo[/]")
+    out.print(f"Importdatei {escape(str(summary.csv_path))}: {len(report.imported)} Fälle angelegt, "
+              f"{len(report.skipped)} schon vorhanden, {len(report.refused_rows)} Zeilen abgelehnt; "
+              f"{summary.consents} Einwilligungen erfasst.", soft_wrap=True)
+    if report.refused:
+        refused = Table("Zeile", "Feld", "Wert", "Grund", title="Abgelehnte Zeilen der Importdatei")
+        for e in report.refused:
+            refused.add_row(str(e.row), e.field, escape(e.value), escape(e.message_de))
+        out.print(refused)
+
+    with Session(ready_engine()) as session:
+        counts = count_cases(session)
+    districts = list(catalogue.districts)
+    table = Table("Stand", *[catalogue.districts[d].name for d in districts], "zusammen", title="Fälle nach Landkreis und Stand")
+    for state in CaseState:
+        row = [counts.get((d, state.value), 0) for d in districts]
+        if any(row):
+            table.add_row(STATE_DE[state], *map(str, row), str(sum(row)))
+    totals = [sum(n for (d, _), n in counts.items() if d == district) for district in districts]
+    table.add_row("[bold]alle[/]", *map(str, totals), str(sum(totals)))
+    out.print(table)
+
+    tally: dict[str, int] = {}
+    for o in outcomes:
+        tally[o.outcome] = tally.get(o.outcome, 0) + 1
+    names = {"accepted": "angenommen", "rejected": "abgelehnt (Quarantäne)", "duplicate": "Duplikat (Quarantäne)",
+             "held": "zurückgehalten (keine Einwilligung)", "finished": "bereits verarbeitet"}
+    out.print("Posteingang: " + (", ".join(f"{names.get(k, k)} {v}" for k, v in sorted(tally.items())) or "keine Dateien"))
+    held = [o for o in outcomes if o.outcome == "held"]
+    if held:
+        cases_held = sorted({o.case_reference for o in held})
+        out.print(f"Zurückgehalten, bis die Einwilligung erfasst ist: {len(held)} Dateien in {len(cases_held)} Fällen "
+                  f"({', '.join(cases_held)})", soft_wrap=True)
+    turned = [o for o in outcomes if o.outcome in ("rejected", "duplicate")]
+    if turned:
+        files = Table("Datei", "Ergebnis", "Grund", title="Nicht angenommene Dateien (in quarantine/, mit .reason.txt)")
+        files.columns[0].overflow = "fold"
+        for o in turned:
+            files.add_row(escape(repr(o.inbox_path)[1:-1]), names.get(o.outcome, o.outcome), escape(o.reason or ""))
+        out.print(files)
+    out.print(f"Daten: {escape(str(settings.home))} (Datenbank, inbox/, cases/, quarantine/)", soft_wrap=True)
+    out.print("Weiter: welcome-center case list --overdue · welcome-center case show <Aktenzeichen>")

@@ -1,0 +1,90 @@
+"""What every CLI command shares: the consoles, turning errors into one line, date parsing."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+import sys
+from datetime import date, datetime
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from domain.errors import CatalogueError, DomainError, InvalidInput
+from domain.validation import FieldError
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_INVALID = 2
+EXIT_DATA = 3
+EXIT_DATABASE = 4
+EXIT_FILE = 5
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def friendly(command):
+    """Turn the errors a person can cause into one line and an exit code, never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except CatalogueError as error:
+            fail("Data error", str(error), EXIT_DATA)
+        except DomainError as error:
+            fail("Error", str(error), EXIT_INVALID)
+        except (OperationalError, ProgrammingError) as error:
+            detail = str(error.orig or error).splitlines()[0]
+            fail(
+                "Database error",
+                f"{detail}. Check WELCOME_CENTER_DATABASE_URL and run `welcome-center db upgrade`.",
+                EXIT_DATABASE,
+            )
+        except OSError as error:
+            where = f" ({error.filename})" if error.filename else ""
+            fail("File error", f"{error.strerror or error}{where}", EXIT_FILE)
+
+    return wrapper
+
+
+def fail(label: str, message: str, code: int = EXIT_INVALID) -> None:
+    """One line on stderr ("Error: field: what and the fix") and the exit code."""
+    err.print(f"[bold red]{label}:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def today() -> date:
+    """Today in Europe/Berlin, where the Welcome Center works."""
+    return datetime.now(BERLIN).date()
+
+
+def actor() -> str:
+    from welcome_center.settings import get_settings
+
+    return get_settings().actor or f"cli:{getpass.getuser()}"
+
+
+def parse_iso_date(value: str, field: str) -> date:
+    """YYYY-MM-DD only, and a real date: 2026-02-30 and 30.02.2026 are refused with the fix."""
+    text = (value or "").strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise InvalidInput(field, f"'{text[:40]}' is not in the form YYYY-MM-DD; write e.g. 2026-03-25")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(field, f"'{text}' is not a real date (check day and month); e.g. 2026-03-25") from None
+
+
+def print_json(payload) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def show_field_errors(errors: list[FieldError]) -> None:
+    for error in errors:
+        err.print(f"[bold red]Error:[/] {escape(str(error))}", soft_wrap=True)
