@@ -165,7 +165,7 @@ def take_in(
                 _ledger(session, item, sha256=sha, size=verdict.size, outcome="accepted", document_id=document.id)
                 record_audit(
                     session, actor=ACTOR, action="document.add", entity="document", entity_id=document.id,
-                    case_reference=case.reference,
+                    case_reference=case.reference, person_id=case.person_id,
                     after={"original_name": document.original_name, "kind": document.kind, "sha256": sha,
                            "item_key": document.item_key, "translated": document.translated, "certified": document.certified},
                 )

@@ -23,5 +23,6 @@ class AuditEvent(SQLModel, table=True):
     entity: str = Field(max_length=40)
     entity_id: int | None = None
     case_reference: str | None = Field(default=None, max_length=20, index=True)
+    person_id: int | None = Field(default=None, index=True)  # whose data it is (for a person's history)
     before: str | None = long_text()  # JSON
     after: str | None = long_text()  # JSON

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from domain.errors import InvalidInput
@@ -146,13 +146,10 @@ def rejected_reasons(session: Session, *, limit: int = 20) -> list[IntakeFile]:
 
 
 def audit_history(session: Session, *, case_reference: str, person_id: int | None = None) -> list[AuditEvent]:
-    """Everything recorded about the case (and its person, when given), oldest first."""
+    """Everything recorded about the case (and about its person, when given), oldest first."""
     condition = AuditEvent.case_reference == case_reference
     if person_id is not None:
-        condition = or_(
-            condition,
-            and_(AuditEvent.entity == "person", AuditEvent.entity_id == person_id),
-        )
+        condition = or_(condition, AuditEvent.person_id == person_id)
     return list(session.exec(select(AuditEvent).where(condition).order_by(AuditEvent.id)).all())
 
 

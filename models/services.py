@@ -51,13 +51,14 @@ def record_audit(
     entity: str,
     entity_id: int | None = None,
     case_reference: str | None = None,
+    person_id: int | None = None,
     before: Any = None,
     after: Any = None,
 ) -> None:
     session.add(
         AuditEvent(
-            actor=actor, action=action, entity=entity, entity_id=entity_id,
-            case_reference=case_reference, before=_json(before), after=_json(after),
+            actor=actor, action=action, entity=entity, entity_id=entity_id, case_reference=case_reference,
+            person_id=person_id, before=_json(before), after=_json(after),
         )
     )
 
@@ -92,7 +93,7 @@ def find_or_create_person(session: Session, *, actor: str, **fields: Any) -> tup
     session.add(person)
     session.flush()
     record_audit(
-        session, actor=actor, action="person.create", entity="person", entity_id=person.id,
+        session, actor=actor, action="person.create", entity="person", entity_id=person.id, person_id=person.id,
         after={name: getattr(person, name) for name in PERSON_FIELDS},
     )
     return person, True
@@ -107,7 +108,7 @@ def record_consent(
     session.add(consent)
     session.flush()
     record_audit(
-        session, actor=actor, action="consent.record", entity="consent", entity_id=consent.id,
+        session, actor=actor, action="consent.record", entity="consent", entity_id=consent.id, person_id=person.id,
         after={"person_id": person.id, "purpose": purpose, "given_on": given_on, "given_by": consent.given_by},
     )
     return consent
@@ -119,7 +120,7 @@ def withdraw_consent(session: Session, *, consent: Consent, on: date, actor: str
     session.add(consent)
     record_audit(
         session, actor=actor, action="consent.withdraw", entity="consent", entity_id=consent.id,
-        before=before, after={"withdrawn_on": on},
+        person_id=consent.person_id, before=before, after={"withdrawn_on": on},
     )
 
 
@@ -198,7 +199,7 @@ def open_case(
     session.flush()
     record_audit(
         session, actor=actor, action="case.open", entity="case", entity_id=case.id, case_reference=case.reference,
-        after={"person_id": person.id, "profession_text": case.profession_text, "fast_track": fast_track,
+        person_id=person.id, after={"person_id": person.id, "profession_text": case.profession_text, "fast_track": fast_track,
                "country_of_training": country_of_training, **_routing_summary(case)},
     )
     return case

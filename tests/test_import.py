@@ -1,0 +1,150 @@
+"""The case import as an adviser uses it: a spreadsheet in, a report per row out."""
+
+import json
+import subprocess
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from domain.csvfile import parse_import
+from models import AuditEvent, Case, Person
+from models.importing import import_table
+
+TODAY = date(2026, 11, 25)
+
+GERMAN_EXCEL = (
+    "\ufeffVorname;Nachname;Geburtsdatum;Geschlecht;Landkreis;Sprache;E-Mail;Beruf;Ausbildungsland;Bürgergeld;Bemerkung\r\n"
+    "Olena;Beispielenko;17.05.1994;w;Verden;uk;olena@example.org;Krankenschwester;Ukraine;ja;erste\r\n"
+    "Амаль;Приклад;02.03.1999;w;osterholz;uk;;медсестра;UA;ja;\r\n"
+    'Rania;"Al-Beispiel";1990-01-02;w;VERDEN;ar;;Apothekerin;Syrien;nein;\r\n'
+    "Zukunft;Muster;25.12.2030;w;Verden;uk;;Lehrerin;UA;ja;\r\n"
+    "Bremen;Muster;01.01.1990;m;Bremen;xx;kein-at;;UA;ja;\r\n"
+    '"=HYPERLINK(""http://example.org"",""klick"")";<b>{{ 7*7 }}</b>;03.04.1993;w;Verden;uk;;Erzieherin;UA;nein;\r\n'
+)
+
+
+def test_good_rows_go_in_bad_rows_are_reported_with_row_field_and_fix(session, catalogue):
+    table = parse_import(GERMAN_EXCEL.encode("utf-8"), file_name="faelle.csv")
+    report = import_table(session, table=table, catalogue=catalogue, today=TODAY, actor="test")
+    session.commit()
+
+    assert report.unknown_columns == ("Bemerkung",)
+    assert [i.row for i in report.imported] == [2, 3, 4, 7]
+    assert report.refused_rows == [5, 6]
+    errors = {(e.row, e.field) for e in report.refused}
+    assert {(5, "birth_date"), (6, "district"), (6, "language"), (6, "email"), (6, "profession")} <= errors
+    assert all(e.message and e.message_de for e in report.refused)
+
+    people = {p.given_name: p for p in session.exec(select(Person)).all()}
+    assert set(people) == {"Olena", "Амаль", "Rania", '=HYPERLINK("http://example.org","klick")'}
+    assert people['=HYPERLINK("http://example.org","klick")'].family_name == "<b>{{ 7*7 }}</b>"  # literal
+    cases = {c.reference: c for c in session.exec(select(Case)).all()}
+    assert set(cases) == {"VER-2026-0001", "VER-2026-0002", "VER-2026-0003", "OHZ-2026-0001"}
+    assert cases["OHZ-2026-0001"].reference_occupation == "Pflegefachfrau/Pflegefachmann"
+    assert cases["VER-2026-0001"].country_of_training == "UA"
+
+
+def test_a_refused_row_leaves_nothing_behind(session, catalogue):
+    table = parse_import(GERMAN_EXCEL.encode("utf-8"), file_name="faelle.csv")
+    import_table(session, table=table, catalogue=catalogue, today=TODAY, actor="test")
+    session.commit()
+    names = {p.given_name for p in session.exec(select(Person)).all()}
+    assert "Zukunft" not in names and "Bremen" not in names
+    audit_names = " ".join(a.after or "" for a in session.exec(select(AuditEvent)).all())
+    assert "Zukunft" not in audit_names
+
+
+def test_importing_the_same_file_again_adds_nobody_twice(session, catalogue):
+    data = GERMAN_EXCEL.encode("utf-8")
+    import_table(session, table=parse_import(data, file_name="a.csv"), catalogue=catalogue, today=TODAY, actor="test")
+    session.commit()
+    again = import_table(session, table=parse_import(data, file_name="a.csv"), catalogue=catalogue, today=TODAY, actor="test")
+    session.commit()
+    assert again.imported == [] and [s.row for s in again.skipped] == [2, 3, 4, 7]
+    assert len(session.exec(select(Person)).all()) == 4
+    assert len(session.exec(select(Case)).all()) == 4
+
+
+# ---------------------------------------------------------------------------------- the CLI
+
+
+@pytest.fixture
+def home_env(cli_env, tmp_path):
+    env = dict(cli_env, WELCOME_CENTER_HOME=str(tmp_path / "home"))
+    env.pop("WELCOME_CENTER_DATABASE_URL", None)
+    return env
+
+
+def cli(cli_command, env, *args):
+    return subprocess.run([*cli_command, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_cli_import_reports_rows_and_exits_1_when_rows_were_refused(cli_command, home_env, tmp_path):
+    file = tmp_path / "Fälle.csv"
+    file.write_bytes(GERMAN_EXCEL.encode("utf-8"))
+    result = cli(cli_command, home_env, "import", str(file), "--json")
+    assert result.returncode == 1, result.stderr
+    payload = json.loads(result.stdout)
+    assert len(payload["imported"]) == 4 and payload["unknown_columns"] == ["Bemerkung"]
+    assert {e["row"] for e in payload["refused"]} == {5, 6}
+
+    listed = cli(cli_command, home_env, "case", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert {row["reference"] for row in json.loads(listed.stdout)} == {"VER-2026-0001", "VER-2026-0002", "VER-2026-0003", "OHZ-2026-0001"}
+
+
+def test_cli_import_dry_run_stores_nothing(cli_command, home_env, tmp_path):
+    file = tmp_path / "faelle.csv"
+    file.write_bytes(GERMAN_EXCEL.encode("utf-8"))
+    result = cli(cli_command, home_env, "import", str(file), "--dry-run")
+    assert "4 would be imported" in result.stdout
+    listed = cli(cli_command, home_env, "case", "list", "--json")
+    assert json.loads(listed.stdout) == []
+
+
+def test_cli_refuses_a_windows_1252_file_with_the_fix(cli_command, home_env, tmp_path):
+    file = tmp_path / "alt.csv"
+    file.write_bytes("Vorname;Nachname;Geburtsdatum;Landkreis;Sprache;Beruf\r\nJürgen;Müller;01.01.1990;Verden;de;Bäcker\r\n".encode("cp1252"))
+    result = cli(cli_command, home_env, "import", str(file))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "UTF-8" in result.stderr
+
+
+def test_cli_import_of_a_missing_file_names_it(cli_command, home_env, tmp_path):
+    result = cli(cli_command, home_env, "import", str(tmp_path / "gibt-es-nicht.csv"))
+    assert result.returncode == 2 and "cannot read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_case_lifecycle_end_to_end(cli_command, home_env):
+    created = cli(cli_command, home_env, "case", "new", "--given-name", "Olena", "--family-name", "Beispiel",
+                  "--birth-date", "17.05.1994", "--district", "verden", "--language", "uk",
+                  "--profession", "Krankenschwester", "--buergergeld", "--consent", "--json")
+    assert created.returncode == 0, created.stderr
+    reference = json.loads(created.stdout)["reference"]
+    for event, on in (("collect", "2026-01-05"), ("ready", "2026-02-01")):
+        assert cli(cli_command, home_env, "case", "advance", reference, event, "--on", on).returncode == 0
+    submitted = cli(cli_command, home_env, "case", "advance", reference, "submit", "--on", "2026-03-02")
+    assert submitted.returncode == 0 and "Warning" in submitted.stderr and "Anerkennungszuschuss" in submitted.stderr
+    assert "02.04.2026" in submitted.stdout  # acknowledgement due
+
+    refused = cli(cli_command, home_env, "case", "advance", reference, "decide")
+    assert refused.returncode == 2 and "allowed: acknowledge, withdraw" in refused.stderr
+
+    shown = cli(cli_command, home_env, "case", "show", reference)
+    assert shown.returncode == 0
+    for text in ("Pflegefachfrau/Pflegefachmann", "Checkliste", "Eingangsbestätigung", "Antrag gestellt"):
+        assert text in shown.stdout
+    history = json.loads(cli(cli_command, home_env, "case", "history", reference, "--json").stdout)
+    assert [h["action"] for h in history][:3] == ["person.create", "consent.record", "case.open"]
+    assert history[-1]["action"] == "case.submit" and "Anerkennungszuschuss" in history[-1]["after"]
+
+
+def test_cli_unknown_case_and_bad_field_values(cli_command, home_env):
+    missing = cli(cli_command, home_env, "case", "show", "VER-2026-9999")
+    assert missing.returncode == 2 and "no case 'VER-2026-9999'" in missing.stderr
+    bad = cli(cli_command, home_env, "case", "new", "--given-name", "A", "--family-name", "B", "--birth-date", "2026-02-30",
+              "--district", "Bremen", "--language", "xx", "--profession", "Koch", "--email", "kein-at")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    for field in ("birth_date", "district", "language", "email"):
+        assert field in bad.stderr
