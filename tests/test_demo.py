@@ -1,0 +1,57 @@
+"""README's main job as a newcomer runs it: `welcome-center demo` on the embedded default.
+
+One real Prefect flow run (temporary local server) happens here; its output must carry no
+traceback and no ERROR line, Prefect's own included.
+"""
+
+import json
+import subprocess
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def demo_run(cli_command, cli_env, tmp_path_factory):
+    home = tmp_path_factory.mktemp("demo-home")
+    env = dict(cli_env, WELCOME_CENTER_HOME=str(home))
+    for name in ("WELCOME_CENTER_DATABASE_URL", "PREFECT_API_URL", "PREFECT_HOME"):
+        env.pop(name, None)
+    result = subprocess.run([*cli_command, "demo", "--count", "60"], capture_output=True, text=True, env=env, timeout=600)
+    return result, env, home
+
+
+def test_demo_runs_clean_and_prints_the_summary(demo_run):
+    result, _, _ = demo_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert "ERROR" not in output and "database is locked" not in output
+    for text in ("Fälle nach Landkreis und Stand", "Landkreis Verden", "Landkreis Osterholz", "Posteingang:",
+                 "angenommen", "Nicht angenommene Dateien", "Makros", "ZIP-Bombe", "Abgelehnte Zeilen der Importdatei"):
+        assert text in result.stdout, text
+
+
+def test_demo_population_is_spread_over_both_districts_and_many_states(demo_run, cli_command):
+    _, env, _ = demo_run
+    listed = subprocess.run([*cli_command, "case", "list", "--json", "--limit", "1000"], capture_output=True, text=True, env=env, timeout=120)
+    rows = json.loads(listed.stdout)
+    assert len(rows) >= 60
+    assert {row["district"] for row in rows} == {"verden", "osterholz"}
+    assert len({row["state"] for row in rows}) >= 5
+
+
+def test_hostile_files_are_in_quarantine_with_reasons_and_nothing_escaped(demo_run):
+    _, _, home = demo_run
+    quarantine = home / "quarantine"
+    reasons = list(quarantine.rglob("*.reason.txt"))
+    assert len(reasons) >= 8
+    for path in home.rglob("*"):
+        assert path.resolve().is_relative_to(home.resolve()) or path.is_symlink()
+    assert not any(p.name.endswith(".part") for p in home.rglob("*"))
+
+
+def test_running_the_demo_again_adds_nobody_twice(demo_run, cli_command):
+    result, env, _ = demo_run
+    again = subprocess.run([*cli_command, "demo", "--count", "60"], capture_output=True, text=True, env=env, timeout=600)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "0 Fälle angelegt" in again.stdout
