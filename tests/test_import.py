@@ -148,3 +148,15 @@ def test_cli_unknown_case_and_bad_field_values(cli_command, home_env):
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     for field in ("birth_date", "district", "language", "email"):
         assert field in bad.stderr
+
+
+def test_export_keeps_formulas_as_text(cli_command, home_env, tmp_path):
+    file = tmp_path / "faelle.csv"
+    file.write_bytes(GERMAN_EXCEL.encode("utf-8"))
+    cli(cli_command, home_env, "import", str(file))
+    target = tmp_path / "export.csv"
+    result = cli(cli_command, home_env, "case", "export", str(target))
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK(\"\"http://example.org\"\",\"\"klick\"\")" in text
+    assert "<b>{{ 7*7 }}</b>" in text and "Амаль" in text

@@ -253,6 +253,9 @@ def case_list(
         print_json([row.__dict__ for row in rows])
         return
     table = Table("Aktenzeichen", "Person", "Beruf", "Stand", "nächste Frist", title=f"{len(rows)} Fälle")
+    for column in table.columns[1:4]:
+        column.overflow = "fold"
+    table.columns[0].no_wrap = True
     for row in rows:
         late = row.next_due is not None and row.next_due < today()
         due = format_date(row.next_due) if row.next_due else "–"
@@ -299,7 +302,10 @@ def case_advance(
         deadlines = deadlines_of(session, case)
     for warning in result.warnings:
         err.print(f"[bold yellow]Warning:[/] {escape(warning)}", soft_wrap=True)
-    out.print(f"{case.reference}: {STATE_DE[result.before]} → [bold]{STATE_DE[result.after]}[/] ({format_date(day)})")
+    if result.before is result.after:
+        out.print(f"{case.reference}: {EVENT_DE[parsed_event]} ({format_date(day)}); Stand bleibt {STATE_DE[result.after]}")
+    else:
+        out.print(f"{case.reference}: {STATE_DE[result.before]} → [bold]{STATE_DE[result.after]}[/] ({format_date(day)})")
     for d in deadlines:
         if d.status == "open":
             out.print(f"  {KIND_DE[Kind(d.kind)]} fällig {format_date(d.due)}: {escape(d.reason)}", soft_wrap=True)
@@ -334,6 +340,34 @@ def case_funding(
     out.print(f"{case.reference}: Finanzierung {FUNDING_DE[parsed]} ({format_date(day)})")
 
 
+@case_app.command("export")
+@friendly
+def case_export(
+    file: Annotated[Path, typer.Argument(help="CSV file to write (UTF-8 with BOM, semicolons: opens in German Excel)")],
+    district: Annotated[Optional[str], Opt("--district")] = None,
+):
+    """Export the case list for a spreadsheet; cells that a spreadsheet would run as a formula
+    (=, +, -, @) are written with a leading ' so they stay text (OWASP CSV injection)."""
+    import csv
+
+    from domain.routing import resolve_district
+    from domain.validation import csv_safe
+
+    district_key = resolve_district(district, load_catalogue()) if district else None
+    with Session(ready_engine()) as session:
+        rows = list_cases(session, district=district_key, limit=1_000_000)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with file.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
+        writer.writerow(["Aktenzeichen", "Landkreis", "Stand", "Vorname", "Nachname", "Beruf", "Referenzberuf", "nächste Frist"])
+        for row in rows:
+            writer.writerow([csv_safe(str(value)) for value in (
+                row.reference, row.district, STATE_DE[CaseState(row.state)], row.given_name, row.family_name,
+                row.profession_text, row.reference_occupation or "", format_date(row.next_due) if row.next_due else "",
+            )])
+    out.print(f"{len(rows)} Fälle nach {escape(str(file))} geschrieben.")
+
+
 @case_app.command("history")
 @friendly
 def case_history(reference: Annotated[str, typer.Argument()], as_json: Annotated[bool, Opt("--json")] = False):
@@ -344,11 +378,21 @@ def case_history(reference: Annotated[str, typer.Argument()], as_json: Annotated
     if as_json:
         print_json([{"at": e.at, "actor": e.actor, "action": e.action, "before": e.before, "after": e.after} for e in entries])
         return
-    table = Table("Zeit", "wer", "was", "vorher", "nachher", title=f"Verlauf {case.reference}")
+    table = Table("Zeit", "wer", "was", "Änderung", title=f"Verlauf {case.reference}")
     for e in entries:
-        table.add_row(e.at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") if e.at.tzinfo else e.at.strftime("%d.%m.%Y %H:%M"),
-                      escape(e.actor), e.action, escape(e.before or ""), escape(e.after or ""))
+        table.add_row(e.at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M"), escape(e.actor), e.action,
+                      escape(_change_text(e.before, e.after)))
     out.print(table)
+
+
+def _change_text(before: str | None, after: str | None) -> str:
+    """'state: intake → collecting_documents' for changes; 'key=value, …' for new records."""
+    import json
+
+    old, new = (json.loads(before) if before else {}), (json.loads(after) if after else {})
+    if old:
+        return "; ".join(f"{k}: {old.get(k)} → {new.get(k)}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k) or k in old)
+    return ", ".join(f"{k}={v}" for k, v in new.items() if v not in (None, "", [], False))
 
 
 # ------------------------------------------------------------------------------------------ consent
