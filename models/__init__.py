@@ -7,9 +7,10 @@ from models.adviser import Adviser, Role
 from models.audit import AuditEvent
 from models.case import Case, CaseEvent, Deadline, ReferenceCounter
 from models.document import Document, IntakeFile
+from models.outbox import OutboxMessage, OutboxState
 from models.person import Consent, Person
 
 __all__ = [
     "Adviser", "AuditEvent", "Case", "CaseEvent", "Consent", "Deadline", "Document",
-    "IntakeFile", "Person", "ReferenceCounter", "Role",
+    "IntakeFile", "OutboxMessage", "OutboxState", "Person", "ReferenceCounter", "Role",
 ]
