@@ -5,12 +5,12 @@ Importing this package registers every table on `SQLModel.metadata` (Alembic rea
 
 from models.adviser import Adviser, Role
 from models.audit import AuditEvent
-from models.case import Case, CaseEvent, Deadline, ReferenceCounter
+from models.case import Appointment, Case, CaseEvent, Deadline, ReferenceCounter
 from models.document import Document, IntakeFile
 from models.outbox import OutboxMessage, OutboxState
 from models.person import Consent, Person
 
 __all__ = [
-    "Adviser", "AuditEvent", "Case", "CaseEvent", "Consent", "Deadline", "Document",
+    "Adviser", "Appointment", "AuditEvent", "Case", "CaseEvent", "Consent", "Deadline", "Document",
     "IntakeFile", "OutboxMessage", "OutboxState", "Person", "ReferenceCounter", "Role",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain.funding import FundingRoute
@@ -102,3 +102,18 @@ class ReferenceCounter(SQLModel, table=True):
     prefix: str = Field(primary_key=True, max_length=5)
     year: int = Field(primary_key=True)
     last: int = 0
+
+
+class Appointment(SQLModel, table=True):
+    """An appointment with the person (advice, signing the application); reminded the day before."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (Index("ix_appointment_starts_at", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="recognition_case.id", index=True)
+    starts_at: datetime = Field(sa_type=DateTime(timezone=True))
+    place: str = Field(max_length=200)
+    note: str | None = long_text()
+    cancelled: bool = False
+    created_at: datetime = timestamp()

@@ -1,8 +1,8 @@
-"""outbox for reminder mails
+"""outbox for reminder mails and appointments
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-25 07:49:06.202216
+Create Date: 2026-11-25 07:50:28.495048
 """
 from alembic import op
 import sqlalchemy as sa
@@ -16,6 +16,21 @@ depends_on = None
 
 
 def upgrade() -> None:
+
+    op.create_table('appointment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('place', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['recognition_case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('appointment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_appointment_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_appointment_starts_at', ['starts_at'], unique=False)
 
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -57,4 +72,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_case_id'))
 
     op.drop_table('outbox')
+    with op.batch_alter_table('appointment', schema=None) as batch_op:
+        batch_op.drop_index('ix_appointment_starts_at')
+        batch_op.drop_index(batch_op.f('ix_appointment_case_id'))
+
+    op.drop_table('appointment')
 
