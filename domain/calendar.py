@@ -46,6 +46,12 @@ class WorkingCalendar:
             day += timedelta(days=1)
         return day
 
+    def previous_working_day(self, day: date) -> date:
+        """`day` itself when it is a working day, otherwise the last working day before it."""
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
     def why_not_working(self, day: date) -> str:
         """'Samstag', 'Sonntag' or the holiday's German name."""
         name = self.holiday_name(day)

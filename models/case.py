@@ -38,6 +38,7 @@ class Case(CaseBase, table=True):
     __table_args__ = (
         Index("ix_case_district_state", "district", "state"),
         Index("ix_case_last_activity", "last_activity_at"),
+        Index("ix_case_state_last_activity", "state", "last_activity_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

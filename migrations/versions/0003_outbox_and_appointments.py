@@ -17,6 +17,9 @@ depends_on = None
 
 def upgrade() -> None:
 
+    with op.batch_alter_table('recognition_case', schema=None) as batch_op:
+        batch_op.create_index('ix_case_state_last_activity', ['state', 'last_activity_at'], unique=False)
+
     op.create_table('appointment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -66,6 +69,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('recognition_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_state_last_activity')
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_state_next_attempt')
