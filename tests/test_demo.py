@@ -55,3 +55,26 @@ def test_running_the_demo_again_adds_nobody_twice(demo_run, cli_command):
     again = subprocess.run([*cli_command, "demo", "--count", "60"], capture_output=True, text=True, env=env, timeout=600)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "0 Fälle angelegt" in again.stdout
+
+
+def test_remind_on_the_demo_sends_the_due_mails_once(demo_run, cli_command, smtp_server):
+    from datetime import date
+
+    from domain.calendar import lower_saxony_calendar
+
+    _, env, _ = demo_run
+    sink, port = smtp_server
+    env = dict(env, WELCOME_CENTER_SMTP_PORT=str(port))
+    day = lower_saxony_calendar().next_working_day(date.today()).isoformat()
+    first = subprocess.run([*cli_command, "remind", "--on", day, "--json"], capture_output=True, text=True, env=env, timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "Traceback" not in first.stderr and "ERROR" not in first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["sent"] > 0 and summary["sent"] == len(sink.messages)
+    assert summary["failed"] == 0 and not summary["smtp_unreachable"]
+    assert len(set(sink.message_ids())) == len(sink.messages)
+
+    second = subprocess.run([*cli_command, "remind", "--on", day, "--json"], capture_output=True, text=True, env=env, timeout=600)
+    again = json.loads(second.stdout)
+    assert again["new"] == 0 and again["sent"] == 0
+    assert len(sink.messages) == summary["sent"]

@@ -74,3 +74,13 @@ def load_checklist_rules(data_dir: Path | None = None):
         "data/checklists.yaml", read_yaml(path, "data/checklists.yaml"),
         bodies=catalogue.bodies.keys(), professions=catalogue.professions.keys(),
     )
+
+
+@lru_cache(maxsize=4)
+def load_reminder_rules(data_dir: Path | None = None):
+    """data/reminders.yaml: who is reminded of what, how far ahead."""
+    from domain.reminders import build_reminder_rules
+    from welcome_center.settings import get_settings
+
+    path = (data_dir or get_settings().data_dir) / "reminders.yaml"
+    return build_reminder_rules("data/reminders.yaml", read_yaml(path, "data/reminders.yaml"))

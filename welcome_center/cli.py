@@ -156,6 +156,7 @@ def professions(
     out.print(table)
 
 
-from welcome_center.cli_cases import register  # noqa: E402  (commands of later issues)
+from welcome_center import cli_cases, cli_reminders  # noqa: E402  (commands of later issues)
 
-register(app)
+cli_cases.register(app)
+cli_reminders.register(app)

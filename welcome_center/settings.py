@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,20 @@ class Settings(BaseSettings):
     database_url: str = ""  # default: sqlite:///<home>/welcome-center.db
     max_file_bytes: int = 20 * 1024 * 1024  # inbox and upload limit per file
     actor: str = ""  # who the CLI acts as in the audit trail; default cli:<login name>
+
+    # Mail (reminders). The default points at a local development server:
+    #   python -m aiosmtpd -n -l 127.0.0.1:8025
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_seconds: float = 10.0
+    mail_domain: str = "welcome-center.example"  # right-hand side of the Message-IDs
+    reminder_lease_seconds: int = 300  # a claim abandoned by a killed worker is taken again after this
+    reminder_backoff_seconds: int = 300  # first retry after a temporary refusal (doubling each time)
+    reminder_max_attempts: int = 5  # temporary refusals before a mail is marked failed
+    reminder_lookback_days: int = 400  # overdue deadlines older than this are no longer reminded
 
     def model_post_init(self, __context) -> None:
         if not self.database_url:

@@ -1,0 +1,250 @@
+"""The outbox's queries: which cases to look at, writing pending reminders, claiming and settling them.
+
+Selection reads only the cases that can have a reminder today (indexed: open deadlines in the
+window, suspended cases, inactive cases, appointments, cases with pending mails), so its cost grows
+with the due items, not with all cases.
+
+Claiming is one atomic statement per batch: an UPDATE … RETURNING over the ids of claimable rows
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the single statement runs under the database's
+write lock). A row is claimable when pending (and its retry time has come) or when its claim's lease
+has expired (a killed worker).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select as sa_select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from domain.catalogue import Catalogue
+from domain.lifecycle import FINAL_STATES, CaseState
+from domain.reminders import CaseFacts, Reminder
+from models.adviser import Adviser
+from models.case import Appointment, Case, CaseEvent, Deadline
+from models.outbox import OutboxMessage, OutboxState
+from models.person import Person
+
+BERLIN = ZoneInfo("Europe/Berlin")
+OPEN_STATES = [s.value for s in CaseState if s not in FINAL_STATES and s is not CaseState.DECIDED]
+CHUNK = 500
+
+
+def message_id(reminder: Reminder, domain: str) -> str:
+    """Deterministic: the same reminder always carries the same Message-ID."""
+    digest = hashlib.sha256(
+        f"{reminder.case_id}|{reminder.rule}|{reminder.due_on.isoformat()}|{reminder.recipient.lower()}".encode()
+    ).hexdigest()[:32]
+    return f"<{digest}@{domain}>"  # short enough never to be folded onto a second header line
+
+
+# ------------------------------------------------------------------------------------- candidates
+
+
+def candidate_case_ids(
+    session: Session, *, today: date, lookback_days: int, lead_days: int, inactive_weeks: int | None
+) -> set[int]:
+    window_start, window_end = today - timedelta(days=lookback_days), today + timedelta(days=lead_days + 7)
+    ids: set[int] = set()
+    ids.update(session.exec(
+        select(Deadline.case_id).where(Deadline.status == "open", Deadline.due >= window_start, Deadline.due <= window_end)
+    ).all())
+    ids.update(session.exec(select(Case.id).where(Case.state == CaseState.SUSPENDED.value)).all())
+    if inactive_weeks:
+        cutoff = datetime.combine(today - timedelta(weeks=inactive_weeks), datetime.min.time(), BERLIN)
+        ids.update(session.exec(
+            select(Case.id).where(Case.state.in_(OPEN_STATES), Case.last_activity_at < cutoff)
+        ).all())
+    start = datetime.combine(today, datetime.min.time(), BERLIN)
+    ids.update(session.exec(
+        select(Appointment.case_id).where(
+            Appointment.cancelled.is_(False), Appointment.starts_at >= start,
+            Appointment.starts_at < start + timedelta(days=lead_days + 7),
+        )
+    ).all())
+    ids.update(session.exec(select(OutboxMessage.case_id).where(OutboxMessage.state == OutboxState.PENDING.value)).all())
+    return ids
+
+
+def load_facts(
+    session: Session, case_ids: Iterable[int], *, catalogue: Catalogue, checklist_rules, today: date
+) -> list[CaseFacts]:
+    """CaseFacts for the given cases, a few queries per chunk of 500 cases."""
+    from models.selectors import checklist_profile
+    from domain.checklist import DocumentFacts, checklist, missing_items
+    from models.document import Document
+
+    facts: list[CaseFacts] = []
+    ids = sorted(case_ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = session.exec(select(Case, Person).join(Person, Person.id == Case.person_id).where(Case.id.in_(chunk))).all()
+        deadlines = defaultdict(list)
+        for d in session.exec(select(Deadline).where(Deadline.case_id.in_(chunk))).all():
+            deadlines[d.case_id].append((d.kind, d.status, d.due))
+        advisers = {a.id: a.email for a in session.exec(select(Adviser).where(Adviser.id.in_({c.adviser_id for c, _ in rows if c.adviser_id}))).all()} if any(c.adviser_id for c, _ in rows) else {}
+        suspended = [c.id for c, _ in rows if c.state == CaseState.SUSPENDED.value]
+        until: dict[int, date | None] = {}
+        if suspended:
+            for event in session.exec(
+                select(CaseEvent).where(CaseEvent.case_id.in_(suspended), CaseEvent.event == "suspend").order_by(CaseEvent.id)
+            ).all():
+                until[event.case_id] = event.until
+        appointments = defaultdict(list)
+        for a in session.exec(
+            select(Appointment).where(Appointment.case_id.in_(chunk), Appointment.cancelled.is_(False),
+                                      Appointment.starts_at >= datetime.combine(today, datetime.min.time(), BERLIN))
+        ).all():
+            local = a.starts_at.astimezone(BERLIN)
+            appointments[a.case_id].append((local.date(), local.strftime("%H:%M"), a.place))
+        with_person_deadline = [cid for cid, items in deadlines.items() if any(k == "person" and s == "open" for k, s, _ in items)]
+        documents = defaultdict(list)
+        if with_person_deadline:
+            for doc in session.exec(select(Document).where(Document.case_id.in_(with_person_deadline))).all():
+                documents[doc.case_id].append(DocumentFacts(item=doc.item_key, translated=doc.translated, certified=doc.certified))
+
+        for case, person in rows:
+            district = catalogue.districts[case.district]
+            body = catalogue.bodies.get(case.body_key) if case.body_key else None
+            missing: tuple[str, ...] = ()
+            if case.id in documents or case.id in with_person_deadline:
+                profile = checklist_profile(case, person)
+                if profile is not None:
+                    lines = checklist(checklist_rules, profile, documents.get(case.id, ()))
+                    missing = tuple(line.item.title for line in missing_items(lines))
+            facts.append(CaseFacts(
+                case_id=case.id, reference=case.reference, district=case.district, state=case.state,
+                person_name=f"{person.given_name} {person.family_name}", language=person.language,
+                person_email=person.email, adviser_email=advisers.get(case.adviser_id) or district.welcome_center.email,
+                body_email=body.email if body else None, body_name=body.name if body else None,
+                deadlines=tuple(deadlines.get(case.id, ())), suspension_until=until.get(case.id),
+                last_activity=case.last_activity_at.astimezone(BERLIN).date() if case.last_activity_at else None,
+                missing_items=missing, appointments=tuple(appointments.get(case.id, ())),
+            ))
+    return facts
+
+
+# ------------------------------------------------------------------------------------- pending rows
+
+
+@dataclass(frozen=True)
+class Composed:
+    reminder: Reminder
+    subject: str
+    body: str
+    message_id: str
+
+
+def write_pending(engine: Engine, composed: Sequence[Composed]) -> int:
+    """Insert new pending rows; a row that exists already (same case, rule, day, recipient) is left
+    alone. One short write transaction that starts with the insert (no read-then-write upgrade)."""
+    if not composed:
+        return 0
+    values = [
+        {
+            "case_id": c.reminder.case_id, "case_reference": c.reminder.reference, "district": c.reminder.district,
+            "rule": c.reminder.rule, "due_on": c.reminder.due_on, "recipient": c.reminder.recipient,
+            "recipient_kind": c.reminder.recipient_kind.value, "language": c.reminder.language,
+            "subject": c.subject, "body": c.body, "message_id": c.message_id, "state": OutboxState.PENDING.value,
+            "attempts": 0, "created_at": datetime.now(ZoneInfo("UTC")),
+        }
+        for c in composed
+    ]
+    table = OutboxMessage.__table__
+    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    inserted = 0
+    with engine.begin() as connection:
+        for start in range(0, len(values), CHUNK):
+            statement = (
+                insert(table)
+                .values(values[start : start + CHUNK])
+                .on_conflict_do_nothing(index_elements=["case_id", "rule", "due_on", "recipient"])
+                .returning(table.c.id)
+            )
+            inserted += len(connection.execute(statement).all())
+    return inserted
+
+
+def cancel_gone(engine: Engine, *, case_ids: Iterable[int], still_due: set[tuple[int, str, date, str]]) -> int:
+    """Pending reminders of the looked-at cases whose reason has gone are cancelled, not sent."""
+    ids = set(case_ids)
+    if not ids:
+        return 0
+    with Session(engine) as session:
+        pending = session.exec(
+            select(OutboxMessage).where(OutboxMessage.state == OutboxState.PENDING.value, OutboxMessage.case_id.in_(ids))
+        ).all()
+        gone = [row.id for row in pending if (row.case_id, row.rule, row.due_on, row.recipient) not in still_due]
+    if not gone:
+        return 0
+    with engine.begin() as connection:
+        connection.execute(
+            update(OutboxMessage.__table__)
+            .where(OutboxMessage.__table__.c.id.in_(gone), OutboxMessage.__table__.c.state == OutboxState.PENDING.value)
+            .values(state=OutboxState.CANCELLED.value, last_error="Anlass entfallen (z. B. Unterlagen eingegangen, Fall entschieden)")
+        )
+    return len(gone)
+
+
+# ------------------------------------------------------------------------------------- claiming
+
+
+def claim(engine: Engine, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[int]:
+    """Atomically take up to `limit` claimable rows for `worker`; returns their ids."""
+    t = OutboxMessage.__table__
+    claimable = or_(
+        and_(t.c.state == OutboxState.PENDING.value, or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now)),
+        and_(t.c.state == OutboxState.SENDING.value, t.c.claimed_until < now),
+    )
+    chosen = sa_select(t.c.id).where(claimable).order_by(t.c.id).limit(limit)
+    if engine.dialect.name == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True)
+    statement = (
+        update(t)
+        .where(t.c.id.in_(chosen.scalar_subquery()), claimable)
+        .values(state=OutboxState.SENDING.value, claimed_by=worker, claimed_until=now + lease, attempts=t.c.attempts + 1)
+        .returning(t.c.id)
+    )
+    with engine.begin() as connection:
+        return sorted(connection.execute(statement).scalars().all())
+
+
+def load_messages(engine: Engine, ids: Sequence[int]) -> list[OutboxMessage]:
+    with Session(engine, expire_on_commit=False) as session:
+        return list(session.exec(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all())
+
+
+def settle(engine: Engine, message_id_: int, *, worker: str, state: OutboxState, error: str | None = None,
+           next_attempt_at: datetime | None = None, now: datetime | None = None, refund_attempt: bool = False) -> bool:
+    """Record the outcome of one send, only if this worker still holds the claim. `refund_attempt`:
+    the mail was never offered (server unreachable), so the claim does not count as an attempt."""
+    t = OutboxMessage.__table__
+    values = {"state": state.value, "claimed_by": None, "claimed_until": None, "last_error": error,
+              "next_attempt_at": next_attempt_at}
+    if refund_attempt:
+        values["attempts"] = t.c.attempts - 1
+    if state is OutboxState.SENT:
+        values["sent_at"] = now
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(t).where(t.c.id == message_id_, t.c.claimed_by == worker, t.c.state == OutboxState.SENDING.value).values(**values)
+        )
+        return bool(result.rowcount)
+
+
+def outbox_counts(session: Session, *, since: datetime | None = None) -> dict[tuple[str, str, str], int]:
+    """Rows per (district, rule, state)."""
+    query = select(OutboxMessage.district, OutboxMessage.rule, OutboxMessage.state, func.count()).group_by(
+        OutboxMessage.district, OutboxMessage.rule, OutboxMessage.state
+    )
+    if since is not None:
+        query = query.where(OutboxMessage.created_at >= since)
+    return {(d, r, s): n for d, r, s, n in session.exec(query).all()}

@@ -1,0 +1,131 @@
+"""Reminder mails: composed from Jinja2 templates (templates/mail/), sent over real SMTP (smtplib).
+
+Errors are sorted into what the outbox needs to know: refused for good (5xx: mark failed with the
+server's answer), refused for now (4xx: retry later) and server unreachable (try again next run).
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+
+from domain.calendar import format_date
+from domain.catalogue import Catalogue
+from domain.reminders import Recipient, Reminder
+
+LANGUAGE_NAMES = {"uk": "Українська", "ru": "Русский", "ar": "العربية", "en": "English", "tr": "Türkçe", "fa": "فارسی"}
+TRANSLATION_FALLBACK = "en"
+
+
+class MailComposer:
+    """Subject and text of a reminder; persons get German (binding) and their language."""
+
+    def __init__(self, templates_dir: Path, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.env = Environment(
+            loader=FileSystemLoader(str(templates_dir / "mail")),
+            undefined=StrictUndefined,
+            autoescape=False,  # plain-text mail: nothing is interpreted as markup
+            keep_trailing_newline=True,
+            trim_blocks=True,
+        )
+        self.env.filters["d"] = lambda value: format_date(value) if value else ""
+
+    def check(self, rules) -> None:
+        """Every enabled rule has its German template: fail before anything is sent."""
+        for rule in rules:
+            if rule.enabled:
+                self.env.get_template(f"{rule.key}.de.txt.j2")
+
+    def compose(self, reminder: Reminder) -> tuple[str, str]:
+        center = self.catalogue.districts[reminder.district].welcome_center
+        context = {**reminder.context, "center": {"name": center.name, "phone": center.phone or "", "email": center.email or ""}}
+        subject, body = self._render(f"{reminder.rule}.de.txt.j2", context)
+        if reminder.recipient_kind is Recipient.PERSON and reminder.language != "de":
+            language = reminder.language
+            try:
+                self.env.get_template(f"{reminder.rule}.{language}.txt.j2")
+            except TemplateNotFound:
+                language = TRANSLATION_FALLBACK
+            _, translated = self._render(f"{reminder.rule}.{language}.txt.j2", context)
+            heading = f"Übersetzung ({LANGUAGE_NAMES.get(language, language)}); verbindlich ist der deutsche Text"
+            body = f"{body.rstrip()}\n\n—— {heading} ——\n\n{translated.strip()}\n"
+        return subject, body
+
+    def _render(self, name: str, context: dict) -> tuple[str, str]:
+        template = self.env.get_template(name)
+        ctx = template.new_context(context)
+        subject = "".join(template.blocks["subject"](ctx)).strip()
+        body = "".join(template.blocks["body"](ctx)).strip() + "\n"
+        return " ".join(subject.split())[:300], body
+
+
+def build_message(*, sender_name: str, sender_address: str, recipient: str, subject: str, body: str,
+                  message_id: str, language: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = f"{sender_name} <{sender_address}>"
+    message["To"] = recipient
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    message["Date"] = formatdate(localtime=True)
+    message["Content-Language"] = language if language == "de" else f"de, {language}"
+    message.set_content(body)
+    return message
+
+
+class SendFailure(Exception):
+    """`permanent`: the server refused this mail for good; `unreachable`: no connection at all."""
+
+    def __init__(self, permanent: bool, unreachable: bool, answer: str) -> None:
+        super().__init__(answer)
+        self.permanent, self.unreachable, self.answer = permanent, unreachable, answer
+
+
+class SmtpSender:
+    """One SMTP connection for a batch of mails."""
+
+    def __init__(self, *, host: str, port: int, starttls: bool, username: str, password: str, timeout: float) -> None:
+        self.host, self.port, self.starttls = host, port, starttls
+        self.username, self.password, self.timeout = username, password, timeout
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> "SmtpSender":
+        try:
+            self.client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            self.client.ehlo()
+            if self.starttls:
+                self.client.starttls(context=ssl.create_default_context())
+                self.client.ehlo()
+            if self.username:
+                self.client.login(self.username, self.password)
+        except (OSError, smtplib.SMTPException) as error:
+            self.client = None
+            raise SendFailure(False, True, f"SMTP {self.host}:{self.port} nicht erreichbar: {error}") from None
+        return self
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            refused = self.client.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, answer = next(iter(error.recipients.values()))
+            raise SendFailure(code >= 500, False, f"{code} {answer.decode(errors='replace') if isinstance(answer, bytes) else answer}") from None
+        except smtplib.SMTPResponseException as error:
+            answer = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
+            raise SendFailure(error.smtp_code >= 500, False, f"{error.smtp_code} {answer}") from None
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            raise SendFailure(False, True, f"Verbindung zum SMTP-Server verloren: {error}") from None
+        if refused:
+            code, answer = next(iter(refused.values()))
+            raise SendFailure(code >= 500, False, f"{code} {answer!r}")
+
+    def __exit__(self, *exc) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
