@@ -26,12 +26,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from domain.catalogue import Catalogue
+from domain.checklist import DocumentFacts, checklist, missing_items
 from domain.lifecycle import FINAL_STATES, CaseState
 from domain.reminders import CaseFacts, Reminder
 from models.adviser import Adviser
 from models.case import Appointment, Case, CaseEvent, Deadline
+from models.document import Document
 from models.outbox import OutboxMessage, OutboxState
 from models.person import Person
+from models.selectors import checklist_profile
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OPEN_STATES = [s.value for s in CaseState if s not in FINAL_STATES and s is not CaseState.DECIDED]
@@ -78,10 +81,6 @@ def load_facts(
     session: Session, case_ids: Iterable[int], *, catalogue: Catalogue, checklist_rules, today: date
 ) -> list[CaseFacts]:
     """CaseFacts for the given cases, a few queries per chunk of 500 cases."""
-    from models.selectors import checklist_profile
-    from domain.checklist import DocumentFacts, checklist, missing_items
-    from models.document import Document
-
     facts: list[CaseFacts] = []
     ids = sorted(case_ids)
     for start in range(0, len(ids), CHUNK):
@@ -90,7 +89,11 @@ def load_facts(
         deadlines = defaultdict(list)
         for d in session.exec(select(Deadline).where(Deadline.case_id.in_(chunk))).all():
             deadlines[d.case_id].append((d.kind, d.status, d.due))
-        advisers = {a.id: a.email for a in session.exec(select(Adviser).where(Adviser.id.in_({c.adviser_id for c, _ in rows if c.adviser_id}))).all()} if any(c.adviser_id for c, _ in rows) else {}
+        adviser_ids = {c.adviser_id for c, _ in rows if c.adviser_id}
+        advisers = (
+            {a.id: a.email for a in session.exec(select(Adviser).where(Adviser.id.in_(adviser_ids))).all()}
+            if adviser_ids else {}
+        )
         suspended = [c.id for c, _ in rows if c.state == CaseState.SUSPENDED.value]
         until: dict[int, date | None] = {}
         if suspended:
