@@ -5,7 +5,32 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Text
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime stored in UTC and read back aware (UTC), on SQLite as on PostgreSQL.
+
+    SQLite keeps no offset: without this, a time written as 10:30 Europe/Berlin came back naive and
+    was shown an hour off. A naive value is refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give an aware datetime (UTC or Europe/Berlin)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def utc_now() -> datetime:
@@ -15,8 +40,8 @@ def utc_now() -> datetime:
 def timestamp(*, index: bool = False, nullable: bool = False):
     """An aware UTC datetime (stored UTC, shown Europe/Berlin)."""
     if nullable:
-        return Field(default=None, sa_type=DateTime(timezone=True), index=index, nullable=True)
-    return Field(default_factory=utc_now, sa_type=DateTime(timezone=True), index=index, nullable=False)
+        return Field(default=None, sa_type=UTCDateTime, index=index, nullable=True)
+    return Field(default_factory=utc_now, sa_type=UTCDateTime, index=index, nullable=False)
 
 
 def long_text(*, nullable: bool = True):

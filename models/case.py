@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import DateTime, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain.funding import FundingRoute
 from domain.lifecycle import CaseState
-from models._types import long_text, timestamp
+from models._types import UTCDateTime, long_text, timestamp
 
 
 class CaseBase(SQLModel):
@@ -113,7 +113,7 @@ class Appointment(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="recognition_case.id", index=True)
-    starts_at: datetime = Field(sa_type=DateTime(timezone=True))
+    starts_at: datetime = Field(sa_type=UTCDateTime)
     place: str = Field(max_length=200)
     note: str | None = long_text()
     cancelled: bool = False

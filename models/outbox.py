@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models._types import long_text, timestamp
+from models._types import UTCDateTime, long_text, timestamp
 
 
 class OutboxState(StrEnum):
@@ -48,7 +48,7 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = long_text()
     claimed_by: str | None = Field(default=None, max_length=100)
-    claimed_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    next_attempt_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = timestamp()
-    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -341,3 +341,22 @@ def _store_deadlines(session: Session, *, case: Case, deadlines) -> None:
             item.status.value, item.start, item.due, item.law, item.reason, item.met_on,
         )
         session.add(row)
+
+
+def add_appointment(session: Session, *, case: Case, starts_at, place: str, actor: str, note: str | None = None):
+    """An appointment with the person; the person is reminded the working day before."""
+    from models.case import Appointment
+
+    if not place.strip():
+        raise InvalidInput("place", "say where the appointment is, e.g. 'Kreishaus Verden, Raum 12'")
+    appointment = Appointment(case_id=case.id, starts_at=starts_at, place=place.strip()[:200], note=note)
+    session.add(appointment)
+    case.last_activity_at = utc_now()
+    session.add(case)
+    session.flush()
+    record_audit(
+        session, actor=actor, action="appointment.add", entity="appointment", entity_id=appointment.id,
+        case_reference=case.reference, person_id=case.person_id,
+        after={"starts_at": starts_at.isoformat(), "place": appointment.place, "note": note},
+    )
+    return appointment

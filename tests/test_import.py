@@ -160,3 +160,22 @@ def test_export_keeps_formulas_as_text(cli_command, home_env, tmp_path):
     text = target.read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK(\"\"http://example.org\"\",\"\"klick\"\")" in text
     assert "<b>{{ 7*7 }}</b>" in text and "Амаль" in text
+
+
+def test_cli_appointment_is_recorded_and_reminded(cli_command, home_env, smtp_server):
+    sink, port = smtp_server
+    created = cli(cli_command, home_env, "case", "new", "--given-name", "Iryna", "--family-name", "Termin",
+                  "--birth-date", "1990-02-03", "--district", "osterholz", "--language", "uk", "--profession", "Hebamme",
+                  "--email", "iryna@example.org", "--consent", "--json")
+    reference = json.loads(created.stdout)["reference"]
+    booked = cli(cli_command, home_env, "case", "appointment", reference, "--at", "2030-12-02 10:30", "--place", "Kreishaus Osterholz")
+    assert booked.returncode == 0 and "02.12.2030 um 10:30" in booked.stdout
+    bad = cli(cli_command, home_env, "case", "appointment", reference, "--at", "morgen", "--place", "x")
+    assert bad.returncode == 2 and "YYYY-MM-DD HH:MM" in bad.stderr
+    env = dict(home_env, WELCOME_CENTER_SMTP_PORT=str(port))
+    reminded = subprocess.run([*cli_command, "remind", "--on", "2030-11-29", "--json"], capture_output=True, text=True, env=env, timeout=600)
+    summary = json.loads(reminded.stdout)
+    assert summary["sent"] == len(sink.messages) >= 1, reminded.stderr[-2000:]  # (and the case is quiet for weeks by then)
+    mail = [m for m in sink.messages if m["To"] == "iryna@example.org"][0]
+    assert "02.12.2030" in mail["Subject"]
+    assert "10:30" in mail["Subject"] and "Нагадуємо" in mail.get_content()

@@ -39,7 +39,15 @@ from models.selectors import (
     list_cases,
     person_of,
 )
-from models.services import advance_case, choose_occupation, find_or_create_person, open_case, record_consent, set_funding
+from models.services import (
+    add_appointment,
+    advance_case,
+    choose_occupation,
+    find_or_create_person,
+    open_case,
+    record_consent,
+    set_funding,
+)
 from welcome_center.catalogue import load_catalogue, load_checklist_rules
 from welcome_center.console import BERLIN, actor, err, fail, friendly, out, parse_iso_date, print_json, today
 from welcome_center.database import ready_engine, upgrade
@@ -97,6 +105,9 @@ def case_new(
     fast_track: Annotated[bool, Opt("--fast-track", help="fast track under § 81a AufenthG")] = False,
     buergergeld: Annotated[bool, Opt("--buergergeld", help="receives Bürgergeld")] = False,
     consent_given: Annotated[bool, Opt("--consent", help="the person consented to data processing today")] = False,
+    lives_abroad: Annotated[bool, Opt("--lives-abroad", help="lives outside the EU/EEA/CH (intent-to-work proof, § 5 Abs. 6 BQFG)")] = False,
+    name_changed: Annotated[bool, Opt("--name-changed", help="name differs from the certificates (marriage certificate)")] = False,
+    arrival: Annotated[Optional[str], Opt("--arrival", help="date of arrival in Germany, YYYY-MM-DD")] = None,
     as_json: Annotated[bool, Opt("--json")] = False,
 ):
     """Open a case for a person (asks for missing required fields when run in a terminal)."""
@@ -116,6 +127,9 @@ def case_new(
         "receives_buergergeld": "ja" if buergergeld else "nein",
     })
     catalogue = load_catalogue()
+    arrival_date = parse_iso_date(arrival, "--arrival") if arrival else None
+    if arrival_date and arrival_date > today():
+        raise InvalidInput("--arrival", "lies in the future; give the day the person arrived in Germany")
     result = validate_row(row, today=today(), districts=catalogue.districts)
     if isinstance(result, list):
         for error in result:
@@ -127,6 +141,8 @@ def case_new(
             session, actor=actor(), given_name=result.given_name, family_name=result.family_name,
             birth_date=result.birth_date, sex=result.sex, language=result.language, email=result.email,
             phone=result.phone, district=result.district, receives_buergergeld=result.receives_buergergeld,
+            lives_abroad=lives_abroad, name_changed=name_changed,
+            arrival_date=arrival_date,
         )
         if consent_given:
             record_consent(session, person=person, given_on=today(), given_by="person", actor=actor())
@@ -338,6 +354,27 @@ def case_funding(
         case = case_by_reference(session, reference)
         set_funding(session, case=case, route_=parsed, decided_on=day, actor=actor())
     out.print(f"{case.reference}: Finanzierung {FUNDING_DE[parsed]} ({format_date(day)})")
+
+
+@case_app.command("appointment")
+@friendly
+def case_appointment(
+    reference: Annotated[str, typer.Argument()],
+    at: Annotated[str, Opt("--at", help="'YYYY-MM-DD HH:MM', Europe/Berlin time")],
+    place: Annotated[str, Opt("--place", help="where, e.g. 'Kreishaus Verden, Raum 12'")],
+    note: Annotated[Optional[str], Opt("--note")] = None,
+):
+    """Record an appointment with the person (reminded by mail the working day before)."""
+    from datetime import datetime
+
+    try:
+        starts_at = datetime.strptime(at.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=BERLIN)
+    except ValueError:
+        raise InvalidInput("--at", f"'{at[:40]}' is not 'YYYY-MM-DD HH:MM'; write e.g. 2026-12-03 10:30") from None
+    with session_scope(ready_engine()) as session:
+        case = case_by_reference(session, reference)
+        add_appointment(session, case=case, starts_at=starts_at, place=place, actor=actor(), note=note)
+    out.print(f"{case.reference}: Termin am {starts_at:%d.%m.%Y um %H:%M} Uhr, {escape(place)}")
 
 
 @case_app.command("export")
