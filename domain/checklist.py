@@ -18,6 +18,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from domain.catalogue import GROUPS, LINE, PROCEDURES, Profession, _Entry
@@ -299,18 +300,22 @@ def _folded_name(filename: str) -> set[str]:
     return {" ".join(variant.split()) for variant in fold_variants(name)}
 
 
-def _longest_match(words: Iterable[str], names: set[str]) -> int:
+def _longest_match(words: tuple[str, ...], names: set[str]) -> int:
     best = 0
-    for word in words:
-        for variant in fold_variants(word):
-            variant = " ".join(variant.split())
-            if len(variant) >= MIN_PART_LENGTH:
-                found = any(variant in name for name in names)
-            else:
-                found = any(variant in name.split() for name in names)
-            if found:
-                best = max(best, len(variant))
+    for variant in _folded_words(words):
+        if len(variant) >= MIN_PART_LENGTH:
+            found = any(variant in name for name in names)
+        else:
+            found = any(variant in name.split() for name in names)
+        if found:
+            best = max(best, len(variant))
     return best
+
+
+@lru_cache(maxsize=1024)
+def _folded_words(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The hint words folded once (the rules never change while the process runs)."""
+    return tuple(dict.fromkeys(" ".join(v.split()) for word in words for v in fold_variants(word)))
 
 
 # --- Reading checklists.yaml ----------------------------------------------------------------------

@@ -111,36 +111,39 @@ def send_batch(
     if not ids:
         return 0, outcome
     messages = load_messages(engine, ids)
-    try:
-        with sender_factory() as sender:
-            for index, row in enumerate(messages):
-                center = catalogue.districts[row.district].welcome_center
-                mail = build_message(
-                    sender_name=center.name, sender_address=center.email, recipient=row.recipient,
-                    subject=row.subject, body=row.body, message_id=row.message_id, language=row.language,
-                )
-                try:
-                    sender.send(mail)
-                except SendFailure as failure:
-                    if failure.unreachable:
-                        raise
-                    if failure.permanent or row.attempts >= max_attempts:
-                        settle(engine, row.id, worker=worker, state=OutboxState.FAILED, error=failure.answer)
-                        outcome.failed += 1
-                    else:
-                        retry_at = now() + backoff * (2 ** (row.attempts - 1))
-                        settle(engine, row.id, worker=worker, state=OutboxState.PENDING, error=failure.answer, next_attempt_at=retry_at)
-                        outcome.retry += 1
-                    outcome.errors.append(f"{row.case_reference} {row.rule} → {row.recipient}: {failure.answer}")
-                    continue
-                settle(engine, row.id, worker=worker, state=OutboxState.SENT, now=now())  # right after "250 OK"
-                outcome.sent += 1
-    except SendFailure as failure:  # the server is not there: leave the rest for the next run
-        outcome.unreachable = True
-        outcome.errors.append(failure.answer)
-        settled = outcome.sent + outcome.failed + outcome.retry
-        for row in messages[settled:]:
-            settle(engine, row.id, worker=worker, state=OutboxState.PENDING, error=failure.answer, refund_attempt=True)
+    with engine.connect() as connection:  # one connection; each outcome committed on its own
+        try:
+            with sender_factory() as sender:
+                for row in messages:
+                    center = catalogue.districts[row.district].welcome_center
+                    mail = build_message(
+                        sender_name=center.name, sender_address=center.email, recipient=row.recipient,
+                        subject=row.subject, body=row.body, message_id=row.message_id, language=row.language,
+                    )
+                    try:
+                        sender.send(mail)
+                    except SendFailure as failure:
+                        if failure.unreachable:
+                            raise
+                        if failure.permanent or row.attempts >= max_attempts:
+                            settle(connection, row.id, worker=worker, state=OutboxState.FAILED, error=failure.answer)
+                            outcome.failed += 1
+                        else:
+                            retry_at = now() + backoff * (2 ** (row.attempts - 1))
+                            settle(connection, row.id, worker=worker, state=OutboxState.PENDING, error=failure.answer,
+                                   next_attempt_at=retry_at)
+                            outcome.retry += 1
+                        outcome.errors.append(f"{row.case_reference} {row.rule} → {row.recipient}: {failure.answer}")
+                        continue
+                    settle(connection, row.id, worker=worker, state=OutboxState.SENT, now=now())  # right after "250 OK"
+                    outcome.sent += 1
+        except SendFailure as failure:  # the server is not there: leave the rest for the next run
+            outcome.unreachable = True
+            outcome.errors.append(failure.answer)
+            settled = outcome.sent + outcome.failed + outcome.retry
+            for row in messages[settled:]:
+                settle(connection, row.id, worker=worker, state=OutboxState.PENDING, error=failure.answer,
+                       refund_attempt=True)
     return len(ids), outcome
 
 

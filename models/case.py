@@ -39,6 +39,9 @@ class Case(CaseBase, table=True):
         Index("ix_case_district_state", "district", "state"),
         Index("ix_case_last_activity", "last_activity_at"),
         Index("ix_case_state_last_activity", "state", "last_activity_at"),
+        Index("ix_case_state_id", "state", "id"),
+        Index("ix_case_next_due", "next_due"),
+        Index("ix_case_district_next_due", "district", "next_due"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -48,6 +51,9 @@ class Case(CaseBase, table=True):
     routing_score: int | None = None
     routing_reason: str | None = long_text()
     routing_conflict: str | None = long_text()
+    # the earliest open deadline, kept by services._store_deadlines beside the Deadline rows, so
+    # that "overdue" and "by next deadline" lists are one index range at 100,000 cases
+    next_due: date | None = None
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
     last_activity_at: datetime = timestamp()
@@ -62,6 +68,7 @@ class CaseEvent(SQLModel, table=True):
     """What happened, on which day (e.g. the body's receipt date), recorded by whom."""
 
     __tablename__ = "case_event"
+    __table_args__ = (Index("ix_case_event_event_until", "event", "until"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="recognition_case.id", index=True)

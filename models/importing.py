@@ -3,26 +3,45 @@
 Each row is taken whole or not at all: every field is validated first (`domain.csvfile.validate_row`,
 the same rules as `case new` and the web form), and only a valid row touches the database. Importing
 the same file again adds nobody twice: a person is the same when given name, family name and birth
-date match, and a person who already has an open case for the same profession gets no second one.
+date match, and a person who already has a case for the same profession gets no second one.
+
+Valid rows are stored in chunks of 500, one transaction per chunk, with set-based inserts (persons,
+a block of case references, cases, audit entries): the same columns and audit entries as
+`services.find_or_create_person` and `services.open_case` write one by one, at a few thousand rows a
+second. A chunk that meets a person another import stored at the same moment is rolled back and
+taken again (it then finds that person).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from domain.catalogue import Catalogue
 from domain.csvfile import ImportTable, RowError, ValidRow, validate_row
+from domain.routing import route
 from domain.text import fold
 from domain.validation import is_eu_eea_ch
+from models._types import utc_now
+from models.audit import AuditEvent
 from models.case import Case
 from models.person import Person
-from models.services import find_or_create_person, open_case
+from models.services import (
+    audit_json,
+    case_open_audit,
+    new_case_fields,
+    person_create_audit,
+    reserve_references,
+)
 
-FLUSH_EVERY = 500
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -54,14 +73,16 @@ class ImportReport:
 
 
 def import_table(
-    session: Session,
+    engine: Engine,
     *,
     table: ImportTable,
     catalogue: Catalogue,
     today: date,
     actor: str,
+    dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
+    """Validate every row, then store the valid ones chunk by chunk (or, dry run, only report)."""
     report = ImportReport(table.file_name, table.unknown_columns)
     valid: list[tuple[int, ValidRow]] = []
     for raw in table.rows:
@@ -71,53 +92,142 @@ def import_table(
         else:
             valid.append((raw.number, result))
 
-    known = _known_people(session, [row for _, row in valid])
-    for done, (number, row) in enumerate(valid, 1):
-        identity = (row.given_name, row.family_name, row.birth_date)
-        person = known.get(identity)
-        if person is None:
-            person, _ = find_or_create_person(
-                session, actor=actor, given_name=row.given_name, family_name=row.family_name,
-                birth_date=row.birth_date, sex=row.sex, language=row.language, email=row.email, phone=row.phone,
-                district=row.district, receives_buergergeld=row.receives_buergergeld,
-            )
-            known[identity] = person
-        name = f"{row.given_name} {row.family_name}"
-        existing = _open_case_for(session, person, row.profession)
-        if existing is not None:
-            report.skipped.append(Skipped(number, existing.reference, name))
-        else:
-            case = open_case(
-                session, person=person, profession_text=row.profession, catalogue=catalogue, today=today,
-                actor=actor, fast_track=row.fast_track, country_of_training=row.country_of_training,
-                eu_training=bool(row.country_of_training and is_eu_eea_ch(row.country_of_training)),
-            )
-            report.imported.append(Imported(number, case.reference, name, case.reference_occupation is not None))
-        if done % FLUSH_EVERY == 0:
-            session.flush()
+    done = 0
+    for start in range(0, len(valid), CHUNK):
+        chunk = valid[start : start + CHUNK]
+        for attempt in (1, 2):
+            try:
+                with Session(engine) as session:
+                    imported, skipped = _store_chunk(session, chunk, catalogue=catalogue, today=today, actor=actor,
+                                                     dry_run=dry_run)
+                    if dry_run:
+                        session.rollback()
+                    else:
+                        session.commit()
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        report.imported.extend(imported)
+        report.skipped.extend(skipped)
+        done += len(chunk)
         if progress:
             progress(done)
     return report
 
 
+def _store_chunk(session: Session, chunk, *, catalogue: Catalogue, today: date, actor: str, dry_run: bool):
+    persons = _known_people(session, [row for _, row in chunk])
+    cases_of = _cases_of(session, [p.id for p in persons.values()])
+    now = utc_now()
+
+    # 1. the new persons (a person may stand in several rows, e.g. with two professions)
+    new_people: dict[tuple, dict] = {}
+    for _, row in chunk:
+        identity = (row.given_name, row.family_name, row.birth_date)
+        if identity not in persons and identity not in new_people:
+            new_people[identity] = {
+                "given_name": row.given_name, "family_name": row.family_name, "birth_date": row.birth_date,
+                "sex": row.sex, "language": row.language, "email": row.email, "phone": row.phone,
+                "district": row.district, "receives_buergergeld": row.receives_buergergeld,
+                "arrival_date": None, "lives_abroad": False, "name_changed": False, "created_at": now,
+            }
+    person_ids: dict[tuple, int] = {identity: person.id for identity, person in persons.items()}
+    districts: dict[tuple, str] = {identity: person.district for identity, person in persons.items()}
+    if new_people:
+        identities = list(new_people)
+        if dry_run:
+            ids = [-(i + 1) for i in range(len(identities))]
+        else:
+            ids = session.execute(
+                insert(Person.__table__).returning(Person.__table__.c.id, sort_by_parameter_order=True),
+                [new_people[i] for i in identities],
+            ).scalars().all()
+        for identity, person_id in zip(identities, ids):
+            person_ids[identity] = person_id
+            districts[identity] = new_people[identity]["district"]
+
+    # 2. which rows open a case (not when the person already has one for the profession)
+    opening: list[tuple[int, ValidRow, tuple, str]] = []
+    imported: list[Imported] = []
+    skipped: list[Skipped] = []
+    for number, row in chunk:
+        identity = (row.given_name, row.family_name, row.birth_date)
+        person_id = person_ids[identity]
+        key = fold(row.profession)
+        name = f"{row.given_name} {row.family_name}"
+        existing = cases_of.get(person_id, {}).get(key)
+        if existing:
+            skipped.append(Skipped(number, existing, name))
+            continue
+        cases_of.setdefault(person_id, {})[key] = "(in dieser Datei)"
+        opening.append((number, row, identity, name))
+
+    # 3. a block of references per district prefix, then the cases
+    wanted: dict[str, int] = defaultdict(int)
+    for _, _, identity, _ in opening:
+        wanted[catalogue.districts[districts[identity]].reference_prefix] += 1
+    references: dict[str, list[str]] = {}
+    for prefix, count in wanted.items():
+        references[prefix] = (
+            [f"{prefix}-{today.year}-(neu {i + 1})" for i in range(count)] if dry_run
+            else reserve_references(session, prefix=prefix, year=today.year, count=count)
+        )
+    cases = []
+    for number, row, identity, name in opening:
+        district = districts[identity]
+        reference = references[catalogue.districts[district].reference_prefix].pop(0)
+        fields = new_case_fields(
+            reference=reference, person_id=person_ids[identity], district=district,
+            routing=route(row.profession, district, catalogue), fast_track=row.fast_track,
+            country_of_training=row.country_of_training,
+            eu_training=bool(row.country_of_training and is_eu_eea_ch(row.country_of_training)),
+        )
+        cases.append(fields)
+        cases_of[person_ids[identity]][fold(row.profession)] = reference
+        imported.append(Imported(number, reference, name, fields["reference_occupation"] is not None))
+    if dry_run or not cases:
+        return imported, skipped
+    case_ids = session.execute(
+        insert(Case.__table__).returning(Case.__table__.c.id, sort_by_parameter_order=True), cases
+    ).scalars().all()
+
+    # 4. the audit entries, as the one-by-one services write them
+    audit = [
+        {"at": now, "actor": actor, "action": "person.create", "entity": "person", "entity_id": person_ids[identity],
+         "case_reference": None, "person_id": person_ids[identity], "before": None,
+         "after": audit_json(person_create_audit(values))}
+        for identity, values in new_people.items()
+    ]
+    audit += [
+        {"at": now, "actor": actor, "action": "case.open", "entity": "case", "entity_id": case_id,
+         "case_reference": fields["reference"], "person_id": fields["person_id"], "before": None,
+         "after": audit_json(case_open_audit(fields))}
+        for case_id, fields in zip(case_ids, cases)
+    ]
+    session.execute(insert(AuditEvent.__table__), audit)
+    return imported, skipped
+
+
 def _known_people(session: Session, rows: list[ValidRow]) -> dict[tuple, Person]:
-    """Persons already stored for these rows, in one query per 500 birth dates."""
+    """Persons already stored for these rows, in one query."""
+    wanted = {(row.given_name, row.family_name, row.birth_date) for row in rows}
+    births = sorted({birth for _, _, birth in wanted})
     known: dict[tuple, Person] = {}
-    births = sorted({row.birth_date for row in rows})
-    for start in range(0, len(births), 500):
-        chunk = births[start : start + 500]
-        for person in session.exec(select(Person).where(Person.birth_date.in_(chunk))).all():
-            known[(person.given_name, person.family_name, person.birth_date)] = person
+    for person in session.exec(select(Person).where(Person.birth_date.in_(births))).scalars():
+        identity = (person.given_name, person.family_name, person.birth_date)
+        if identity in wanted:
+            known[identity] = person
     return known
 
 
-def _open_case_for(session: Session, person: Person, profession: str) -> Case | None:
-    """A case of the person for the same profession as typed, in any state: re-importing a file
-    never reopens a withdrawn case (an adviser opens a new one with `case new` when it is wanted)."""
-    if person.id is None:
-        return None
-    wanted = fold(profession)
-    for case in session.exec(select(Case).where(Case.person_id == person.id)).all():
-        if fold(case.profession_text) == wanted:
-            return case
-    return None
+def _cases_of(session: Session, person_ids: list[int]) -> dict[int, dict[str, str]]:
+    """person → folded profession as typed → the case reference."""
+    result: dict[int, dict[str, str]] = defaultdict(dict)
+    if person_ids:
+        rows = session.execute(
+            select(Case.person_id, Case.profession_text, Case.reference).where(Case.person_id.in_(person_ids))
+        ).all()
+        for person_id, profession, reference in rows:
+            result[person_id].setdefault(fold(profession), reference)
+    return result

@@ -71,6 +71,15 @@ PERSON_FIELDS = (
 )
 
 
+def person_create_audit(fields: dict[str, Any]) -> dict[str, Any]:
+    """What the audit trail keeps of a new person: every field as entered."""
+    return {name: fields.get(name) for name in PERSON_FIELDS}
+
+
+def audit_json(value: Any) -> str | None:
+    return _json(value)
+
+
 def find_person(session: Session, *, given_name: str, family_name: str, birth_date: date) -> Person | None:
     return session.exec(
         select(Person).where(
@@ -94,7 +103,7 @@ def find_or_create_person(session: Session, *, actor: str, **fields: Any) -> tup
     session.flush()
     record_audit(
         session, actor=actor, action="person.create", entity="person", entity_id=person.id, person_id=person.id,
-        after={name: getattr(person, name) for name in PERSON_FIELDS},
+        after=person_create_audit({name: getattr(person, name) for name in PERSON_FIELDS}),
     )
     return person, True
 
@@ -130,30 +139,66 @@ def withdraw_consent(session: Session, *, consent: Consent, on: date, actor: str
 def next_reference(session: Session, *, prefix: str, year: int) -> str:
     """VER-2026-0042: the next number for the prefix and year, atomically (an upsert with RETURNING,
     on SQLite ≥ 3.35 and PostgreSQL alike), so two advisers never get the same reference."""
-    number = session.execute(
+    return reserve_references(session, prefix=prefix, year=year, count=1)[0]
+
+
+def reserve_references(session: Session, *, prefix: str, year: int, count: int) -> list[str]:
+    """`count` consecutive references in one atomic statement (the bulk import takes a block)."""
+    last = session.execute(
         text(
-            "INSERT INTO reference_counter (prefix, year, last) VALUES (:prefix, :year, 1) "
-            "ON CONFLICT (prefix, year) DO UPDATE SET last = reference_counter.last + 1 RETURNING last"
+            "INSERT INTO reference_counter (prefix, year, last) VALUES (:prefix, :year, :count) "
+            "ON CONFLICT (prefix, year) DO UPDATE SET last = reference_counter.last + :count RETURNING last"
         ),
-        {"prefix": prefix, "year": year},
+        {"prefix": prefix, "year": year, "count": count},
     ).scalar_one()
-    return f"{prefix}-{year}-{number:04d}"
+    return [f"{prefix}-{year}-{number:04d}" for number in range(last - count + 1, last + 1)]
+
+
+def routing_fields(routing: Routing) -> dict[str, Any]:
+    """The case columns a routing result fills (shared by open_case and the bulk import)."""
+    profession = routing.profession
+    return {
+        "routing_method": routing.method,
+        "routing_score": routing.score,
+        "routing_reason": routing.reason,
+        "routing_conflict": routing.conflict,
+        "reference_occupation_key": profession.key if profession else None,
+        "reference_occupation": profession.name if profession else None,
+        "body_key": routing.body.key if routing.body else None,
+        "regulated": profession.regulated if profession else None,
+        "law": profession.law if profession else None,
+        "legal_basis": profession.legal_basis if profession else None,
+        "procedure": profession.procedure if profession else None,
+        "profession_group": profession.group if profession else None,
+    }
 
 
 def _apply_routing(case: Case, routing: Routing) -> None:
-    profession = routing.profession
-    case.routing_method = routing.method
-    case.routing_score = routing.score
-    case.routing_reason = routing.reason
-    case.routing_conflict = routing.conflict
-    case.reference_occupation_key = profession.key if profession else None
-    case.reference_occupation = profession.name if profession else None
-    case.body_key = routing.body.key if routing.body else None
-    case.regulated = profession.regulated if profession else None
-    case.law = profession.law if profession else None
-    case.legal_basis = profession.legal_basis if profession else None
-    case.procedure = profession.procedure if profession else None
-    case.profession_group = profession.group if profession else None
+    for name, value in routing_fields(routing).items():
+        setattr(case, name, value)
+
+
+def new_case_fields(
+    *, reference: str, person_id: int, district: str, routing: Routing, fast_track: bool,
+    country_of_training: str | None, eu_training: bool, adviser_id: int | None = None,
+) -> dict[str, Any]:
+    """Every column of a new case in state intake (shared by open_case and the bulk import)."""
+    now = utc_now()
+    return {
+        "reference": reference, "person_id": person_id, "district": district, "profession_text": routing.query,
+        "fast_track": fast_track, "eu_training": eu_training, "country_of_training": country_of_training,
+        "adviser_id": adviser_id, "state": "intake", "funding_route": FundingRoute.NOT_RECORDED.value,
+        "created_at": now, "updated_at": now, "last_activity_at": now, **routing_fields(routing),
+    }
+
+
+def case_open_audit(fields: dict[str, Any]) -> dict[str, Any]:
+    """What the audit trail keeps of a new case."""
+    return {
+        "person_id": fields["person_id"], "profession_text": fields["profession_text"], "fast_track": fields["fast_track"],
+        "country_of_training": fields["country_of_training"], "reference_occupation": fields["reference_occupation"],
+        "body_key": fields["body_key"], "regulated": fields["regulated"], "routing_method": fields["routing_method"],
+    }
 
 
 def _routing_summary(case: Case) -> dict:
@@ -182,25 +227,17 @@ def open_case(
     when the profession is not certain; the adviser then picks one with `choose_occupation`)."""
     routing = route(profession_text, person.district, catalogue)
     prefix = catalogue.districts[person.district].reference_prefix
-    now = utc_now()
-    case = Case(
-        reference=next_reference(session, prefix=prefix, year=today.year),
-        person_id=person.id,
-        district=person.district,
-        profession_text=routing.query,
-        fast_track=fast_track,
-        eu_training=eu_training,
-        country_of_training=country_of_training,
-        adviser_id=adviser_id,
-        created_at=now, updated_at=now, last_activity_at=now,
+    fields = new_case_fields(
+        reference=next_reference(session, prefix=prefix, year=today.year), person_id=person.id,
+        district=person.district, routing=routing, fast_track=fast_track,
+        country_of_training=country_of_training, eu_training=eu_training, adviser_id=adviser_id,
     )
-    _apply_routing(case, routing)
+    case = Case(**fields)
     session.add(case)
     session.flush()
     record_audit(
         session, actor=actor, action="case.open", entity="case", entity_id=case.id, case_reference=case.reference,
-        person_id=person.id, after={"person_id": person.id, "profession_text": case.profession_text, "fast_track": fast_track,
-               "country_of_training": country_of_training, **_routing_summary(case)},
+        person_id=person.id, after=case_open_audit(fields),
     )
     return case
 
@@ -334,7 +371,10 @@ def advance_case(
 
 
 def _store_deadlines(session: Session, *, case: Case, deadlines) -> None:
+    """Upsert the case's deadline rows and keep `case.next_due` (earliest open due date) beside them."""
     existing = {row.kind: row for row in session.exec(select(Deadline).where(Deadline.case_id == case.id)).all()}
+    open_dues = [item.due for item in deadlines if item.status.value == "open" and item.due is not None]
+    case.next_due = min(open_dues) if open_dues else None
     for item in deadlines:
         row = existing.get(item.kind.value) or Deadline(case_id=case.id, kind=item.kind.value, start=item.start, law=item.law, reason="", status=item.status.value)
         row.status, row.start, row.due, row.law, row.reason, row.met_on = (

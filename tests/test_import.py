@@ -24,10 +24,9 @@ GERMAN_EXCEL = (
 )
 
 
-def test_good_rows_go_in_bad_rows_are_reported_with_row_field_and_fix(session, catalogue):
+def test_good_rows_go_in_bad_rows_are_reported_with_row_field_and_fix(engine, session, catalogue):
     table = parse_import(GERMAN_EXCEL.encode("utf-8"), file_name="faelle.csv")
-    report = import_table(session, table=table, catalogue=catalogue, today=TODAY, actor="test")
-    session.commit()
+    report = import_table(engine, table=table, catalogue=catalogue, today=TODAY, actor="test")
 
     assert report.unknown_columns == ("Bemerkung",)
     assert [i.row for i in report.imported] == [2, 3, 4, 7]
@@ -45,25 +44,44 @@ def test_good_rows_go_in_bad_rows_are_reported_with_row_field_and_fix(session, c
     assert cases["VER-2026-0001"].country_of_training == "UA"
 
 
-def test_a_refused_row_leaves_nothing_behind(session, catalogue):
+def test_a_refused_row_leaves_nothing_behind(engine, session, catalogue):
     table = parse_import(GERMAN_EXCEL.encode("utf-8"), file_name="faelle.csv")
-    import_table(session, table=table, catalogue=catalogue, today=TODAY, actor="test")
-    session.commit()
+    import_table(engine, table=table, catalogue=catalogue, today=TODAY, actor="test")
     names = {p.given_name for p in session.exec(select(Person)).all()}
     assert "Zukunft" not in names and "Bremen" not in names
     audit_names = " ".join(a.after or "" for a in session.exec(select(AuditEvent)).all())
     assert "Zukunft" not in audit_names
 
 
-def test_importing_the_same_file_again_adds_nobody_twice(session, catalogue):
+def test_importing_the_same_file_again_adds_nobody_twice(engine, session, catalogue):
     data = GERMAN_EXCEL.encode("utf-8")
-    import_table(session, table=parse_import(data, file_name="a.csv"), catalogue=catalogue, today=TODAY, actor="test")
-    session.commit()
-    again = import_table(session, table=parse_import(data, file_name="a.csv"), catalogue=catalogue, today=TODAY, actor="test")
-    session.commit()
+    import_table(engine, table=parse_import(data, file_name="a.csv"), catalogue=catalogue, today=TODAY, actor="test")
+    again = import_table(engine, table=parse_import(data, file_name="a.csv"), catalogue=catalogue, today=TODAY, actor="test")
     assert again.imported == [] and [s.row for s in again.skipped] == [2, 3, 4, 7]
     assert len(session.exec(select(Person)).all()) == 4
     assert len(session.exec(select(Case)).all()) == 4
+
+
+def test_bulk_import_writes_what_the_one_by_one_services_write(engine, session, catalogue):
+    from models.selectors import audit_history
+
+    import_table(engine, table=parse_import(GERMAN_EXCEL.encode("utf-8"), file_name="a.csv"), catalogue=catalogue,
+                 today=TODAY, actor="test:import")
+    case = session.exec(select(Case).where(Case.reference == "VER-2026-0001")).one()
+    assert case.state == "intake" and case.routing_reason and case.body_key == "ls_lueneburg"
+    entries = audit_history(session, case_reference=case.reference, person_id=case.person_id)
+    assert [e.action for e in entries] == ["person.create", "case.open"]
+    assert all(e.actor == "test:import" and e.at.tzinfo is not None for e in entries)
+
+
+def test_a_person_in_two_rows_with_two_professions_gets_two_cases(engine, session, catalogue):
+    data = ("Vorname;Nachname;Geburtsdatum;Landkreis;Sprache;Beruf\r\n"
+            "Oksana;Zwei;01.02.1990;Verden;uk;Krankenschwester\r\n"
+            "Oksana;Zwei;01.02.1990;Verden;uk;Lehrerin\r\n"
+            "Oksana;Zwei;01.02.1990;Verden;uk;Krankenschwester\r\n").encode()
+    report = import_table(engine, table=parse_import(data, file_name="b.csv"), catalogue=catalogue, today=TODAY, actor="t")
+    assert [i.row for i in report.imported] == [2, 3] and [s.row for s in report.skipped] == [4]
+    assert len(session.exec(select(Person)).all()) == 1 and len(session.exec(select(Case)).all()) == 2
 
 
 # ---------------------------------------------------------------------------------- the CLI

@@ -470,13 +470,8 @@ def import_cases(
     with Progress(TextColumn("Import"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                   disable=as_json or not err.is_terminal, transient=True) as progress:
         bar = progress.add_task("rows", total=len(table.rows))
-        with Session(engine, expire_on_commit=False) as session:
-            report = import_table(session, table=table, catalogue=catalogue, today=today(), actor=actor(),
-                                  progress=lambda done: progress.update(bar, completed=done))
-            if dry_run:
-                session.rollback()
-            else:
-                session.commit()
+        report = import_table(engine, table=table, catalogue=catalogue, today=today(), actor=actor(), dry_run=dry_run,
+                              progress=lambda done: progress.update(bar, completed=done))
     if as_json:
         print_json({
             "file": report.file_name, "dry_run": dry_run, "unknown_columns": list(report.unknown_columns),

@@ -176,8 +176,7 @@ def run_demo(*, engine, catalogue: Catalogue, home: Path, inbox: Path, today: da
     data = write_csv(people + bad_rows(today), summary.csv_path)
     table = parse_import(data, file_name=summary.csv_path.name)
 
-    with session_scope(engine) as session:
-        summary.import_report = import_table(session, table=table, catalogue=catalogue, today=today, actor=ACTOR)
+    summary.import_report = import_table(engine, table=table, catalogue=catalogue, today=today, actor=ACTOR)
     if progress:
         progress("import")
 

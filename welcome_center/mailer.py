@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from email.message import EmailMessage
-from email.utils import formatdate
+from dataclasses import dataclass
+from email.header import Header
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formataddr, formatdate
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
@@ -65,17 +68,30 @@ class MailComposer:
         return " ".join(subject.split())[:300], body
 
 
+_WIRE = compat32.clone(linesep="\r\n")  # smtplib sends bytes as they are: lines must end in CRLF
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A mail ready for the wire: envelope and the RFC 5322 bytes."""
+
+    sender: str
+    recipient: str
+    data: bytes
+
+
 def build_message(*, sender_name: str, sender_address: str, recipient: str, subject: str, body: str,
-                  message_id: str, language: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = f"{sender_name} <{sender_address}>"
+                  message_id: str, language: str) -> Mail:
+    """Plain text, UTF-8 (base64), headers encoded per RFC 2047. Built with the classic email API:
+    the modern policy re-parses every header and cost 2.6 ms per mail (bench/reminders.py)."""
+    message = MIMEText(body, "plain", "utf-8")
+    message["From"] = formataddr((sender_name, sender_address), charset="utf-8")
     message["To"] = recipient
-    message["Subject"] = subject
+    message["Subject"] = Header(subject, "utf-8")
     message["Message-ID"] = message_id
     message["Date"] = formatdate(localtime=True)
     message["Content-Language"] = language if language == "de" else f"de, {language}"
-    message.set_content(body)
-    return message
+    return Mail(sender_address, recipient, message.as_bytes(policy=_WIRE))
 
 
 class SendFailure(Exception):
@@ -108,20 +124,19 @@ class SmtpSender:
             raise SendFailure(False, True, f"SMTP {self.host}:{self.port} nicht erreichbar: {error}") from None
         return self
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, mail: Mail) -> None:
         try:
-            refused = self.client.send_message(message)
+            refused = self.client.sendmail(mail.sender, [mail.recipient], mail.data)
         except smtplib.SMTPRecipientsRefused as error:
             code, answer = next(iter(error.recipients.values()))
-            raise SendFailure(code >= 500, False, f"{code} {answer.decode(errors='replace') if isinstance(answer, bytes) else answer}") from None
+            raise SendFailure(code >= 500, False, f"{code} {_text(answer)}") from None
         except smtplib.SMTPResponseException as error:
-            answer = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
-            raise SendFailure(error.smtp_code >= 500, False, f"{error.smtp_code} {answer}") from None
+            raise SendFailure(error.smtp_code >= 500, False, f"{error.smtp_code} {_text(error.smtp_error)}") from None
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             raise SendFailure(False, True, f"Verbindung zum SMTP-Server verloren: {error}") from None
         if refused:
             code, answer = next(iter(refused.values()))
-            raise SendFailure(code >= 500, False, f"{code} {answer!r}")
+            raise SendFailure(code >= 500, False, f"{code} {_text(answer)}")
 
     def __exit__(self, *exc) -> None:
         if self.client is not None:
@@ -129,3 +144,7 @@ class SmtpSender:
                 self.client.quit()
             except (OSError, smtplib.SMTPException):
                 pass
+
+
+def _text(answer) -> str:
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)

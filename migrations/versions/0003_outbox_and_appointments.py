@@ -18,7 +18,14 @@ depends_on = None
 def upgrade() -> None:
 
     with op.batch_alter_table('recognition_case', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('next_due', sa.Date(), nullable=True))
         batch_op.create_index('ix_case_state_last_activity', ['state', 'last_activity_at'], unique=False)
+        batch_op.create_index('ix_case_state_id', ['state', 'id'], unique=False)
+        batch_op.create_index('ix_case_next_due', ['next_due'], unique=False)
+        batch_op.create_index('ix_case_district_next_due', ['district', 'next_due'], unique=False)
+
+    with op.batch_alter_table('case_event', schema=None) as batch_op:
+        batch_op.create_index('ix_case_event_event_until', ['event', 'until'], unique=False)
 
     op.create_table('appointment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -69,8 +76,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('case_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_event_event_until')
     with op.batch_alter_table('recognition_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_district_next_due')
+        batch_op.drop_index('ix_case_next_due')
+        batch_op.drop_index('ix_case_state_id')
         batch_op.drop_index('ix_case_state_last_activity')
+        batch_op.drop_column('next_due')
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_state_next_attempt')
