@@ -32,14 +32,15 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from domain.checklist import ChecklistRules, guess_item, looks_certified, looks_translated
 from domain.files import inspect_file, is_unsafe_name, safe_name
-from models import Case, Document, IntakeFile, Person
-from models.selectors import checklist_profile, document_by_sha, has_consent, intake_ledger
-from models.services import record_audit
+from models import AuditEvent, Case, Consent, Document, IntakeFile, Person
+from models.selectors import checklist_profile
+from models.services import audit_json
 
 ACTOR = "flow:intake"
 NO_CASE_FOLDER = "_ohne_fall"
@@ -93,31 +94,36 @@ def take_in(
     rules: ChecklistRules,
     max_bytes: int,
 ) -> list[Outcome]:
-    """Judge and store one batch in one transaction; then move the files (see module docstring)."""
+    """Judge and store one batch in one transaction; then move the files (see module docstring).
+
+    What the batch needs from the database is read up front (cases, consents, the ledger, the
+    documents already on the cases) and the batch is written with set inserts at the end: the
+    per-file cost is reading and copying the file.
+    """
     outcomes: list[Outcome] = []
     removals: list[Path] = []
     moves: list[tuple[InboxFile, str, str]] = []  # file, quarantine path, reason
-    with Session(engine, expire_on_commit=False) as session:
-        references = {f.case_reference for f in files if f.case_reference}
-        cases = {
-            c.reference: c for c in session.exec(select(Case).where(Case.reference.in_(references))).all()
-        } if references else {}
-        consent: dict[int, bool] = {}
-        profiles = {
-            c.id: checklist_profile(c, session.get(Person, c.person_id)) for c in cases.values()
-        }
+    documents: list[dict] = []  # new Document rows, in the order of `accepted`
+    accepted: list[tuple[InboxFile, Case]] = []
+    ledger: list[dict] = []
+    now = datetime.now(UTC)
 
+    def turn_away(item: InboxFile, sha: str, size: int, outcome: str, reason: str) -> None:
+        relative = _quarantine_name(item)
+        ledger.append(_ledger_row(item, sha, size, outcome, reason=reason, quarantine=relative, at=now))
+        moves.append((item, relative, reason))
+        outcomes.append(Outcome(item.inbox_path, item.case_reference, outcome, reason))
+
+    with Session(engine, expire_on_commit=False) as session:
+        known = _batch_facts(session, files)
         for item in files:
             if item.path.is_symlink():
-                reason = "Verknüpfung (Symlink) statt Datei; bitte die Datei selbst ablegen"
-                ledger = _ledger(session, item, sha256="", size=0, outcome="rejected", reason=reason, quarantine=_quarantine_name(item))
-                moves.append((item, ledger.quarantine_path, reason))
-                outcomes.append(Outcome(item.inbox_path, item.case_reference, "rejected", reason))
+                turn_away(item, "", 0, "rejected", "Verknüpfung (Symlink) statt Datei; bitte die Datei selbst ablegen")
                 continue
             with item.path.open("rb") as stream:
                 verdict = inspect_file(stream, name=item.name, max_bytes=max_bytes)
             sha = verdict.sha256 or f"size:{verdict.size}"
-            done = intake_ledger(session, inbox_path=item.inbox_path, sha256=sha)
+            done = known.ledger.get((item.inbox_path, sha))
             if done is not None and done.outcome == "accepted":
                 # cut off before the inbox file was removed, or the same file dropped again: its
                 # content is stored already, so only the last step remains
@@ -130,52 +136,47 @@ def take_in(
                 outcomes.append(Outcome(item.inbox_path, item.case_reference, "finished", done.reason))
                 continue
 
-            case = cases.get(item.case_reference or "")
+            case = known.cases.get(item.case_reference or "")
             reason = _refusal(item, case, verdict)
-            if reason is None and case is not None:
-                if case.person_id not in consent:
-                    consent[case.person_id] = has_consent(session, person_id=case.person_id)
-                if not consent[case.person_id]:
-                    outcomes.append(Outcome(item.inbox_path, item.case_reference, "held", "keine Einwilligung erfasst"))
-                    continue
-                twin = document_by_sha(session, case_id=case.id, sha256=sha)
-                if twin is not None:
-                    reason = f"Duplikat: identisch mit Dokument „{twin.original_name}“ (Nr. {twin.id}) des Falls"
-                    ledger = _ledger(session, item, sha256=sha, size=verdict.size, outcome="duplicate", reason=reason, quarantine=_quarantine_name(item))
-                    moves.append((item, ledger.quarantine_path, reason))
-                    outcomes.append(Outcome(item.inbox_path, item.case_reference, "duplicate", reason))
-                    continue
-                stored_name = f"{sha[:12]}-{safe_name(Path(item.name).name)}"
-                _copy_into(item.path, cases_dir / case.reference / "documents" / stored_name)
-                document = Document(
-                    case_id=case.id,
-                    item_key=guess_item(item.name, rules, profile=profiles.get(case.id)),
-                    original_name=item.name[:255],
-                    stored_name=stored_name,
-                    kind=verdict.kind.value,
-                    size=verdict.size,
-                    sha256=sha,
-                    translated=looks_translated(item.name, rules),
-                    certified=looks_certified(item.name, rules),
-                    source="inbox",
-                    notes="\n".join(verdict.notes) or None,
-                )
-                session.add(document)
-                session.flush()
-                _ledger(session, item, sha256=sha, size=verdict.size, outcome="accepted", document_id=document.id)
-                record_audit(
-                    session, actor=ACTOR, action="document.add", entity="document", entity_id=document.id,
-                    case_reference=case.reference, person_id=case.person_id,
-                    after={"original_name": document.original_name, "kind": document.kind, "sha256": sha,
-                           "item_key": document.item_key, "translated": document.translated, "certified": document.certified},
-                )
-                removals.append(item.path)
-                outcomes.append(Outcome(item.inbox_path, item.case_reference, "accepted"))
+            if reason is not None or case is None:
+                turn_away(item, sha, verdict.size, "rejected", reason)
                 continue
+            if case.person_id not in known.consented:
+                outcomes.append(Outcome(item.inbox_path, item.case_reference, "held", "keine Einwilligung erfasst"))
+                continue
+            twin = known.documents.get((case.id, sha))
+            if twin is not None:
+                turn_away(item, sha, verdict.size, "duplicate",
+                          f"Duplikat: identisch mit Dokument „{twin}“ des Falls")
+                continue
+            stored_name = f"{sha[:12]}-{safe_name(Path(item.name).name)}"
+            _copy_into(item.path, cases_dir / case.reference / "documents" / stored_name)
+            known.documents[(case.id, sha)] = item.name
+            documents.append({
+                "case_id": case.id, "item_key": guess_item(item.name, rules, profile=known.profiles.get(case.id)),
+                "original_name": item.name[:255], "stored_name": stored_name, "kind": verdict.kind.value,
+                "size": verdict.size, "sha256": sha, "translated": looks_translated(item.name, rules),
+                "certified": looks_certified(item.name, rules), "source": "inbox",
+                "notes": "\n".join(verdict.notes) or None, "received_at": now,
+            })
+            accepted.append((item, case))
+            removals.append(item.path)
+            outcomes.append(Outcome(item.inbox_path, item.case_reference, "accepted"))
 
-            ledger = _ledger(session, item, sha256=sha, size=verdict.size, outcome="rejected", reason=reason, quarantine=_quarantine_name(item))
-            moves.append((item, ledger.quarantine_path, reason))
-            outcomes.append(Outcome(item.inbox_path, item.case_reference, "rejected", reason))
+        if documents:
+            table = Document.__table__
+            ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), documents).scalars().all()
+            audit = []
+            for document_id, values, (item, case) in zip(ids, documents, accepted):
+                ledger.append(_ledger_row(item, values["sha256"], values["size"], "accepted", document_id=document_id, at=now))
+                audit.append({
+                    "at": now, "actor": ACTOR, "action": "document.add", "entity": "document", "entity_id": document_id,
+                    "case_reference": case.reference, "person_id": case.person_id, "before": None,
+                    "after": audit_json({k: values[k] for k in ("original_name", "kind", "sha256", "item_key", "translated", "certified")}),
+                })
+            session.execute(insert(AuditEvent.__table__), audit)
+        if ledger:
+            session.execute(insert(IntakeFile.__table__), ledger)
         session.commit()
 
     for path in removals:
@@ -183,6 +184,39 @@ def take_in(
     for item, relative, reason in moves:
         _quarantine(item, quarantine_dir / relative, reason)
     return outcomes
+
+
+@dataclass
+class _Known:
+    cases: dict[str, Case]
+    consented: set[int]  # person ids with a consent not withdrawn
+    profiles: dict[int, object]
+    ledger: dict[tuple[str, str], IntakeFile]  # (inbox path, sha256) → newest row
+    documents: dict[tuple[int, str], str]  # (case id, sha256) → original name
+
+
+def _batch_facts(session: Session, files: list[InboxFile]) -> _Known:
+    """Everything a batch needs to know from the database, in five queries."""
+    references = {f.case_reference for f in files if f.case_reference}
+    cases = {c.reference: c for c in session.exec(select(Case).where(Case.reference.in_(references))).all()} if references else {}
+    person_ids = {c.person_id for c in cases.values()}
+    people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_(person_ids))).all()} if person_ids else {}
+    consented = set(session.exec(
+        select(Consent.person_id).where(Consent.person_id.in_(person_ids), Consent.withdrawn_on.is_(None))
+    ).all()) if person_ids else set()
+    ledger: dict[tuple[str, str], IntakeFile] = {}
+    paths = [f.inbox_path for f in files]
+    for row in session.exec(select(IntakeFile).where(IntakeFile.inbox_path.in_(paths)).order_by(IntakeFile.id)).all():
+        ledger[(row.inbox_path, row.sha256)] = row  # the newest wins
+    case_ids = [c.id for c in cases.values()]
+    documents = {
+        (case_id, sha): name
+        for case_id, sha, name in session.execute(
+            select(Document.case_id, Document.sha256, Document.original_name).where(Document.case_id.in_(case_ids))
+        ).all()
+    } if case_ids else {}
+    profiles = {c.id: checklist_profile(c, people[c.person_id]) for c in cases.values()}
+    return _Known(cases, consented, profiles, ledger, documents)
 
 
 def _refusal(item: InboxFile, case: Case | None, verdict) -> str | None:
@@ -198,15 +232,13 @@ def _refusal(item: InboxFile, case: Case | None, verdict) -> str | None:
     return None
 
 
-def _ledger(session: Session, item: InboxFile, *, sha256: str, size: int, outcome: str,
-            reason: str | None = None, quarantine: str | None = None, document_id: int | None = None) -> IntakeFile:
-    row = IntakeFile(
-        inbox_path=item.inbox_path[:600], case_reference=(item.case_reference or None) and item.case_reference[:20],
-        sha256=sha256, size=size, outcome=outcome, reason=reason, quarantine_path=quarantine, document_id=document_id,
-    )
-    session.add(row)
-    session.flush()
-    return row
+def _ledger_row(item: InboxFile, sha256: str, size: int, outcome: str, *, at: datetime, reason: str | None = None,
+                quarantine: str | None = None, document_id: int | None = None) -> dict:
+    return {
+        "inbox_path": item.inbox_path[:600], "case_reference": item.case_reference[:20] if item.case_reference else None,
+        "sha256": sha256, "size": size, "outcome": outcome, "reason": reason, "quarantine_path": quarantine,
+        "document_id": document_id, "processed_at": at,
+    }
 
 
 def _quarantine_name(item: InboxFile) -> str:

@@ -110,20 +110,6 @@ def documents_of(session: Session, case: Case) -> list[Document]:
     return list(session.exec(select(Document).where(Document.case_id == case.id).order_by(Document.id)).all())
 
 
-def document_by_sha(session: Session, *, case_id: int, sha256: str) -> Document | None:
-    return session.exec(select(Document).where(Document.case_id == case_id, Document.sha256 == sha256)).first()
-
-
-def intake_ledger(session: Session, *, inbox_path: str, sha256: str) -> IntakeFile | None:
-    """The newest ledger row for this file name and content."""
-    return session.exec(
-        select(IntakeFile)
-        .where(IntakeFile.inbox_path == inbox_path, IntakeFile.sha256 == sha256)
-        .order_by(IntakeFile.id.desc())
-        .limit(1)
-    ).first()
-
-
 def intake_counts(session: Session) -> dict[str, int]:
     return dict(session.exec(select(IntakeFile.outcome, func.count()).group_by(IntakeFile.outcome)).all())
 
