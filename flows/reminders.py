@@ -218,24 +218,29 @@ def report_task(selection: Selection, sending: Sending, started: datetime) -> li
 
 
 @flow(name="reminders")
-def reminders_flow(on: date | None = None, dry_run: bool = False, batch_size: int = 200) -> dict:
-    """Select and send the reminders due on `on` (default: today in Europe/Berlin)."""
+def reminders_flow(on: date | None = None, dry_run: bool = False, batch_size: int = 200, senders: int = 2) -> dict:
+    """Select and send the reminders due on `on` (default: today in Europe/Berlin).
+
+    `senders` batches are in flight at once (threads of Prefect's task runner): while one waits for
+    the mail server's answer, the other builds and records mails. Claims are atomic, so the
+    batches never overlap.
+    """
     today = on or datetime.now(BERLIN).date()
     started = datetime.now(UTC)
     selection = select_task(today, dry_run)
     sending = Sending()
     if not dry_run and selection.working_day:
         worker = worker_name()
-        while True:
-            claimed, outcome = send_task(worker, batch_size)
+        in_flight = [(name, send_task.submit(name, batch_size)) for name in (f"{worker}/{n}" for n in range(max(1, senders)))]
+        while in_flight:
+            name, future = in_flight.pop(0)
+            claimed, outcome = future.result()
             sending.sent += outcome.sent
             sending.failed += outcome.failed
             sending.retry += outcome.retry
             sending.errors += outcome.errors
-            if outcome.unreachable:
-                sending.unreachable = True
-                break
-            if claimed == 0:
-                break
+            sending.unreachable |= outcome.unreachable
+            if claimed and not sending.unreachable:
+                in_flight.append((name, send_task.submit(name, batch_size)))
     report_task(selection, sending, started)
     return {"selection": selection, "sending": sending}
