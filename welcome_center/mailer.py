@@ -6,12 +6,11 @@ server's answer), refused for now (4xx: retry later) and server unreachable (try
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.header import Header
-from email.mime.text import MIMEText
-from email.policy import compat32
 from email.utils import formataddr, formatdate
 from pathlib import Path
 
@@ -68,9 +67,6 @@ class MailComposer:
         return " ".join(subject.split())[:300], body
 
 
-_WIRE = compat32.clone(linesep="\r\n")  # smtplib sends bytes as they are: lines must end in CRLF
-
-
 @dataclass(frozen=True)
 class Mail:
     """A mail ready for the wire: envelope and the RFC 5322 bytes."""
@@ -82,16 +78,33 @@ class Mail:
 
 def build_message(*, sender_name: str, sender_address: str, recipient: str, subject: str, body: str,
                   message_id: str, language: str) -> Mail:
-    """Plain text, UTF-8 (base64), headers encoded per RFC 2047. Built with the classic email API:
-    the modern policy re-parses every header and cost 2.6 ms per mail (bench/reminders.py)."""
-    message = MIMEText(body, "plain", "utf-8")
-    message["From"] = formataddr((sender_name, sender_address), charset="utf-8")
-    message["To"] = recipient
-    message["Subject"] = Header(subject, "utf-8")
-    message["Message-ID"] = message_id
-    message["Date"] = formatdate(localtime=True)
-    message["Content-Language"] = language if language == "de" else f"de, {language}"
-    return Mail(sender_address, recipient, message.as_bytes(policy=_WIRE))
+    """Plain text, UTF-8 in base64 (76-character lines), non-ASCII header text as RFC 2047 encoded
+    words, CRLF line ends. Written out directly: the email package's objects cost 1–2.6 ms per mail,
+    which at 3,000 mails was the largest part of a reminder run (bench/reminders.py)."""
+    for value in (recipient, message_id, sender_address):
+        if "\r" in value or "\n" in value:
+            raise ValueError("header value with a line break")  # never from our data; refuse header injection
+    headers = [
+        f"From: {formataddr((sender_name, sender_address), charset='utf-8')}",
+        f"To: {recipient}",
+        f"Subject: {_encoded(subject)}",
+        f"Message-ID: {message_id}",
+        f"Date: {formatdate(localtime=True)}",
+        f"Content-Language: {language if language == 'de' else f'de, {language}'}",
+        "MIME-Version: 1.0",
+        'Content-Type: text/plain; charset="utf-8"',
+        "Content-Transfer-Encoding: base64",
+    ]
+    encoded = base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n")
+    return Mail(sender_address, recipient, ("\r\n".join(headers) + "\r\n\r\n").encode("ascii") + encoded)
+
+
+def _encoded(text: str) -> str:
+    """A header value: as it is when ASCII, else RFC 2047 encoded words (folded by Header)."""
+    text = " ".join(text.split())
+    if text.isascii():
+        return text
+    return Header(text, "utf-8", header_name="Subject").encode(linesep="\r\n")
 
 
 class SendFailure(Exception):
