@@ -1,6 +1,6 @@
 """CSV import rate, inbox intake rate and `case list` latency; prints tables, asserts nothing.
 
-    python bench/intake.py [--rows 10000] [--files 2000] [--flow-files 500] [--cases 100000]
+    python bench/intake.py [--rows 10000] [--files 2000] [--flow-files 2000] [--cases 100000]
                            [--repeat 50] [--seed 7] [--database-url URL] [--skip-flow]
 
 Everything happens in a throwaway state folder (tempfile.mkdtemp, removed at the end): the SQLite
@@ -502,7 +502,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000, help="rows in the import file")
     parser.add_argument("--files", type=int, default=2_000, help="inbox files for take_in")
-    parser.add_argument("--flow-files", type=int, default=500, help="inbox files for the Prefect flow")
+    parser.add_argument("--flow-files", type=int, default=2000, help="inbox files for the Prefect flow")
     parser.add_argument("--cases", type=int, default=100_000, help="cases seeded for case list")
     parser.add_argument("--repeat", type=int, default=50, help="calls of each case-list variant (p50, p95)")
     parser.add_argument("--seed", type=int, default=7)
