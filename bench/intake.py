@@ -312,6 +312,7 @@ def seed_cases(engine, *, count: int, catalogue, today: date, rng: random.Random
 
     from domain.routing import route
     from models import Case, Deadline, Person
+    from models.services import routing_fields
     from welcome_center.demo import ORIGINS, PROFESSIONS
 
     person_t, case_t, deadline_t = Person.__table__, Case.__table__, Deadline.__table__
@@ -361,23 +362,14 @@ def seed_cases(engine, *, count: int, catalogue, today: date, rng: random.Random
             prefix = catalogue.districts[district].reference_prefix
             numbers[(prefix, created.year)] += 1
             routing = routings[(rng.choice(PROFESSIONS[origin]), district)]
-            profession = routing.profession
             cases.append({
                 "reference": f"{prefix}-{created.year}-{numbers[(prefix, created.year)]:06d}",
                 "district": district, "profession_text": routing.query,
-                "reference_occupation_key": profession.key if profession else None,
-                "reference_occupation": profession.name if profession else None,
-                "body_key": routing.body.key if routing.body else None,
-                "regulated": profession.regulated if profession else None,
-                "law": profession.law if profession else None,
-                "legal_basis": profession.legal_basis if profession else None,
-                "procedure": profession.procedure if profession else None,
-                "profession_group": profession.group if profession else None,
+                **routing_fields(routing),
                 "fast_track": rng.random() < 0.05, "eu_training": False, "country_of_training": origin,
                 "state": state, "outcome": rng.choice(OUTCOMES) if state in ("decided", "closed") else None,
                 "funding_route": "not_recorded", "funding_decided_on": None, "adviser_id": None,
-                "routing_method": routing.method, "routing_score": routing.score, "routing_reason": routing.reason,
-                "routing_conflict": routing.conflict, "created_at": created, "updated_at": created, "last_activity_at": created,
+                "created_at": created, "updated_at": created, "last_activity_at": created,
             })
             due = (today + timedelta(days=rng.randint(-120, 120))) if has_open else (today - timedelta(days=rng.randint(30, 700)))
             cases[-1]["next_due"] = due if (has_open and kind is not None) else None  # as services._store_deadlines keeps it

@@ -379,6 +379,7 @@ class Seeder:
         from sqlalchemy import insert
 
         from models import Appointment, Case, CaseEvent, Deadline, Document, Person
+        from models.services import routing_fields
 
         rng, today = self.rng, self.today
         persons, cases, routed = [], [], []
@@ -410,27 +411,18 @@ class Seeder:
             })
             prefix = self.catalogue.districts[district].reference_prefix
             self.numbers[(prefix, created.year)] += 1
-            profession = routing.profession
             cases.append({
                 "reference": f"{prefix}-{created.year}-{self.numbers[(prefix, created.year)]:06d}",
                 "district": district, "profession_text": routing.query,
-                "reference_occupation_key": profession.key if profession else None,
-                "reference_occupation": profession.name if profession else None,
-                "body_key": routing.body.key if routing.body else None,
-                "regulated": profession.regulated if profession else None,
-                "law": profession.law if profession else None,
-                "legal_basis": profession.legal_basis if profession else None,
-                "procedure": profession.procedure if profession else None,
-                "profession_group": profession.group if profession else None,
+                **routing_fields(routing),
                 "fast_track": rng.random() < 0.05, "eu_training": False, "country_of_training": origin,
                 "state": spec.state, "outcome": "full_equivalence" if spec.state == "decided" else None,
                 "funding_route": "not_recorded", "funding_decided_on": None,
                 "adviser_id": rng.choice(self.advisers[district]) if self.advisers and rng.random() < 0.7 else None,
-                "routing_method": routing.method, "routing_score": routing.score, "routing_reason": routing.reason,
-                "routing_conflict": routing.conflict, "created_at": created, "updated_at": last_activity,
+                "created_at": created, "updated_at": last_activity,
                 "last_activity_at": last_activity,
             })
-            routed.append((profession.key if profession else None, district))
+            routed.append((routing.profession.key if routing.profession else None, district))
 
         person_t, case_t = Person.__table__, Case.__table__
         with self.engine.begin() as connection:
