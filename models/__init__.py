@@ -7,10 +7,12 @@ from models.adviser import Adviser, Role
 from models.audit import AuditEvent
 from models.case import Appointment, Case, CaseEvent, Deadline, ReferenceCounter
 from models.document import Document, IntakeFile
+from models.letter import CaseSme, Letter, PersonAddress, Sme
 from models.outbox import OutboxMessage, OutboxState
 from models.person import Consent, Person
 
 __all__ = [
     "Adviser", "Appointment", "AuditEvent", "Case", "CaseEvent", "Consent", "Deadline", "Document",
     "IntakeFile", "OutboxMessage", "OutboxState", "Person", "ReferenceCounter", "Role",
+    "CaseSme", "Letter", "PersonAddress", "Sme",
 ]

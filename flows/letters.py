@@ -1,0 +1,127 @@
+"""Letters: a batch of letters in one flow run, one task per batch of cases.
+
+1. The templates are parsed and tried with sample letters first (`check-letter-templates`): a
+   template an office worker broke is reported with its file and tag before any letter is written.
+2. Each batch (`write-letter-batch`): the facts of its cases in a few queries, then per letter the
+   content (domain.letters.compose_letter), the .docx (the templates parsed once for the batch),
+   the file in `cases/<reference>/letters/` and its row with SHA-256, kind, language and the case's
+   state; one transaction per batch. A letter that cannot be made is refused with the field named,
+   and the batch goes on. The same content on the same case is written once (unique SHA-256);
+   with `due`, a letter already written for the case's current state is not written again.
+3. With `pdf`, one LibreOffice conversion for all letters written (`convert-letters-to-pdf`).
+4. The artifact `letters-report` lists the letters written and refused.
+
+The plain functions the tasks wrap are in flows/letters_batch.py. The renderer and the data loaders
+come from the composition root (`welcome_center.*`), imported inside the tasks as in flows/intake.py,
+so a deployment's worker can start at this module.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from prefect import flow, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
+
+from flows.letters_batch import (
+    ACTOR,
+    ARTIFACT_ROWS,
+    LetterJob,
+    LetterReport,
+    LetterResult,
+    batches,
+    make_pdfs,
+    report_rows,
+    select_due,
+    write_letters,
+)
+
+__all__ = ["LetterJob", "LetterReport", "LetterResult", "letters_flow", "make_pdfs", "select_due", "write_letters"]
+
+
+# ------------------------------------------------------------------------------------- Prefect
+
+
+@task(name="check-letter-templates", cache_policy=NO_CACHE)
+def check_templates_task(today: date, pdf: bool = False) -> None:
+    from welcome_center.letters import PdfUnavailable, load_checked_templates, load_letter_texts, soffice, templates_dir
+
+    if pdf and soffice() is None:
+        raise PdfUnavailable()
+    load_checked_templates(templates_dir(), texts=load_letter_texts(), today=today)
+
+
+@task(name="select-due-letters", cache_policy=NO_CACHE)
+def select_due_task(district: str | None = None) -> LetterReport:
+    from welcome_center.database import configured_engine
+
+    return LetterReport(select_due(configured_engine(), district=district))
+
+
+@task(name="write-letter-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def write_batch_task(jobs: list[LetterJob], today: date, actor: str) -> LetterReport:
+    from welcome_center.catalogue import load_catalogue, load_checklist_rules
+    from welcome_center.database import configured_engine
+    from welcome_center.letters import TemplateSet, load_letter_texts, templates_dir
+    from welcome_center.settings import get_settings
+
+    return LetterReport(write_letters(
+        jobs, engine=configured_engine(), templates=TemplateSet.load(templates_dir()), texts=load_letter_texts(),
+        catalogue=load_catalogue(), rules=load_checklist_rules(), cases_dir=get_settings().cases_dir, today=today, actor=actor,
+    ))
+
+
+@task(name="convert-letters-to-pdf", cache_policy=NO_CACHE)
+def pdf_task(results: LetterReport, actor: str) -> LetterReport:
+    from welcome_center.database import configured_engine
+    from welcome_center.letters import convert_to_pdf
+    from welcome_center.settings import get_settings
+
+    return LetterReport(make_pdfs(results.results, engine=configured_engine(), cases_dir=get_settings().cases_dir,
+                                  actor=actor, convert=convert_to_pdf))
+
+
+@task(name="letters-report", cache_policy=NO_CACHE)
+def report_task(results: LetterReport) -> dict[str, int]:
+    counts = Counter(r.outcome for r in results)
+    rows = report_rows(results.results)
+    if rows:
+        more = f"; the first {ARTIFACT_ROWS} of {len(rows)} are listed" if len(rows) > ARTIFACT_ROWS else ""
+        create_table_artifact(table=rows[:ARTIFACT_ROWS], key="letters-report", description=f"Briefe: {dict(counts)}{more}")
+    return dict(counts)
+
+
+@flow(name="letters")
+def letters_flow(
+    jobs: list[LetterJob] | None = None,
+    due: bool = False,
+    district: str | None = None,
+    pdf: bool = False,
+    today: date | None = None,
+    actor: str = ACTOR,
+    batch_size: int = 500,
+    progress=None,
+) -> LetterReport:
+    """Write the given letters, or with `due` every letter the cases' states call for (see the module
+    docstring). `progress(done, total)` is called after each batch (the CLI's progress bar). The
+    letters travel between the tasks in `LetterReport` boxes and into them `quote`d: Prefect does not
+    walk them item by item."""
+    day = today or date.today()
+    check_templates_task(day, pdf)
+    all_jobs = select_due_task(district).results if due else list(jobs or [])
+    report = LetterReport()
+    done = 0
+    if progress:
+        progress(0, len(all_jobs))
+    for batch in batches(all_jobs, batch_size):
+        report.results.extend(write_batch_task(quote(batch), day, actor).results)
+        done += len(batch)
+        if progress:
+            progress(done, len(all_jobs))
+    if pdf:
+        report = pdf_task(report, actor)
+    report_task(report)
+    return report

@@ -1,0 +1,92 @@
+"""Letters written, the employers (SMEs) they go to, and the person's postal address.
+
+- `Letter`: one row per .docx written into the case's folder, with its SHA-256, kind, language, the
+  recipient and the case's state (and the event that entered it) when it was written. The same
+  content on the same case is one letter (unique case + SHA-256), so a retried batch adds nothing.
+- `Sme` and `CaseSme`: an employer (kleines oder mittleres Unternehmen) and its link to a case, with
+  the day the person agreed that the outcome may be told to that employer (DSGVO: no letter without).
+- `PersonAddress`: the postal address a letter to the person needs (DIN 5008 Anschriftzone); the
+  person table itself holds none.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models._types import timestamp
+
+
+class SmeBase(SQLModel):
+    name: str = Field(max_length=200)
+    street: str | None = Field(default=None, max_length=200)
+    postcode: str | None = Field(default=None, max_length=10)
+    city: str | None = Field(default=None, max_length=100)
+    contact_person: str | None = Field(default=None, max_length=200)  # "Frau Petra Berger"
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=50)
+    district: str | None = Field(default=None, max_length=20)
+
+
+class Sme(SmeBase, table=True):
+    """An employer. Name and postcode identify it: adding it again finds the one on file."""
+
+    __tablename__ = "sme"
+    __table_args__ = (UniqueConstraint("name", "postcode", name="uq_sme_name_postcode"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = timestamp()
+
+
+class SmePublic(SmeBase):
+    id: int
+
+
+class CaseSme(SQLModel, table=True):
+    __tablename__ = "case_sme"
+    __table_args__ = (UniqueConstraint("case_id", "sme_id", name="uq_case_sme"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="recognition_case.id", index=True)
+    sme_id: int = Field(foreign_key="sme.id", index=True)
+    person_agreed_on: date | None = None  # the outcome may be told to this employer from this day
+    linked_at: datetime = timestamp()
+
+
+class PersonAddress(SQLModel, table=True):
+    __tablename__ = "person_address"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    street: str = Field(max_length=200)
+    postcode: str = Field(max_length=10)
+    city: str = Field(max_length=100)
+    addition: str | None = Field(default=None, max_length=200)  # c/o, Wohnheim, Zimmer …
+    updated_at: datetime = timestamp()
+
+
+class Letter(SQLModel, table=True):
+    __tablename__ = "letter"
+    __table_args__ = (
+        UniqueConstraint("case_id", "sha256", name="uq_letter_case_sha256"),
+        Index("ix_letter_case_kind_recipient_state", "case_id", "kind", "recipient", "state_since"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="recognition_case.id", index=True)
+    case_reference: str = Field(max_length=20, index=True)
+    kind: str = Field(max_length=20)  # checklist | next_steps | outcome | body_cover | sme_guidance
+    recipient: str = Field(max_length=30)  # person | body | sme:<id>
+    sme_id: int | None = Field(default=None, foreign_key="sme.id")
+    language: str = Field(max_length=2)  # de, or the language of the courtesy translation
+    template: str = Field(max_length=20)  # person | body | sme
+    subject: str = Field(max_length=400)
+    case_state: str = Field(max_length=30)  # the case's state when the letter was written
+    state_since: int = 0  # id of the event that entered that state (0: none)
+    sha256: str = Field(max_length=64)
+    size: int
+    path: str = Field(max_length=600)  # relative to the cases folder: <reference>/letters/<name>.docx
+    pdf_path: str | None = Field(default=None, max_length=600)
+    actor: str = Field(max_length=254)
+    created_at: datetime = timestamp()

@@ -1,0 +1,345 @@
+"""CLI commands for letters, employers (SMEs) and the person's postal address.
+
+    welcome-center letter REF KIND [--lang uk] [--sme ID] [--pdf]   one letter, now
+    welcome-center letters --due [--district verden] [--pdf]        every letter the cases' states call for
+    welcome-center letters REF                                       the letters written for a case
+    welcome-center sme add --name … / sme list / sme link REF SME_ID --agreed
+    welcome-center address REF --street … --postcode … --city …
+
+`register(app)` adds them to the typer app; `write_due_letters` and `print_letters_summary` are what
+the demo calls. What advisers read is German; errors are one English line naming the field.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlmodel import Session
+
+from domain.calendar import format_date
+from domain.errors import InvalidInput
+from domain.letters import KIND_DE, LetterKind, parse_kind
+from models.db import session_scope
+from models.letter import Sme
+from models.letters_selectors import find_smes, letters_of
+from models.letters_services import add_sme, link_sme, set_person_address
+from models.selectors import case_by_reference, person_of
+from welcome_center.console import actor, err, fail, friendly, out, parse_iso_date, print_json, today
+from welcome_center.database import ready_engine
+from welcome_center.settings import get_settings
+
+Opt = typer.Option
+sme_app = typer.Typer(help="Employers (SMEs) that letters go to, and their link to cases.", no_args_is_help=True)
+
+OUTCOME_DE = {"written": "geschrieben", "unchanged": "unverändert (schon vorhanden)", "refused": "abgelehnt"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("letter")(letter)
+    app.command("letters")(letters)
+    app.command("address")(address)
+    app.add_typer(sme_app, name="sme")
+
+
+# ------------------------------------------------------------------------------------------ letter
+
+
+@friendly
+def letter(
+    reference: Annotated[str, typer.Argument(help="the case, e.g. VER-2026-0042")],
+    kind: Annotated[str, typer.Argument(help="checklist, next_steps, outcome, body_cover or sme_guidance")],
+    lang: Annotated[Optional[str], Opt("--lang", help="language of the courtesy translation (uk, en, ru, ar, …; de: none); default the person's")] = None,
+    sme: Annotated[Optional[int], Opt("--sme", help="for sme_guidance: the employer's id (default: the only one linked)")] = None,
+    pdf: Annotated[bool, Opt("--pdf", help="also make a PDF with LibreOffice")] = False,
+    as_json: Annotated[bool, Opt("--json")] = False,
+):
+    """Write one letter for a case now (a new version when its content changed since the last one)."""
+    from flows.letters_batch import LetterJob, make_pdfs, write_letters
+    from welcome_center.catalogue import load_catalogue, load_checklist_rules
+    from welcome_center.letters import PdfUnavailable, convert_to_pdf, load_checked_templates, load_letter_texts, soffice, templates_dir
+
+    letter_kind = parse_kind(kind)
+    language = _language(lang)
+    if pdf and soffice() is None:
+        raise PdfUnavailable()
+    engine = ready_engine()
+    settings = get_settings()
+    day = today()
+    catalogue, rules, texts = load_catalogue(), load_checklist_rules(), load_letter_texts()
+    templates = load_checked_templates(templates_dir(), texts=texts, today=day)
+    with Session(engine) as session:
+        case = case_by_reference(session, reference)
+        if letter_kind is LetterKind.SME_GUIDANCE and sme is None:
+            from models.letters_selectors import smes_of
+
+            linked = smes_of(session, case_id=case.id)
+            if len(linked) != 1:
+                ids = ", ".join(str(s.id) for s, _ in linked) or "none"
+                raise InvalidInput("--sme", f"give the employer's id; linked to {case.reference}: {ids}")
+            sme = linked[0][0].id
+    job = LetterJob(case.id, letter_kind.value, sme, language)
+    results = write_letters([job], engine=engine, templates=templates, texts=texts, catalogue=catalogue, rules=rules,
+                            cases_dir=settings.cases_dir, today=day, actor=actor())
+    if pdf:
+        results = make_pdfs(results, engine=engine, cases_dir=settings.cases_dir, actor=actor(), convert=convert_to_pdf)
+    result = results[0]
+    if as_json:
+        print_json(asdict(result) | {"folder": str(settings.cases_dir)})
+        if result.outcome == "refused":
+            raise typer.Exit(2)
+        return
+    if result.outcome == "refused":
+        fail("Error", f"{result.field}: {result.reason}")
+    where = settings.cases_dir / result.path
+    verb = "geschrieben" if result.outcome == "written" else "unverändert, schon vorhanden"
+    out.print(f"{KIND_DE[letter_kind]} ({result.language}) {verb}: {escape(str(where))}", soft_wrap=True)
+    if result.pdf_path:
+        out.print(f"PDF: {escape(str(settings.cases_dir / result.pdf_path))}", soft_wrap=True)
+    _placeholder_warning(case.district)
+
+
+def _language(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = value.strip().lower()
+    if len(code) != 2 or not code.isalpha():
+        raise InvalidInput("--lang", f"'{value[:20]}' is not a language code; use e.g. uk, en, ru, ar or de")
+    return code
+
+
+def _placeholder_warning(district: str) -> None:
+    from welcome_center.catalogue import load_catalogue
+
+    centre = load_catalogue().districts[district].welcome_center
+    if centre.placeholder:
+        err.print("[yellow]Hinweis:[/] Telefon, E-Mail und Sprechzeiten des Welcome Centers in data/districts.yaml "
+                  "sind noch Platzhalter; vor dem Versand ersetzen.", soft_wrap=True)
+
+
+# ------------------------------------------------------------------------------------------ letters --due
+
+
+@dataclass
+class LettersSummary:
+    """What `letters --due` (and the demo) did: every result, and where the letters are."""
+
+    results: list = field(default_factory=list)
+    folder: Path | None = None
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(r.outcome for r in self.results)
+
+    @property
+    def refused(self) -> list:
+        return [r for r in self.results if r.outcome == "refused"]
+
+    @property
+    def written(self) -> list:
+        return [r for r in self.results if r.outcome == "written"]
+
+
+def write_due_letters(engine, *, day: date, who: str, pdf: bool = False, district: str | None = None,
+                      progress=None, use_flow: bool = True) -> LettersSummary:
+    """Every letter the cases' states call for and not yet written for that state.
+
+    With `use_flow` (the CLI and the demo) one Prefect flow run, whose tasks use the configured
+    database (the demo's `ready_engine()` is that one); without, the same batches as plain function
+    calls on `engine` (tests)."""
+    settings = get_settings()
+    if use_flow:
+        from flows.letters import letters_flow
+
+        results = letters_flow(due=True, district=district, pdf=pdf, today=day, actor=who, progress=progress)
+    else:
+        from flows.letters_batch import batches, make_pdfs, select_due, write_letters
+        from welcome_center.catalogue import load_catalogue, load_checklist_rules
+        from welcome_center.letters import convert_to_pdf, load_checked_templates, load_letter_texts, templates_dir
+
+        catalogue, rules, texts = load_catalogue(), load_checklist_rules(), load_letter_texts()
+        templates = load_checked_templates(templates_dir(), texts=texts, today=day)
+        jobs = select_due(engine, district=district)
+        results = []
+        for batch in batches(jobs, 500):
+            results.extend(write_letters(batch, engine=engine, templates=templates, texts=texts, catalogue=catalogue,
+                                         rules=rules, cases_dir=settings.cases_dir, today=day, actor=who))
+            if progress:
+                progress(len(results), len(jobs))
+        if pdf:
+            results = make_pdfs(results, engine=engine, cases_dir=settings.cases_dir, actor=who, convert=convert_to_pdf)
+    return LettersSummary(results=list(results), folder=settings.cases_dir)
+
+
+def print_letters_summary(summary: LettersSummary, *, console: Console | None = None, refused_rows: int = 20) -> None:
+    """Letters per kind and result, the refused ones with the missing field, and where the files are."""
+    console = console or out
+    per_kind: dict[str, Counter] = {}
+    for r in summary.results:
+        per_kind.setdefault(r.kind, Counter())[r.outcome] += 1
+    if not per_kind:
+        console.print("Briefe: keine fällig.")
+        return
+    table = Table("Brief", "geschrieben", "unverändert", "abgelehnt", title="Briefe nach Art")
+    for kind in LetterKind:
+        if kind.value in per_kind:
+            c = per_kind[kind.value]
+            table.add_row(KIND_DE[kind], str(c["written"]), str(c["unchanged"]), str(c["refused"]))
+    console.print(table)
+    refused = summary.refused
+    if refused:
+        rows = Table("Fall", "Brief", "Feld", "Grund", title=f"Abgelehnte Briefe ({len(refused)})")
+        rows.columns[3].overflow = "fold"
+        for r in refused[:refused_rows]:
+            rows.add_row(r.case_reference, r.kind, escape(r.field), escape(r.reason))
+        console.print(rows)
+        if len(refused) > refused_rows:
+            console.print(f"… und {len(refused) - refused_rows} weitere (welcome-center letters --due --json)")
+    written = summary.written
+    if summary.folder is not None:
+        example = f", z. B. {escape(str(summary.folder / written[0].path))}" if written else ""
+        console.print(f"Briefe liegen unter {escape(str(summary.folder))}/<Aktenzeichen>/letters/{example}", soft_wrap=True)
+    pdfs = [r for r in summary.results if r.pdf_path]
+    if pdfs:
+        console.print(f"PDF: {len(pdfs)} Briefe, z. B. {escape(str(summary.folder / pdfs[0].pdf_path))}", soft_wrap=True)
+
+
+@friendly
+def letters(
+    reference: Annotated[Optional[str], typer.Argument(help="list the letters written for this case")] = None,
+    due: Annotated[bool, Opt("--due", help="write every letter the cases' states call for (a Prefect flow run)")] = False,
+    district: Annotated[Optional[str], Opt("--district", help="only this district (verden or osterholz)")] = None,
+    pdf: Annotated[bool, Opt("--pdf", help="also make PDFs (one LibreOffice run for the batch)")] = False,
+    as_json: Annotated[bool, Opt("--json")] = False,
+):
+    """Write the letters that are due (--due), or list the letters of one case."""
+    if due == (reference is not None):
+        raise InvalidInput("letters", "give either --due (write the letters that are due) or a case reference (list its letters)")
+    if reference is not None:
+        return _list_letters(reference, as_json)
+    from welcome_center.catalogue import load_catalogue
+    from welcome_center.letters import PdfUnavailable, soffice
+
+    if district is not None:
+        from domain.routing import resolve_district
+
+        district = resolve_district(district, load_catalogue())
+    if pdf and soffice() is None:
+        raise PdfUnavailable()
+    engine = ready_engine()
+    with Progress(TextColumn("Briefe (Fälle)"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                  disable=as_json or not err.is_terminal, transient=True) as bar:
+        task = bar.add_task("letters", total=None)
+        summary = write_due_letters(engine, day=today(), who=actor(), pdf=pdf, district=district,
+                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if as_json:
+        print_json({"folder": str(summary.folder), "counts": dict(summary.counts), "letters": [asdict(r) for r in summary.results]})
+    else:
+        print_letters_summary(summary)
+        districts = {district} if district else set(load_catalogue().districts)
+        for key in sorted(districts):
+            _placeholder_warning(key)
+    if summary.refused:
+        raise typer.Exit(1)
+
+
+def _list_letters(reference: str, as_json: bool) -> None:
+    settings = get_settings()
+    with Session(ready_engine()) as session:
+        case = case_by_reference(session, reference)
+        rows = letters_of(session, case_id=case.id)
+    if as_json:
+        print_json([{**row.model_dump(exclude={"id"}), "created_at": row.created_at.isoformat()} for row in rows])
+        return
+    table = Table("Datum", "Brief", "Empfänger", "Sprache", "Stand", "Datei", title=f"Briefe zu {case.reference}")
+    table.columns[5].overflow = "fold"
+    for row in rows:
+        table.add_row(format_date(row.created_at.date()), row.kind, row.recipient, row.language, row.case_state,
+                      escape(str(settings.cases_dir / row.path)) + (" (+ PDF)" if row.pdf_path else ""))
+    out.print(table if rows else f"Noch keine Briefe zu {case.reference}.")
+
+
+# ------------------------------------------------------------------------------------------ address
+
+
+@friendly
+def address(
+    reference: Annotated[str, typer.Argument(help="a case of the person")],
+    street: Annotated[str, Opt("--street", help="Straße und Hausnummer")],
+    postcode: Annotated[str, Opt("--postcode", help="Postleitzahl, 5 digits")],
+    city: Annotated[str, Opt("--city", help="Ort")],
+    addition: Annotated[Optional[str], Opt("--addition", help="Zusatz: c/o, Wohnheim, Zimmer …")] = None,
+):
+    """Record the person's postal address (letters to the person need it)."""
+    with session_scope(ready_engine()) as session:
+        case = case_by_reference(session, reference)
+        person = person_of(session, case)
+        set_person_address(session, person=person, street=street, postcode=postcode, city=city, addition=addition, actor=actor())
+    out.print(f"Anschrift für {escape(person.given_name)} {escape(person.family_name)} erfasst.")
+
+
+# ------------------------------------------------------------------------------------------ sme
+
+
+@sme_app.command("add")
+@friendly
+def sme_add(
+    name: Annotated[str, Opt("--name", help="the employer's name")],
+    street: Annotated[Optional[str], Opt("--street")] = None,
+    postcode: Annotated[Optional[str], Opt("--postcode")] = None,
+    city: Annotated[Optional[str], Opt("--city")] = None,
+    contact: Annotated[Optional[str], Opt("--contact", help="contact person, e.g. 'Frau Petra Berger'")] = None,
+    email: Annotated[Optional[str], Opt("--email")] = None,
+    phone: Annotated[Optional[str], Opt("--phone")] = None,
+    district: Annotated[Optional[str], Opt("--district")] = None,
+    as_json: Annotated[bool, Opt("--json")] = False,
+):
+    """Record an employer (name and postcode identify it; adding it again finds the one on file)."""
+    with session_scope(ready_engine()) as session:
+        sme, created = add_sme(session, actor=actor(), name=name, street=street, postcode=postcode, city=city,
+                               contact_person=contact, email=email, phone=phone, district=district)
+    if as_json:
+        print_json({"id": sme.id, "created": created, **sme.model_dump(exclude={"id", "created_at"})})
+        return
+    out.print(f"Betrieb Nr. {sme.id}: {escape(sme.name)}" + ("" if created else " (war schon erfasst)"))
+
+
+@sme_app.command("list")
+@friendly
+def sme_list(search: Annotated[Optional[str], Opt("--search", "-s")] = None):
+    """The employers on file."""
+    with Session(ready_engine()) as session:
+        rows = find_smes(session, search=search)
+    table = Table("Nr.", "Betrieb", "Anschrift", "Ansprechperson", "E-Mail", title="Betriebe")
+    for sme in rows:
+        where = " ".join(x for x in (sme.street or "", sme.postcode or "", sme.city or "") if x)
+        table.add_row(str(sme.id), escape(sme.name), escape(where or "–"), escape(sme.contact_person or "–"), escape(sme.email or "–"))
+    out.print(table)
+
+
+@sme_app.command("link")
+@friendly
+def sme_link(
+    reference: Annotated[str, typer.Argument(help="the case")],
+    sme_id: Annotated[int, typer.Argument(help="the employer's number (sme list)")],
+    agreed: Annotated[bool, Opt("--agreed", help="the person agreed that the outcome may be told to this employer")] = False,
+    on: Annotated[Optional[str], Opt("--on", help="day of the agreement, YYYY-MM-DD; default today")] = None,
+):
+    """Link an employer to a case (the employer letter also needs the person's agreement: --agreed)."""
+    day = parse_iso_date(on, "--on") if on else today()
+    with session_scope(ready_engine()) as session:
+        case = case_by_reference(session, reference)
+        sme = session.get(Sme, sme_id)
+        if sme is None:
+            raise InvalidInput("sme", f"no employer number {sme_id}; see `welcome-center sme list`")
+        link_sme(session, case=case, sme=sme, actor=actor(), agreed_on=day if agreed else None)
+    note = f", Einverständnis vom {format_date(day)}" if agreed else "; ohne Einverständnis der Person wird kein Brief an den Betrieb geschrieben"
+    out.print(f"{escape(sme.name)} mit {case.reference} verknüpft{note}.")
