@@ -533,7 +533,8 @@ def sender_for(district: District, *, adviser_name: str | None = None, adviser_e
         if _blank(value):
             raise LetterRefused(f"contact.{name}", f"the information block needs it; add '{name}' to the welcome_center "
                                 "block of data/districts.yaml (or set the case's adviser)")
-    return_line = f"{district.name} · {centre.street} · {centre.postcode} {centre.city}"
+    # One line in the Zusatz- und Vermerkzone (letters.md): "Straße" shortened so that it fits 80 mm
+    return_line = f"{district.name} · {_short_street(centre.street)} · {centre.postcode} {centre.city}"
     return Sender(
         letterhead=Letterhead(
             authority=district.name, organisation=centre.name, street=centre.street, postcode=centre.postcode,
@@ -933,8 +934,22 @@ def _sme_guidance(case: CaseFacts, sme: SmeFacts, t: LanguageTexts, sender: Send
         for name in ("folder", "registration", "bank", "childcare", "housing", "family", "language")
     )))
     sections.append(Section("", (Block(t.text(f"{s}.material", **v)), Block(t.text(f"{s}.questions", **v)))))
-    salutation = t.text(f"{s}.salutation_contact", **v)
-    return t.text(f"{s}.subject", **v), salutation, tuple(sections)
+    return t.text(f"{s}.subject", **v), contact_salutation(sme.contact_person, t, s), tuple(sections)
+
+
+def _short_street(street: str) -> str:
+    return street.replace("straße", "str.").replace("Straße", "Str.")
+
+
+def contact_salutation(contact_person: str, t: "LanguageTexts", section: str) -> str:
+    """"Frau Anke Lührs" → "Sehr geehrte Frau Lührs,"; a contact without Frau/Herr → "Guten Tag …,"
+    (DIN 5008 business letters address a named person formally, with the family name only)."""
+    words = contact_person.split()
+    title = words[0].rstrip(".").casefold() if words else ""
+    key = {"frau": "salutation_f", "herr": "salutation_m", "hr": "salutation_m"}.get(title)
+    if key and len(words) >= 2:
+        return t.text(f"{section}.{key}", family_name=words[-1])
+    return t.text(f"{section}.salutation_contact", contact_person=contact_person)
 
 
 # ------------------------------------------------------------------------------------ samples

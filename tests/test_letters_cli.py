@@ -6,10 +6,13 @@ will (`welcome_center.cli_letters.register`).
 
 import io
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import docx
 import pytest
@@ -110,13 +113,45 @@ def test_a_broken_template_is_reported_with_its_name_and_tag_and_no_letter_is_wr
     assert sorted((cli.home / "cases").rglob("*.docx")) == before
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_pdf_output_through_libreoffice(cli, reference):
+def needs(program: str) -> None:
+    """LibreOffice and poppler-utils are Debian packages (.ci/run installs them): skip without them
+    on a developer's machine, fail in CI."""
+    if shutil.which(program) is None:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"{program} is not installed (apt-get install "
+                                                              "libreoffice-writer-nogui poppler-utils)")
+
+
+def words_in_mm(pdf: Path, page: int) -> list[tuple[float, float, str]]:
+    """(x, y, word) of each word on a page, in mm from the sheet's top-left corner (pdftotext -bbox)."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    found = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)<', html)
+    return [(float(x) * 25.4 / 72, float(y) * 25.4 / 72, word) for x, y, word in found]
+
+
+def test_pdf_output_through_libreoffice_keeps_the_din_5008_positions(cli, reference):
+    needs("soffice")
+    needs("pdftotext")
+    assert cli("address", reference, "--street", "Am Wall 3", "--postcode", "27283", "--city", "Verden (Aller)").returncode == 0
     result = cli("letter", reference, "checklist", "--lang", "en", "--pdf", "--json", timeout=300)
     assert result.returncode == 0, result.stderr
     written = json.loads(result.stdout)
     pdf = cli.home / "cases" / written["pdf_path"]
     assert pdf.read_bytes().startswith(b"%PDF")
+    first = words_in_mm(pdf, 1)
+    top_of = {word: (x, y) for x, y, word in reversed(first)}  # the first occurrence of each word
+    # the information block from 125 mm, its first line at 50 mm (letters.md)
+    x, y = top_of["Unser"]
+    assert abs(x - 125) < 1 and abs(y - 50) < 2, (x, y)
+    # the return line in the Vermerkzone (45–62.7 mm), in one line; the address from 62.7 mm at the 25 mm Fluchtlinie
+    return_line = [(x, y) for x, y, word in first if 45 <= y < 62.5 and x < 110]
+    assert return_line and len({round(y) for _, y in return_line}) == 1, return_line
+    address = sorted((y, x) for x, y, word in first if 62.5 <= y < 90 and x < 110)
+    assert address and abs(address[0][0] - 62.7) < 1.5 and all(abs(x - 25) < 0.5 for _, x in address if x < 30)
+    # "Page 2 of N" only from page 2 on
+    assert "Seite" not in {word for _, _, word in first}
+    second = " ".join(word for _, _, word in words_in_mm(pdf, 2))
+    assert re.search(r"Seite 2 von \d", second), second[-300:]
 
 
 def test_letters_due_runs_the_flow_writes_what_is_due_and_reports_the_refused(cli, reference):

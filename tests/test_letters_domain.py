@@ -365,7 +365,7 @@ def test_the_employer_letter_for_a_ukrainian_notes_section_24(nurse, texts, send
     assert "§ 24 AufenthG" in german and "Erwerbstätigkeit erlaubt" in german
     assert "§ 16d" not in german
     assert letter.context["recipient"].lines == ("Pflegedienst Allerblick GmbH", "z. Hd. Frau Kruse", "Am Markt 1", "27283 Verden (Aller)")
-    assert letter.context["salutation"] == "Guten Tag Frau Kruse,"
+    assert letter.context["salutation"] == "Sehr geehrte Frau Kruse,"
     assert letter.recipient == "sme:3" and letter.sme_id == 3
 
 

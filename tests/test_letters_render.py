@@ -131,7 +131,7 @@ def test_page_numbers_from_page_2_and_the_districts_details_in_the_first_footer(
 def test_the_person_letter_has_recipient_reference_date_subject_and_the_translation(templates, texts, catalogue, case):
     letter, data, document = render(templates, texts, catalogue, case, LetterKind.CHECKLIST)
     return_line, lines, info = address_field(document)
-    assert return_line == "Landkreis Verden · Lindhooper Straße 67 · 27283 Verden (Aller)"
+    assert return_line == "Landkreis Verden · Lindhooper Str. 67 · 27283 Verden (Aller)"
     assert lines == ["Frau", "Olena Shevchenko", "Bahnhofstraße 12", "27283 Verden (Aller)"]
     assert "Unser Zeichen\tVER-2026-0042" in info and "Datum\t25.11.2026" in info
     paragraphs = [p for p in document.paragraphs if p.text]

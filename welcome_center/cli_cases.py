@@ -541,7 +541,16 @@ def demo(
         from flows.intake import intake_flow
 
         outcomes = intake_flow()
+    from welcome_center.cli_letters import print_letters_summary, write_due_letters
+    from welcome_center.demo_letters import prepare_demo_letters
+
+    with err.status("Briefe: Prefect-Flow schreibt die fälligen Briefe …"):
+        prepare_demo_letters(engine, seed=seed, today=today())
+        letters = write_due_letters(engine, day=today(), who="demo:beratung@welcome-center.example")
     _print_demo_summary(summary, outcomes, catalogue, settings)
+    print_letters_summary(letters)
+    out.print("Weiter: welcome-center case list --overdue · welcome-center case show <Aktenzeichen> · "
+              "welcome-center letters <Aktenzeichen>", soft_wrap=True)
 
 
 def _print_demo_summary(summary, outcomes, catalogue, settings) -> None:
@@ -587,4 +596,3 @@ def _print_demo_summary(summary, outcomes, catalogue, settings) -> None:
             files.add_row(escape(repr(o.inbox_path)[1:-1]), names.get(o.outcome, o.outcome), escape(o.reason or ""))
         out.print(files)
     out.print(f"Daten: {escape(str(settings.home))} (Datenbank, inbox/, cases/, quarantine/)", soft_wrap=True)
-    out.print("Weiter: welcome-center case list --overdue · welcome-center case show <Aktenzeichen>")

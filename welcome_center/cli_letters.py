@@ -179,7 +179,7 @@ def write_due_letters(engine, *, day: date, who: str, pdf: bool = False, distric
     return LettersSummary(results=list(results), folder=settings.cases_dir)
 
 
-def print_letters_summary(summary: LettersSummary, *, console: Console | None = None, refused_rows: int = 20) -> None:
+def print_letters_summary(summary: LettersSummary, *, console: Console | None = None, refused_rows: int = 6) -> None:
     """Letters per kind and result, the refused ones with the missing field, and where the files are."""
     console = console or out
     per_kind: dict[str, Counter] = {}
@@ -196,13 +196,16 @@ def print_letters_summary(summary: LettersSummary, *, console: Console | None = 
     console.print(table)
     refused = summary.refused
     if refused:
-        rows = Table("Fall", "Brief", "Feld", "Grund", title=f"Abgelehnte Briefe ({len(refused)})")
-        rows.columns[3].overflow = "fold"
-        for r in refused[:refused_rows]:
-            rows.add_row(r.case_reference, r.kind, escape(r.field), escape(r.reason))
-        console.print(rows)
-        if len(refused) > refused_rows:
-            console.print(f"… und {len(refused) - refused_rows} weitere (welcome-center letters --due --json)")
+        groups: dict[tuple[str, str], list] = {}
+        for r in refused:
+            groups.setdefault((r.kind, r.field), []).append(r)
+        console.print(f"[bold]Abgelehnte Briefe ({len(refused)})[/], nach Brief und fehlendem Feld:")
+        for (kind, name), items in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            cases = ", ".join(r.case_reference for r in items[:refused_rows])
+            more = f" und {len(items) - refused_rows} weitere" if len(items) > refused_rows else ""
+            console.print(f"  • {kind}, Feld [bold]{escape(name)}[/]: {len(items)} ({cases}{more}); "
+                          f"{items[0].case_reference}: {escape(items[0].reason)}", soft_wrap=True, highlight=False)
+        console.print("Alle abgelehnten Briefe mit Grund: welcome-center letters --due --json")
     written = summary.written
     if summary.folder is not None:
         example = f", z. B. {escape(str(summary.folder / written[0].path))}" if written else ""

@@ -28,7 +28,7 @@ from domain.catalogue import Catalogue
 from domain.csvfile import parse_import
 from domain.deadlines import Period
 from domain.funding import FundingRoute
-from domain.lifecycle import Event, Outcome
+from domain.lifecycle import CaseState, Event, Outcome
 from models import Case, Person
 from models.db import session_scope
 from models.importing import ImportReport, import_table
@@ -197,7 +197,8 @@ def run_demo(*, engine, catalogue: Catalogue, home: Path, inbox: Path, today: da
 
     with Session(engine) as session:
         cases = session.exec(select(Case).where(Case.reference.in_(new_references))).all() if new_references else []
-        good, hostile = _drop_files(sorted(c.reference for c in cases), inbox, rng)
+        collected = {c.reference for c in cases if c.state not in (CaseState.INTAKE.value, CaseState.COLLECTING_DOCUMENTS.value, CaseState.WITHDRAWN.value)}
+        good, hostile = _drop_files(sorted(c.reference for c in cases), inbox, rng, collected=collected)
     summary.files_dropped, summary.hostile_dropped = good, hostile
     return summary
 
@@ -241,10 +242,12 @@ def _advance_randomly(session, case: Case, rng: random.Random, today: date, cale
     return case.state
 
 
-def _drop_files(references: list[str], inbox: Path, rng: random.Random) -> tuple[int, int]:
-    """Good files for about a third of the new cases, and one of each hostile kind."""
+def _drop_files(references: list[str], inbox: Path, rng: random.Random, *, collected: frozenset[str] | set[str] = frozenset()
+                ) -> tuple[int, int]:
+    """Good files for about a third of the new cases and for every case past collecting its documents
+    (`collected`: their cover letters to the body enclose them), and one file of each hostile kind."""
     good = 0
-    chosen = [r for r in references if rng.random() < 0.35]
+    chosen = [r for r in references if rng.random() < 0.35 or r in collected]
     makers = {"pdf": samples.pdf, "jpeg": samples.jpeg, "png": samples.png, "docx": samples.docx}
     for reference in chosen:
         folder = inbox / reference

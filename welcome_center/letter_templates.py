@@ -15,7 +15,7 @@ DIN 5008 form B (letters.md), all positions measured from the top-left corner of
 - the address field is one page-positioned table (`w:tblpPr`, anchored to the page) at 20 mm from
   the left and 45 mm from the top, with zero cell margins; the 5 mm inner indent to the 25 mm
   Fluchtlinie is a paragraph indent (a cell margin would move the table in LibreOffice);
-- row 1 (17.7 mm) is the Zusatz- und Vermerkzone with the return address (7 pt, filled from the
+- row 1 (17.7 mm) is the Zusatz- und Vermerkzone with the return address (6 pt, filled from the
   bottom), row 2 (27.3 mm) the Anschriftzone, filled from the top;
 - the same table carries the information block in a third column from 125 mm, starting at 50 mm:
   one table across the whole width, so that no line of body text can flow into the gap between the
@@ -395,7 +395,7 @@ def styles_xml() -> str:
         + style("BriefHinweis", "Brief Hinweis", '<w:spacing w:after="160"/>', f'<w:i/><w:iCs/><w:color w:val="{GREY}"/>{size(9)}')
         + style("BriefSignatur", "Brief Signatur")
         + style("BriefAnschrift", "Brief Anschrift", f'<w:ind w:left="{tw(INDENT)}"/>', size(10))
-        + style("BriefRuecksendeangabe", "Brief Rücksendeangabe", f'<w:ind w:left="{tw(INDENT)}"/>', size(7))
+        + style("BriefRuecksendeangabe", "Brief Rücksendeangabe", f'<w:ind w:left="{tw(INDENT)}"/>', size(6))
         + style("BriefInfo", "Brief Informationsblock", "", size(9))
         + style("BriefKopf", "Brief Briefkopf")
         + style("BriefFusszeile", "Brief Fußzeile", "", size(7))
