@@ -16,14 +16,15 @@ Each file, exactly once, even when a run is killed half way and started again:
 A file for a person without recorded consent is left in the inbox untouched ("held") and taken in
 by the first run after the consent is recorded: no document is stored without consent.
 
+The steps for one file (judge, store, quarantine with the reason) are plain functions in
+`flows/intake_files.py`, which the web page's upload uses too.
+
 Settings, catalogue and engine come from the composition root's loaders (`welcome_center.*`): a
 deployment's worker starts at this module, so it builds them from the environment itself.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,14 +37,24 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from domain.checklist import ChecklistRules, guess_item, looks_certified, looks_translated
-from domain.files import inspect_file, is_unsafe_name, safe_name
+from domain.checklist import ChecklistRules
+from domain.files import inspect_file
+from flows.intake_files import (
+    NO_CASE_FOLDER,
+    copy_into,
+    document_audit,
+    document_row,
+    ledger_row,
+    quarantine,
+    quarantine_name,
+    refusal,
+    stored_name,
+)
 from models import AuditEvent, Case, Consent, Document, IntakeFile, Person
 from models.selectors import checklist_profile
 from models.services import audit_json
 
 ACTOR = "flow:intake"
-NO_CASE_FOLDER = "_ohne_fall"
 
 
 @dataclass(frozen=True)
@@ -149,16 +160,11 @@ def take_in(
                 turn_away(item, sha, verdict.size, "duplicate",
                           f"Duplikat: identisch mit Dokument „{twin}“ des Falls")
                 continue
-            stored_name = f"{sha[:12]}-{safe_name(Path(item.name).name)}"
-            _copy_into(item.path, cases_dir / case.reference / "documents" / stored_name)
+            stored = stored_name(sha, item.name)
+            copy_into(item.path, cases_dir / case.reference / "documents" / stored)
             known.documents[(case.id, sha)] = item.name
-            documents.append({
-                "case_id": case.id, "item_key": guess_item(item.name, rules, profile=known.profiles.get(case.id)),
-                "original_name": item.name[:255], "stored_name": stored_name, "kind": verdict.kind.value,
-                "size": verdict.size, "sha256": sha, "translated": looks_translated(item.name, rules),
-                "certified": looks_certified(item.name, rules), "source": "inbox",
-                "notes": "\n".join(verdict.notes) or None, "received_at": now,
-            })
+            documents.append(document_row(case_id=case.id, name=item.name, stored=stored, verdict=verdict, rules=rules,
+                                          profile=known.profiles.get(case.id), source="inbox", at=now))
             accepted.append((item, case))
             removals.append(item.path)
             outcomes.append(Outcome(item.inbox_path, item.case_reference, "accepted"))
@@ -172,7 +178,7 @@ def take_in(
                 audit.append({
                     "at": now, "actor": ACTOR, "action": "document.add", "entity": "document", "entity_id": document_id,
                     "case_reference": case.reference, "person_id": case.person_id, "before": None,
-                    "after": audit_json({k: values[k] for k in ("original_name", "kind", "sha256", "item_key", "translated", "certified")}),
+                    "after": audit_json(document_audit(values)),
                 })
             session.execute(insert(AuditEvent.__table__), audit)
         if ledger:
@@ -224,47 +230,23 @@ def _refusal(item: InboxFile, case: Case | None, verdict) -> str | None:
         return "nicht in einem Fall-Ordner abgelegt; bitte in inbox/<Aktenzeichen>/ ablegen"
     if case is None:
         return f"kein Fall mit dem Aktenzeichen „{item.case_reference[:30]}“; Ordnernamen prüfen (z. B. VER-2026-0042)"
-    unsafe = is_unsafe_name(item.name)
-    if unsafe:
-        return unsafe
-    if not verdict.accepted:
-        return verdict.reason
-    return None
+    return refusal(item.name, verdict)
 
 
 def _ledger_row(item: InboxFile, sha256: str, size: int, outcome: str, *, at: datetime, reason: str | None = None,
                 quarantine: str | None = None, document_id: int | None = None) -> dict:
-    return {
-        "inbox_path": item.inbox_path[:600], "case_reference": item.case_reference[:20] if item.case_reference else None,
-        "sha256": sha256, "size": size, "outcome": outcome, "reason": reason, "quarantine_path": quarantine,
-        "document_id": document_id, "processed_at": at,
-    }
+    return ledger_row(item.inbox_path, item.case_reference, sha256, size, outcome, at=at, reason=reason,
+                      quarantine=quarantine, document_id=document_id)
 
 
 def _quarantine_name(item: InboxFile) -> str:
-    """<case or _ohne_fall>/<UTC time>-<safe name>: unique, and never outside the quarantine folder."""
-    folder = safe_name(item.case_reference) if item.case_reference else NO_CASE_FOLDER
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    return f"{folder}/{stamp}-{safe_name(item.name.replace('/', '_'))}"
-
-
-def _copy_into(source: Path, target: Path) -> None:
-    """Write the copy beside its final name and rename it: a crash leaves no half file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    shutil.copyfile(source, partial)
-    os.replace(partial, target)
+    return quarantine_name(item.case_reference, item.name)
 
 
 def _quarantine(item: InboxFile, target: Path, reason: str) -> None:
     if not (item.path.exists() or item.path.is_symlink()):
         return  # moved by the run that was cut off
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.with_name(target.name + ".reason.txt").write_text(
-        f"Datei: {item.inbox_path!r}\nGrund: {reason}\nZeit (UTC): {datetime.now(UTC):%Y-%m-%d %H:%M:%S}\n",
-        encoding="utf-8",
-    )
-    os.replace(item.path, target)
+    quarantine(item.path, target, shown_as=item.inbox_path, reason=reason)
 
 
 # ------------------------------------------------------------------------------------- Prefect
