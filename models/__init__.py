@@ -10,9 +10,10 @@ from models.document import Document, IntakeFile
 from models.letter import CaseSme, Letter, PersonAddress, Sme
 from models.outbox import OutboxMessage, OutboxState
 from models.person import Consent, Person
+from models.web_session import LoginAttempt, WebSession
 
 __all__ = [
     "Adviser", "Appointment", "AuditEvent", "Case", "CaseEvent", "Consent", "Deadline", "Document",
     "IntakeFile", "OutboxMessage", "OutboxState", "Person", "ReferenceCounter", "Role",
-    "CaseSme", "Letter", "PersonAddress", "Sme",
+    "CaseSme", "Letter", "PersonAddress", "Sme", "LoginAttempt", "WebSession",
 ]

@@ -42,6 +42,9 @@ class Case(CaseBase, table=True):
         Index("ix_case_state_id", "state", "id"),
         Index("ix_case_next_due", "next_due"),
         Index("ix_case_district_next_due", "district", "next_due"),
+        # migration 0005 (the web page); its expression indexes on lower(…) live only in the migration
+        Index("ix_case_reference_occupation_key", "reference_occupation_key"),
+        Index("ix_case_district_next_due_adviser", "district", "next_due", "adviser_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models._types import timestamp
@@ -35,7 +35,10 @@ class Person(PersonBase, table=True):
     """A person is the same when given name, family name and birth date match (import-format.md)."""
 
     __tablename__ = "person"
-    __table_args__ = (UniqueConstraint("given_name", "family_name", "birth_date", name="uq_person_identity"),)
+    __table_args__ = (
+        UniqueConstraint("given_name", "family_name", "birth_date", name="uq_person_identity"),
+        Index("ix_person_family_given", "family_name", "given_name"),  # migration 0005: the list by name
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = timestamp()

@@ -156,8 +156,9 @@ def professions(
     out.print(table)
 
 
-from welcome_center import cli_cases, cli_letters, cli_reminders  # noqa: E402  (commands of later issues)
+from welcome_center import cli_cases, cli_letters, cli_reminders, cli_web  # noqa: E402  (commands of later issues)
 
 cli_cases.register(app)
 cli_reminders.register(app)
 cli_letters.register(app)
+cli_web.register(app)

@@ -547,8 +547,12 @@ def demo(
     with err.status("Briefe: Prefect-Flow schreibt die fälligen Briefe …"):
         prepare_demo_letters(engine, seed=seed, today=today())
         letters = write_due_letters(engine, day=today(), who="demo:beratung@welcome-center.example")
+    from welcome_center.demo_web import demo_login_line, ensure_demo_accounts
+
+    ensure_demo_accounts(engine)
     _print_demo_summary(summary, outcomes, catalogue, settings)
     print_letters_summary(letters)
+    out.print(escape(demo_login_line()), soft_wrap=True)
     out.print("Weiter: welcome-center case list --overdue · welcome-center case show <Aktenzeichen> · "
               "welcome-center letters <Aktenzeichen>", soft_wrap=True)
 

@@ -1,0 +1,275 @@
+"""Accounts, login, logout and roles of the adviser web page, over HTTP (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi import Depends
+from sqlmodel import Session, select
+
+from tests.web_fixtures import (  # noqa: F401  (fixtures)
+    PASSWORD,
+    accounts,
+    client,
+    csrf_token,
+    login,
+    sqlite_engine,
+    web_app,
+    web_cases,
+    web_engine,
+)
+
+
+def audit_actions(engine) -> list[tuple[str, str]]:
+    from models.audit import AuditEvent
+
+    with Session(engine) as session:
+        return [(e.actor, e.action) for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()]
+
+
+def set_cookie_header(response, name: str) -> str:
+    headers = [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{name}=")]
+    assert len(headers) == 1, response.headers.get_list("set-cookie")
+    return headers[0]
+
+
+def test_login_with_the_right_password_opens_the_overview(client, accounts, web_engine):
+    response = login(client, accounts["verden"].email)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "<h1>Übersicht</h1>" in page.text
+    assert "Vera Beispiel" in page.text
+    assert ("adviser:vera.beispiel@welcome-center.example", "adviser.login") in audit_actions(web_engine)
+
+
+def test_the_email_address_is_not_case_sensitive(client, accounts):
+    assert login(client, "  Vera.Beispiel@Welcome-Center.example ").status_code == 303
+
+
+def test_wrong_password_is_refused_in_german_and_audited(client, accounts, web_engine):
+    response = login(client, accounts["verden"].email, "falsches-passwort")
+    assert response.status_code == 401
+    assert "E-Mail-Adresse oder Passwort ist falsch." in response.text
+    assert not [h for h in response.headers.get_list("set-cookie") if h.startswith("wc_session=")]
+    assert client.get("/").status_code == 303
+    assert ("web:vera.beispiel@welcome-center.example", "adviser.login_failed") in audit_actions(web_engine)
+
+
+def test_unknown_address_gets_the_same_answer_as_a_wrong_password(client, accounts):
+    response = login(client, "niemand@welcome-center.example", PASSWORD)
+    assert response.status_code == 401
+    assert "E-Mail-Adresse oder Passwort ist falsch." in response.text
+
+
+def test_five_failures_lock_the_address_for_15_minutes_also_after_a_restart(client, accounts, web_engine):
+    email = accounts["osterholz"].email
+    for _ in range(5):
+        assert login(client, email, "daneben-1234").status_code == 401
+    locked = login(client, email, PASSWORD)  # even the right password is refused now
+    assert locked.status_code == 429
+    assert "Zu viele fehlgeschlagene Anmeldungen" in locked.text
+    assert "15 Minuten" in locked.text
+
+    # a new server process on the same database still refuses: the attempts are rows, not memory
+    from fastapi.testclient import TestClient
+
+    from welcome_center.web.app import create_app
+
+    with TestClient(create_app(engine=web_engine), follow_redirects=False) as restarted:
+        assert login(restarted, email, PASSWORD).status_code == 429
+    # another address is not affected
+    assert login(client, accounts["verden"].email).status_code == 303
+    assert ("web:otto.muster@welcome-center.example", "adviser.login_locked") in audit_actions(web_engine)
+
+
+def test_the_lock_ends_after_15_minutes(accounts, web_engine):
+    from models._types import utc_now
+    from models.accounts import LoginRefused, log_in
+
+    email = accounts["osterholz"].email
+    start = utc_now()
+    with Session(web_engine) as session:
+        for minute in range(5):
+            with pytest.raises(LoginRefused):
+                log_in(session, email=email, password="daneben-1234", now=start + timedelta(minutes=minute))
+        session.commit()
+        with pytest.raises(LoginRefused) as refused:
+            log_in(session, email=email, password=PASSWORD, now=start + timedelta(minutes=10))
+        assert refused.value.locked
+        session.commit()
+        assert log_in(session, email=email, password=PASSWORD, now=start + timedelta(minutes=26)).actor.email == email
+
+
+def test_session_cookie_is_httponly_and_samesite_and_not_secure_over_http(client, accounts):
+    cookie = set_cookie_header(login(client, accounts["verden"].email), "wc_session").lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "secure" not in cookie
+    assert "path=/" in cookie
+
+
+def test_session_cookie_is_secure_over_https(web_app, accounts):
+    from fastapi.testclient import TestClient
+
+    with TestClient(web_app, base_url="https://testserver", follow_redirects=False) as https_client:
+        cookie = set_cookie_header(login(https_client, accounts["verden"].email), "wc_session").lower()
+    assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_only_a_hash_of_the_session_token_is_stored(client, accounts, web_engine):
+    from models.web_session import WebSession
+
+    login(client, accounts["verden"].email)
+    token = client.cookies.get("wc_session")
+    assert token
+    with Session(web_engine) as session:
+        stored = session.exec(select(WebSession)).all()
+    assert len(stored) == 1
+    assert stored[0].token_hash != token and token not in stored[0].token_hash
+
+
+def test_logout_deletes_the_session_so_the_old_cookie_no_longer_works(client, accounts, web_engine):
+    from models.web_session import WebSession
+
+    login(client, accounts["verden"].email)
+    old_cookie = client.cookies.get("wc_session")
+    token = csrf_token(client)
+    response = client.post("/abmelden", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/anmelden?abgemeldet=1"
+    assert "Sie sind abgemeldet." in client.get("/anmelden?abgemeldet=1").text
+    with Session(web_engine) as session:
+        assert session.exec(select(WebSession)).all() == []
+    client.cookies.set("wc_session", old_cookie)  # as if someone had copied the cookie
+    again = client.get("/faelle")
+    assert again.status_code == 303
+    assert again.headers["location"].startswith("/anmelden")
+    assert ("adviser:vera.beispiel@welcome-center.example", "adviser.logout") in audit_actions(web_engine)
+
+
+def test_pages_redirect_to_the_login_and_back(client, accounts):
+    response = client.get("/faelle?q=Haddad")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/anmelden?next=%2Ffaelle%3Fq%3DHaddad"
+    form = client.get(response.headers["location"])
+    assert 'name="next" value="/faelle?q=Haddad"' in form.text
+    token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+    done = client.post("/anmelden", data={"email": accounts["lead"].email, "password": PASSWORD,
+                                          "csrf_token": token, "next": "/faelle?q=Haddad"})
+    assert done.headers["location"] == "/faelle?q=Haddad"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
+def test_login_never_redirects_to_another_site(client, accounts, target):
+    form = client.get("/anmelden")
+    token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+    done = client.post("/anmelden", data={"email": accounts["lead"].email, "password": PASSWORD, "csrf_token": token, "next": target})
+    assert done.status_code == 303
+    assert done.headers["location"] == "/"
+
+
+def test_login_form_without_its_token_is_refused(client, accounts):
+    client.get("/anmelden")
+    response = client.post("/anmelden", data={"email": accounts["verden"].email, "password": PASSWORD, "csrf_token": "erfunden"})
+    assert response.status_code == 403
+    assert "Das Anmeldeformular ist abgelaufen" in response.text
+    assert client.get("/").status_code == 303
+
+
+def test_passwords_are_stored_as_argon2id_hashes(accounts, web_engine):
+    from argon2 import PasswordHasher
+
+    from models.adviser import Adviser
+
+    with Session(web_engine) as session:
+        adviser = session.exec(select(Adviser).where(Adviser.email == accounts["verden"].email)).one()
+    assert adviser.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in adviser.password_hash
+    assert PasswordHasher().verify(adviser.password_hash, PASSWORD)
+
+
+def test_deactivated_adviser_loses_the_session(client, accounts, web_engine):
+    from models.adviser import Adviser
+
+    login(client, accounts["verden"].email)
+    assert client.get("/").status_code == 200
+    with Session(web_engine) as session:
+        adviser = session.get(Adviser, accounts["verden"].id)
+        adviser.active = False
+        session.add(adviser)
+        session.commit()
+    assert client.get("/").status_code == 303
+
+
+def test_readonly_account_sees_lists_but_cannot_change_anything(web_app, client, accounts, web_cases):
+    from welcome_center.web.deps import verify_csrf, writer
+
+    # a change route guarded as every change route of the app is (case_routes use the same two)
+    @web_app.post("/probe-aendern", dependencies=[Depends(verify_csrf)])
+    def probe(actor=Depends(writer)):
+        return {"changed_by": actor.email}
+
+    login(client, accounts["readonly"].email)
+    overview = client.get("/")
+    assert overview.status_code == 200
+    assert "Nur Lesezugriff" in overview.text  # the role shown in the header
+    assert 'href="/faelle/neu"' not in overview.text
+    listing = client.get("/faelle")
+    assert web_cases["verden"] in listing.text
+    assert client.get("/faelle.csv").status_code == 200
+    refused = client.post("/probe-aendern", data={"csrf_token": csrf_token(client)})
+    assert refused.status_code == 403
+    assert "nur zum Lesen eingerichtet" in refused.text
+
+    client.post("/abmelden", data={"csrf_token": csrf_token(client)})
+    login(client, accounts["verden"].email)
+    allowed = client.post("/probe-aendern", data={"csrf_token": csrf_token(client)})
+    assert allowed.status_code == 200
+    assert allowed.json() == {"changed_by": accounts["verden"].email}
+
+
+def test_adviser_add_cli_creates_an_account_that_can_log_in(tmp_path, cli_command, cli_env):
+    import subprocess
+
+    env = {**cli_env, "WELCOME_CENTER_HOME": str(tmp_path / "home")}
+    add = [*cli_command, "adviser", "add", "--name", "Nora Neu", "--email", "nora.neu@welcome-center.example",
+           "--district", "osterholz", "--role", "adviser", "--password", "Lang-genug-2026"]
+    first = subprocess.run(add, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "Konto angelegt: Nora Neu" in first.stdout
+    again = subprocess.run(add, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2
+    assert "exists already" in again.stderr
+    short = subprocess.run([*add[:-1], "kurz"], env=env, capture_output=True, text=True, timeout=120)
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+    listing = subprocess.run([*cli_command, "adviser", "list"], env=env, capture_output=True, text=True, timeout=120)
+    assert "nora.neu@welcome-center.example" in listing.stdout
+
+    from models.accounts import log_in
+    from models.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'home' / 'welcome-center.db'}")
+    with Session(engine) as session:
+        assert log_in(session, email="nora.neu@welcome-center.example", password="Lang-genug-2026").actor.districts == ("osterholz",)
+    engine.dispose()
+
+
+def test_demo_accounts_are_made_once_and_log_in_with_the_printed_password(web_engine):
+    from models.accounts import list_advisers, log_in
+    from welcome_center.demo_web import DEMO_PASSWORD, demo_login_line, ensure_demo_accounts
+
+    first = ensure_demo_accounts(web_engine)
+    again = ensure_demo_accounts(web_engine)
+    assert [created for _, created in first] == [True] * 4
+    assert [created for _, created in again] == [False] * 4
+    with Session(web_engine) as session:
+        advisers = list_advisers(session)
+        assert sorted(a.role for a in advisers) == ["adviser", "adviser", "lead", "readonly"]
+        assert all(a.email.endswith("@welcome-center.example") for a in advisers)
+        new = log_in(session, email="beratung.verden@welcome-center.example", password=DEMO_PASSWORD)
+    assert new.actor.districts == ("verden",)
+    line = demo_login_line()
+    assert "beratung.verden@welcome-center.example" in line and DEMO_PASSWORD in line

@@ -1,0 +1,90 @@
+"""CLI commands for the adviser web page.
+
+    welcome-center serve [--host 127.0.0.1] [--port 8000]
+    welcome-center adviser add --name … --email … --district verden --role adviser [--password …]
+    welcome-center adviser list
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from models.adviser import Role
+from models.db import session_scope
+from welcome_center.console import actor, err, friendly, out
+
+Opt = typer.Option
+adviser_app = typer.Typer(help="Adviser accounts for the web page (adviser, lead, readonly).", no_args_is_help=True)
+
+ROLE_DE = {"adviser": "Beratung (ein Landkreis)", "lead": "Leitung (beide Landkreise)", "readonly": "nur lesen"}
+
+
+class RoleChoice(StrEnum):
+    adviser = "adviser"
+    lead = "lead"
+    readonly = "readonly"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(adviser_app, name="adviser")
+
+
+@friendly
+def serve(
+    host: Annotated[str, Opt("--host", help="address to listen on; keep 127.0.0.1 unless a TLS proxy is in front")] = "127.0.0.1",
+    port: Annotated[int, Opt("--port", min=1, max=65535)] = 8000,
+):
+    """Start the adviser web page on the configured database (default: the embedded SQLite)."""
+    import uvicorn
+
+    from welcome_center.web.app import create_app
+
+    app = create_app()
+    err.print(f"Welcome Center: http://{host}:{port}/ (Strg+C beendet)")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, server_header=False)
+
+
+@adviser_app.command("add")
+@friendly
+def adviser_add(
+    name: Annotated[str, Opt("--name", help="full name, e.g. 'Vera Lindemann'")],
+    email: Annotated[str, Opt("--email", help="the login, e.g. v.lindemann@landkreis-verden.de")],
+    role: Annotated[RoleChoice, Opt("--role", help="adviser (one district), lead (both), readonly (reports only)")] = RoleChoice.adviser,
+    district: Annotated[Optional[str], Opt("--district", help="verden or osterholz (not for a lead)")] = None,
+    password: Annotated[Optional[str], Opt("--password", help="at least 10 characters; asked for when left out")] = None,
+):
+    """Create an adviser account; the password is stored only as an argon2 hash."""
+    from models.accounts import create_adviser
+    from welcome_center.database import ready_engine
+
+    if password is None:
+        password = typer.prompt("Passwort", hide_input=True, confirmation_prompt=True)
+    district_key = district.strip().lower() if district else None
+    with session_scope(ready_engine()) as session:
+        adviser = create_adviser(
+            session, name=name, email=email, district=district_key, role=Role(role.value), password=password, actor=actor(),
+        )
+    where = f", Landkreis {adviser.district.capitalize()}" if adviser.district else ""
+    out.print(f"Konto angelegt: {escape(adviser.name)} <{escape(adviser.email)}>, {ROLE_DE[adviser.role]}{where}.")
+
+
+@adviser_app.command("list")
+@friendly
+def adviser_list():
+    """The adviser accounts with role and district."""
+    from models.accounts import list_advisers
+    from welcome_center.database import ready_engine
+
+    with session_scope(ready_engine()) as session:
+        advisers = list_advisers(session)
+    table = Table("Name", "E-Mail", "Rolle", "Landkreis", "aktiv", title=f"{len(advisers)} Konten")
+    for a in advisers:
+        table.add_row(escape(a.name), escape(a.email), ROLE_DE.get(a.role, a.role),
+                      (a.district or "beide").capitalize(), "ja" if a.active else "nein")
+    out.print(table)

@@ -1,0 +1,58 @@
+"""Demo accounts for the adviser web page: one adviser per district, a lead and a reader.
+
+Invented people, addresses at welcome-center.example, one shared demo password that the demo prints.
+Idempotent: an account that exists already is left as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from models.accounts import adviser_by_email, create_adviser
+from models.adviser import Role
+from models.db import session_scope
+
+DEMO_PASSWORD = "Demo-Anerkennung-2026"  # invented data only; never use it for real accounts
+DEMO_ACTOR = "demo:beratung@welcome-center.example"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    name: str
+    email: str
+    role: Role
+    district: str | None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("Vera Lindemann", "beratung.verden@welcome-center.example", Role.ADVISER, "verden"),
+    DemoAccount("Ole Brinkmann", "beratung.osterholz@welcome-center.example", Role.ADVISER, "osterholz"),
+    DemoAccount("Lea Hartwig", "leitung@welcome-center.example", Role.LEAD, None),
+    DemoAccount("Rolf Sander", "lesen@welcome-center.example", Role.READONLY, "verden"),
+)
+
+
+def ensure_demo_accounts(engine: Engine) -> list[tuple[DemoAccount, bool]]:
+    """Each demo account, and whether this run created it."""
+    made = []
+    with session_scope(engine) as session:
+        for account in DEMO_ACCOUNTS:
+            exists = adviser_by_email(session, account.email) is not None
+            if not exists:
+                create_adviser(
+                    session, name=account.name, email=account.email, district=account.district, role=account.role,
+                    password=DEMO_PASSWORD, actor=DEMO_ACTOR,
+                )
+            made.append((account, not exists))
+    return made
+
+
+def demo_login_line() -> str:
+    """What the demo prints: where to log in, and with what."""
+    first, *others = DEMO_ACCOUNTS
+    return (
+        f"Web-Seite: welcome-center serve, dann http://127.0.0.1:8000/anmelden · Anmeldung {first.email} "
+        f"mit Passwort {DEMO_PASSWORD} (gleiches Passwort für {', '.join(a.email for a in others)})"
+    )
