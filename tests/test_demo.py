@@ -78,3 +78,14 @@ def test_remind_on_the_demo_sends_the_due_mails_once(demo_run, cli_command, smtp
     again = json.loads(second.stdout)
     assert again["new"] == 0 and again["sent"] == 0
     assert len(sink.messages) == summary["sent"]
+
+
+def test_demo_writes_the_letters_its_cases_call_for_and_prints_a_login(demo_run):
+    result, _, home = demo_run
+    assert "Briefe nach Art" in result.stdout and "Briefe liegen unter" in result.stdout
+    letters = list((home / "cases").glob("*/letters/*.docx"))
+    # <reference>_<date>_<kind>[_sme<id>]_<language>_<hash>.docx
+    kinds = {path.name.split("_", 2)[2].rsplit("_", 2)[0].split("_sme")[0] for path in letters}
+    # one of each kind the demo's states call for: checklist, next steps, cover letter, outcome, employer
+    assert {"checklist", "next_steps", "body_cover", "outcome", "sme_guidance"} <= kinds, kinds
+    assert "welcome-center serve" in result.stdout and "beratung.verden@welcome-center.example" in result.stdout
