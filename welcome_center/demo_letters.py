@@ -74,10 +74,13 @@ def prepare_demo_letters(engine, *, seed: int = 2026, today: date) -> DemoLetter
         linked = set(session.exec(select(CaseSme.case_id)).all())
         for case in session.exec(select(Case).where(Case.state == "decided").order_by(Case.id)).all():
             own = random.Random(f"{seed}-case-{case.id}")
-            if case.id in linked or own.random() < 0.4:
+            first = not linked  # the first decided case always gets an employer who may be told: one letter of each kind
+            if case.id in linked or (own.random() < 0.4 and not first):
                 continue
-            choices = [e for e in employers if e.district == case.district] or employers
-            agreed = own.random() < 0.85  # the others show the refusal for want of the person's agreement
+            choices = [e for e in employers if e.district == case.district and e.contact_person] if first else []
+            choices = choices or [e for e in employers if e.district == case.district] or employers
+            agreed = first or own.random() < 0.85  # the others show the refusal for want of the person's agreement
             link_sme(session, case=case, sme=own.choice(choices), actor=ACTOR, agreed_on=today if agreed else None)
+            linked.add(case.id)
             setup.links += 1
     return setup
