@@ -45,6 +45,7 @@ class Case(CaseBase, table=True):
         # migration 0005 (the web page); its expression indexes on lower(…) live only in the migration
         Index("ix_case_reference_occupation_key", "reference_occupation_key"),
         Index("ix_case_district_next_due_adviser", "district", "next_due", "adviser_id"),
+        Index("ix_case_state_district_next_due", "state", "district", "next_due"),  # migration 0006: counts by state
     )
 
     id: int | None = Field(default=None, primary_key=True)
