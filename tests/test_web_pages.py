@@ -92,7 +92,7 @@ def test_case_list_shows_german_states_and_dates(client, accounts, web_cases, we
     assert "Kowalenko, Olena" in page.text
     assert "Pflegefachfrau/Pflegefachmann" in page.text
     assert "Aufnahme" in page.text and "01.12.2026" in page.text
-    assert "1–1 von 1 Fällen, sortiert nach nächste Frist (aufsteigend)." in page.text
+    assert "1 Fall, sortiert nach „nächste Frist“ (aufsteigend)." in page.text
 
 
 @pytest.mark.parametrize("term", ["Name07", "name07", "Vorname07", "VER-2026-0008", "ver-2026-0008"])
@@ -139,7 +139,7 @@ def test_sorting_by_name_and_deadline_both_ways(client, accounts, many_cases):
     by_reference = table_references(client.get("/faelle", params={"sort": "reference", "per_page": 25}).text)
     assert by_reference == sorted(by_reference)
     page = client.get("/faelle", params={"sort": "name"}).text
-    assert 'aria-sort="ascending"' in page and "sortiert nach Name (aufsteigend)" in page
+    assert 'aria-sort="ascending"' in page and "sortiert nach „Name“ (aufsteigend)" in page
 
 
 def test_filters_overdue_state_and_adviser(client, accounts, many_cases, web_engine):
