@@ -22,6 +22,7 @@ from models.document import Document, IntakeFile
 from models.letter import Letter
 from models.outbox import OutboxMessage, OutboxState
 from models.person import Person
+from models.selectors import CaseRow
 
 # The districts served (data/districts.yaml keys; tests/test_web_scope.py checks they agree). A lead
 # sees all of them; everyone else exactly their own.
@@ -119,15 +120,9 @@ def advisers_for(session: Session, actor: Actor) -> list[Adviser]:
 
 
 @dataclass(frozen=True)
-class ScopedCaseRow:
-    reference: str
-    district: str
-    state: str
-    given_name: str
-    family_name: str
-    profession_text: str
-    reference_occupation: str | None
-    next_due: date | None
+class ScopedCaseRow(CaseRow):
+    """A row of the CLI's case list (models.selectors.CaseRow) with the adviser's name."""
+
     adviser_name: str | None
 
 
