@@ -11,7 +11,7 @@ give it a database you can drop afterwards.
 
 1. Import: N invented persons (welcome_center.demo.invent_people) written as German Excel writes
    "CSV UTF-8" (semicolons, BOM), then the CLI's path: parse_import, import_table in one Session,
-   commit. The database is migrated first (welcome_center.database.upgrade), as `db upgrade` does.
+   commit. The database is migrated first (adapters.database.upgrade), as `db upgrade` does.
 2. Intake: consent recorded for the persons of the cases that get files, then M small files (PDF,
    JPEG, PNG; different content each, 1–4 per case) in inbox/<reference>/; timed: scan_inbox and
    take_in over batches of 200 (the plain function the Prefect task wraps). Then the real Prefect
@@ -68,7 +68,7 @@ def prepare_environment(args) -> Path:
         # the working directory cannot point the run at another database
         os.environ["WELCOME_CENTER_DATABASE_URL"] = f"sqlite:///{home / 'welcome-center.db'}"
     os.environ["PREFECT_HOME"] = str(home / "prefect")
-    from welcome_center.prefect_setup import configure_prefect
+    from adapters.prefect_setup import configure_prefect
 
     configure_prefect(home)
     return home
@@ -111,8 +111,8 @@ def bench_import(args, *, url: str, engine, catalogue, home: Path, today: date, 
 
     from domain.csvfile import parse_import, validate_row
     from domain.routing import route
-    from models.importing import import_table
-    from welcome_center.demo import invent_people, write_csv
+    from services.importing import import_table
+    from welcome_center.demo.population import invent_people, write_csv
 
     rng = random.Random(args.seed)
     people = invent_people(args.rows, rng, today)
@@ -157,7 +157,7 @@ def distinct_jpeg(number: int) -> bytes:
     """samples.jpeg() with one more comment segment after SOI, so that every JPEG differs."""
     import struct
 
-    from welcome_center import samples
+    from welcome_center.demo import samples
 
     base = samples.jpeg()
     comment = f"bench {number}".encode()
@@ -166,7 +166,7 @@ def distinct_jpeg(number: int) -> bytes:
 
 def drop_files(inbox: Path, references: list[str], count: int, rng: random.Random, counter: list[int]) -> tuple[int, list[str]]:
     """`count` files, 1–4 per case, for the cases in `references` in order (fewer when they run out)."""
-    from welcome_center import samples
+    from welcome_center.demo import samples
 
     dropped, used = 0, []
     for reference in references:
@@ -194,7 +194,7 @@ def record_consents(engine, references: list[str], today: date) -> None:
 
     from models import Case, Person
     from models.db import session_scope
-    from models.services import record_consent
+    from services.cases import record_consent
 
     with session_scope(engine) as session:
         for start in range(0, len(references), 500):
@@ -227,8 +227,9 @@ def prepare_inboxes(args, *, engine, settings, home: Path, today: date, referenc
 
 
 def bench_take_in(*, engine, settings, rows: list) -> None:
-    from flows.intake import batches, scan_inbox, take_in
-    from welcome_center.catalogue import load_checklist_rules
+    from flows import batches
+    from services.intake import scan_inbox, take_in
+    from adapters.catalogue import load_checklist_rules
 
     rules = load_checklist_rules()
     started = time.perf_counter()
@@ -312,8 +313,8 @@ def seed_cases(engine, *, count: int, catalogue, today: date, rng: random.Random
 
     from domain.routing import route
     from models import Case, Deadline, Person
-    from models.services import routing_fields
-    from welcome_center.demo import ORIGINS, PROFESSIONS
+    from services.cases import routing_fields
+    from welcome_center.demo.population import ORIGINS, PROFESSIONS
 
     person_t, case_t, deadline_t = Person.__table__, Case.__table__, Deadline.__table__
     with engine.connect() as connection:
@@ -507,10 +508,10 @@ def main() -> None:
     import sqlite3
 
     from models.db import make_engine
-    from welcome_center.catalogue import load_catalogue, load_checklist_rules
-    from welcome_center.console import today as berlin_today
-    from welcome_center.database import upgrade
-    from welcome_center.settings import get_settings
+    from adapters.catalogue import load_catalogue, load_checklist_rules
+    from welcome_center.cli.console import today as berlin_today
+    from adapters.database import upgrade
+    from adapters.settings import get_settings
 
     settings = get_settings()
     url = settings.database_url

@@ -59,7 +59,7 @@ def prepare_environment() -> Path:
     os.environ["WELCOME_CENTER_HOME"] = str(home)
     os.environ["WELCOME_CENTER_DATABASE_URL"] = f"sqlite:///{home / 'welcome-center.db'}"
     os.environ["PREFECT_HOME"] = str(home / "prefect")
-    from welcome_center.prefect_setup import configure_prefect
+    from adapters.prefect_setup import configure_prefect
 
     configure_prefect(home)
     return home
@@ -110,8 +110,9 @@ def make_letters(count: int, rng: random.Random, *, texts, catalogue, rules):
 
 
 def bench_render(args, home: Path, rows: list) -> None:
-    from welcome_center.catalogue import load_catalogue, load_checklist_rules
-    from welcome_center.letters import TemplateSet, _load, load_letter_texts, templates_dir
+    from adapters.catalogue import load_catalogue, load_checklist_rules
+    from adapters.docx import TemplateSet, _load, templates_dir
+    from adapters.catalogue import load_letter_texts
 
     catalogue, rules, texts = load_catalogue(), load_checklist_rules(), load_letter_texts()
     TemplateSet.load(templates_dir())  # imports docxtpl once
@@ -173,7 +174,7 @@ def bench_render(args, home: Path, rows: list) -> None:
     if args.stock:
         from docxtpl import DocxTemplate
 
-        from welcome_center.letters import environment
+        from adapters.docx import environment
 
         sample = letters[: args.stock]
 
@@ -276,11 +277,12 @@ def bench_flow(args, home: Path, rows: list) -> None:
     from prefect import flow
 
     from flows.letters import letters_flow
-    from flows.letters_batch import batches, select_due, write_letters
-    from welcome_center.catalogue import load_catalogue, load_checklist_rules
-    from welcome_center.database import configured_engine, upgrade
-    from welcome_center.letters import TemplateSet, load_letter_texts, templates_dir
-    from welcome_center.settings import get_settings
+    from services.letters import batches, select_due, write_letters
+    from adapters.catalogue import load_catalogue, load_checklist_rules
+    from adapters.database import configured_engine, upgrade
+    from adapters.docx import TemplateSet, templates_dir
+    from adapters.catalogue import load_letter_texts
+    from adapters.settings import get_settings
 
     upgrade()
     engine = configured_engine()

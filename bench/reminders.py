@@ -121,7 +121,7 @@ def prepare_environment(args) -> Path:
     os.environ["WELCOME_CENTER_SMTP_STARTTLS"] = "false"
     os.environ["WELCOME_CENTER_SMTP_USERNAME"] = ""
     os.environ["PREFECT_HOME"] = str(home / "prefect")
-    from welcome_center.prefect_setup import configure_prefect
+    from adapters.prefect_setup import configure_prefect
 
     configure_prefect(home)
     return home
@@ -324,7 +324,7 @@ class Seeder:
     def __init__(self, engine, *, catalogue, checklist_rules, today: date, rng: random.Random) -> None:
         from domain.checklist import CaseProfile, required_items
         from domain.routing import route
-        from welcome_center.demo import ORIGINS, PROFESSIONS
+        from welcome_center.demo.population import ORIGINS, PROFESSIONS
 
         self.engine, self.catalogue, self.today, self.rng = engine, catalogue, today, rng
         self.origins = list(ORIGINS)
@@ -379,7 +379,7 @@ class Seeder:
         from sqlalchemy import insert
 
         from models import Appointment, Case, CaseEvent, Deadline, Document, Person
-        from models.services import routing_fields
+        from services.cases import routing_fields
 
         rng, today = self.rng, self.today
         persons, cases, routed = [], [], []
@@ -480,7 +480,7 @@ class Timers(Counter):
 def parts_timed() -> Iterator[Timers]:
     """Time the parts that select_due and send_batch call (module globals, looked up at call time)."""
     import flows.reminders as flow_module
-    import welcome_center.mailer as mailer
+    import adapters.mailer as mailer
 
     timers = Timers()
     counts = Counter()
@@ -582,8 +582,8 @@ class Database:
 
 
 def run_selection(engine, world: World):
-    from flows.reminders import select_due
-    from welcome_center.mailer import MailComposer
+    from services.reminders import select_due
+    from adapters.mailer import MailComposer
 
     composer = MailComposer(world.settings.templates_dir, world.catalogue)  # as select_task builds it, per run
     composer.check(world.rules)
@@ -595,8 +595,8 @@ def run_selection(engine, world: World):
 
 
 def run_sending(engine, world: World, port: int, batch_size: int) -> tuple[Counter, int]:
-    from flows.reminders import send_batch, worker_name
-    from welcome_center.mailer import SmtpSender
+    from services.reminders import send_batch, worker_name
+    from adapters.mailer import SmtpSender
 
     settings = world.settings
     worker, totals, batches = worker_name(), Counter(), 0
@@ -734,7 +734,7 @@ def measure_plain(database: Database, world: World, sink: MailSink, *, cases: in
 def measure_flow(database: Database, sink: MailSink, result: StageResult, *, batch_size: int, profile: bool = False) -> pstats.Stats | None:
     from flows.reminders import reminders_flow
     from models.db import engine_for
-    from welcome_center.settings import get_settings
+    from adapters.settings import get_settings
 
     stats = None
     with database.fresh() as url:
@@ -823,9 +823,9 @@ def main() -> None:
 
     from domain.calendar import lower_saxony_calendar
     from models import Case
-    from welcome_center.catalogue import load_catalogue, load_checklist_rules, load_reminder_rules
-    from welcome_center.database import upgrade
-    from welcome_center.settings import get_settings
+    from adapters.catalogue import load_catalogue, load_checklist_rules, load_reminder_rules
+    from adapters.database import upgrade
+    from adapters.settings import get_settings
 
     settings = get_settings()
     url = settings.database_url

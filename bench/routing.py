@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from domain.calendar import lower_saxony_calendar
 from domain.deadlines import Kind, due_date
 from domain.routing import route
-from welcome_center.catalogue import load_catalogue
+from adapters.catalogue import load_catalogue
 
 UNKNOWN = ["Astronaut", "Influencer", "Zauberer", "космонавт", "Hausmeisterin Chef", "blabla", "xyz", "Pilotin"]
 

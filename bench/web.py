@@ -58,10 +58,10 @@ def seed(args, home: Path) -> dict:
     from intake import seed_cases
     from sqlmodel import Session
 
-    from models.accounts import create_adviser
+    from services.accounts import create_adviser
     from models.adviser import Role
-    from welcome_center.catalogue import load_catalogue
-    from welcome_center.database import configured_engine, upgrade
+    from adapters.catalogue import load_catalogue
+    from adapters.database import configured_engine, upgrade
 
     upgrade()
     engine = configured_engine()
@@ -78,7 +78,7 @@ def references(limit: int = 2000) -> tuple[list[str], list[str], list[str]]:
     """Random case references, family names and professions that exist, for the case page and search."""
     from sqlalchemy import text
 
-    from welcome_center.database import configured_engine
+    from adapters.database import configured_engine
 
     with configured_engine().connect() as connection:
         refs = [r for (r,) in connection.execute(text(f"SELECT reference FROM recognition_case ORDER BY random() LIMIT {limit}"))]

@@ -2,7 +2,7 @@
 
 `build_catalogue` turns the parsed data files into these values and rejects a broken file with the
 file, the line, the entry and the field (`CatalogueError`). Reading the files is the caller's job
-(`welcome_center.catalogue`), so the rules stay free of I/O.
+(`adapters.catalogue`), so the rules stay free of I/O.
 
 A parsed mapping may carry its source line under the key `LINE` (the YAML loader adds it).
 """

@@ -9,7 +9,7 @@ certified copies, and each body adds its own forms (domain.md §4).
 
 All of that is data (`data/checklists.yaml`, where every rule names its source); this module turns
 the parsed file into frozen values and rejects a broken entry with the file, line, entry and field
-(`CatalogueError`). Reading the file is the caller's job (`welcome_center.catalogue.read_yaml`).
+(`CatalogueError`). Reading the file is the caller's job (`adapters.catalogue.read_yaml`).
 """
 
 from __future__ import annotations

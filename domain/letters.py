@@ -39,7 +39,14 @@ from typing import Any
 
 from domain.calendar import format_date
 from domain.catalogue import LINE, Body, Contact, District
-from domain.checklist import ALWAYS, ChecklistItem, ChecklistLine, ItemStatus, Stage, missing_items
+from domain.checklist import (
+    ALWAYS,
+    ChecklistItem,
+    ChecklistLine,
+    ItemStatus,
+    Stage,
+    missing_items,
+)
 from domain.errors import CatalogueError, InvalidInput, _clip
 from domain.funding import FundingRoute
 from domain.lifecycle import CaseState, Outcome
@@ -79,7 +86,7 @@ KIND_DE = {
     LetterKind.SME_GUIDANCE: "Hinweise an den Betrieb",
 }
 
-# The names every template may use; `welcome_center.letters` refuses a template that uses another.
+# The names every template may use; `adapters.docx` refuses a template that uses another.
 CONTEXT_NAMES = frozenset(
     {"letterhead", "recipient", "info", "subject", "salutation", "sections", "closing", "signature",
      "translation", "enclosures"}

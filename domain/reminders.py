@@ -61,7 +61,7 @@ class ReminderRule:
 
 @dataclass(frozen=True, slots=True)
 class CaseFacts:
-    """What the rules need to know of one case (loaded in batches by models.reminders)."""
+    """What the rules need to know of one case (loaded in batches by services.outbox)."""
 
     case_id: int
     reference: str

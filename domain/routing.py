@@ -18,7 +18,14 @@ from rapidfuzz import fuzz
 
 from domain.catalogue import Body, Catalogue, Profession
 from domain.errors import InvalidInput, UnknownDistrict, _clip
-from domain.text import FILLER, MAX_QUERY_LENGTH, deletions, fold, fold_variants, trigrams
+from domain.text import (
+    FILLER,
+    MAX_QUERY_LENGTH,
+    deletions,
+    fold,
+    fold_variants,
+    trigrams,
+)
 
 # A fuzzy match is taken as certain only when it is this close (Levenshtein ratio, 0–100) and this
 # far ahead of the next reference occupation; otherwise candidates are offered. Tuned on

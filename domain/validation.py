@@ -302,6 +302,35 @@ def phone(value: str | None) -> str | None:
     return text
 
 
+# --- free text and postcodes ------------------------------------------------------------------------
+
+_POSTCODE = re.compile(r"^\d{5}$")
+
+
+def free_text(field: str, value: str | None, *, limit: int) -> str | None:
+    """Optional one-line text (an employer's name, a street, a city): runs of whitespace become one
+    space, control characters are refused, at most `limit` characters; empty → None."""
+    if value is None or not str(value).strip():
+        return None
+    text = " ".join(str(value).split())
+    if not text.isprintable():
+        raise FieldError(field, f"'{_clip(text)}' contains control characters; type it again",
+                         message_de=f"„{_clip(text)}“ enthält Steuerzeichen; bitte neu eintippen", value=value)
+    if len(text) > limit:
+        raise FieldError(field, f"is {len(text)} characters long; at most {limit}",
+                         message_de=f"ist {len(text)} Zeichen lang; höchstens {limit}", value=value)
+    return text
+
+
+def german_postcode(value: str | None, field: str = "postcode") -> str | None:
+    """A German postcode: exactly five digits (DIN 5008 address field); empty → None."""
+    text = free_text(field, value, limit=10)
+    if text is not None and not _POSTCODE.match(text):
+        raise FieldError(field, f"'{_clip(text)}' is not a German postcode; give 5 digits, e.g. 27283",
+                         message_de=f"„{_clip(text)}“ ist keine deutsche Postleitzahl (5 Ziffern, z. B. 27283)", value=value)
+    return text
+
+
 # --- yes/no ---------------------------------------------------------------------------------------
 
 _YES = frozenset({"yes", "y", "ja", "j", "true", "wahr", "1"})

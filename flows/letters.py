@@ -11,9 +11,8 @@
 3. With `pdf`, one LibreOffice conversion for all letters written (`convert-letters-to-pdf`).
 4. The artifact `letters-report` lists the letters written and refused.
 
-The plain functions the tasks wrap are in flows/letters_batch.py. The renderer and the data loaders
-come from the composition root (`welcome_center.*`), imported inside the tasks as in flows/intake.py,
-so a deployment's worker can start at this module.
+The plain functions the tasks wrap are `services.letters`; the renderer and the data loaders are
+adapters (`adapters.docx`, `adapters.pdf`, `adapters.catalogue`).
 """
 
 from __future__ import annotations
@@ -26,29 +25,26 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from flows.letters_batch import (
+from adapters.catalogue import load_catalogue, load_checklist_rules, load_letter_texts
+from adapters.database import configured_engine
+from adapters.docx import TemplateSet, load_checked_templates, templates_dir
+from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
+from adapters.settings import get_settings
+from flows import batches
+from services.letters import (
     ACTOR,
     ARTIFACT_ROWS,
     LetterJob,
     LetterReport,
-    LetterResult,
-    batches,
     make_pdfs,
     report_rows,
     select_due,
     write_letters,
 )
 
-__all__ = ["LetterJob", "LetterReport", "LetterResult", "letters_flow", "make_pdfs", "select_due", "write_letters"]
-
-
-# ------------------------------------------------------------------------------------- Prefect
-
 
 @task(name="check-letter-templates", cache_policy=NO_CACHE)
 def check_templates_task(today: date, pdf: bool = False) -> None:
-    from welcome_center.letters import PdfUnavailable, load_checked_templates, load_letter_texts, soffice, templates_dir
-
     if pdf and soffice() is None:
         raise PdfUnavailable()
     load_checked_templates(templates_dir(), texts=load_letter_texts(), today=today)
@@ -56,18 +52,11 @@ def check_templates_task(today: date, pdf: bool = False) -> None:
 
 @task(name="select-due-letters", cache_policy=NO_CACHE)
 def select_due_task(district: str | None = None) -> LetterReport:
-    from welcome_center.database import configured_engine
-
     return LetterReport(select_due(configured_engine(), district=district))
 
 
 @task(name="write-letter-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def write_batch_task(jobs: list[LetterJob], today: date, actor: str) -> LetterReport:
-    from welcome_center.catalogue import load_catalogue, load_checklist_rules
-    from welcome_center.database import configured_engine
-    from welcome_center.letters import TemplateSet, load_letter_texts, templates_dir
-    from welcome_center.settings import get_settings
-
     return LetterReport(write_letters(
         jobs, engine=configured_engine(), templates=TemplateSet.load(templates_dir()), texts=load_letter_texts(),
         catalogue=load_catalogue(), rules=load_checklist_rules(), cases_dir=get_settings().cases_dir, today=today, actor=actor,
@@ -76,10 +65,6 @@ def write_batch_task(jobs: list[LetterJob], today: date, actor: str) -> LetterRe
 
 @task(name="convert-letters-to-pdf", cache_policy=NO_CACHE)
 def pdf_task(results: LetterReport, actor: str) -> LetterReport:
-    from welcome_center.database import configured_engine
-    from welcome_center.letters import convert_to_pdf
-    from welcome_center.settings import get_settings
-
     return LetterReport(make_pdfs(results.results, engine=configured_engine(), cases_dir=get_settings().cases_dir,
                                   actor=actor, convert=convert_to_pdf))
 

@@ -14,7 +14,7 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from welcome_center.settings import get_settings
+    from adapters.settings import get_settings
 
     return get_settings().database_url
 

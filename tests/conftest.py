@@ -11,7 +11,7 @@ IN_CI = bool(os.environ.get("CI"))
 
 @pytest.fixture(scope="session")
 def catalogue():
-    from welcome_center.catalogue import load_catalogue_from
+    from adapters.catalogue import load_catalogue_from
 
     return load_catalogue_from(ROOT / "data")
 
@@ -56,7 +56,7 @@ def _postgres_reachable() -> str | None:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
-    from welcome_center.database import upgrade
+    from adapters.database import upgrade
 
     path = tmp_path_factory.mktemp("db") / "template.db"
     upgrade(f"sqlite:///{path}")
@@ -74,7 +74,7 @@ def postgres_database():
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from welcome_center.database import upgrade
+    from adapters.database import upgrade
 
     name = f"welcome_center_test_{os.getpid()}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")

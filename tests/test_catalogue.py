@@ -8,7 +8,7 @@ import pytest
 from domain.catalogue import GROUPS
 from domain.errors import CatalogueError
 from domain.routing import route
-from welcome_center.catalogue import load_catalogue_from
+from adapters.catalogue import load_catalogue_from
 
 from .conftest import ROOT
 

@@ -18,7 +18,7 @@ from domain.checklist import (
     required_items,
 )
 from domain.errors import CatalogueError
-from welcome_center.catalogue import read_yaml
+from adapters.catalogue import read_yaml
 
 from .conftest import ROOT
 

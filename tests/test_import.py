@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from domain.csvfile import parse_import
 from models import AuditEvent, Case, Person
-from models.importing import import_table
+from services.importing import import_table
 
 TODAY = date(2026, 11, 25)
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from flows.intake import scan_inbox, take_in
+from services.intake import scan_inbox, take_in
 from models import Document, IntakeFile
 from models.selectors import case_checklist
-from models.services import find_or_create_person, open_case, record_consent
-from welcome_center import samples
-from welcome_center.catalogue import load_checklist_rules
+from services.cases import find_or_create_person, open_case, record_consent
+from welcome_center.demo import samples
+from adapters.catalogue import load_checklist_rules
 
 from .conftest import ROOT
 
@@ -208,7 +208,7 @@ def test_cut_off_after_commit_each_file_is_finished_once(engine, session, catalo
     case = make_case(session, catalogue)
     drop(place, case.reference, "Diplom.pdf", samples.pdf("a"))
     drop(place, case.reference, "virus.pdf", samples.executable())
-    import flows.intake as intake
+    import services.intake as intake
 
     def die(*args, **kwargs):
         raise KeyboardInterrupt("killed")
@@ -228,9 +228,9 @@ def test_cut_off_after_commit_each_file_is_finished_once(engine, session, catalo
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
-from flows.intake import scan_inbox, take_in
+from services.intake import scan_inbox, take_in
 from models.db import make_engine
-from welcome_center.catalogue import load_checklist_rules
+from adapters.catalogue import load_checklist_rules
 url, root = sys.argv[1], Path(sys.argv[2])
 engine = make_engine(url)
 rules = load_checklist_rules(Path(sys.argv[3]))

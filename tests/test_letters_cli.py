@@ -1,8 +1,4 @@
-"""The letter commands as an adviser runs them (subprocess, a fresh state folder), and the one flow run.
-
-Until welcome_center/cli.py registers them, the commands are added to the app here the way cli.py
-will (`welcome_center.cli_letters.register`).
-"""
+"""The letter commands as an adviser runs them (subprocess, a fresh state folder), and the one flow run."""
 
 import io
 import json
@@ -19,13 +15,6 @@ import pytest
 
 from tests.conftest import ROOT
 
-ENTRY = (
-    "from welcome_center.cli import app\n"
-    "from welcome_center.cli_letters import register\n"
-    "if not any(c.name == 'letter' for c in app.registered_commands):\n"
-    "    register(app)\n"
-    "app()\n"
-)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +25,7 @@ def cli(cli_env, tmp_path_factory):
         env.pop(name, None)
 
     def call(*args, extra_env=None, timeout=120):
-        return subprocess.run([sys.executable, "-c", ENTRY, *args], capture_output=True, text=True,
+        return subprocess.run([sys.executable, "-m", "welcome_center", *args], capture_output=True, text=True,
                               env=dict(env, **(extra_env or {})), timeout=timeout, cwd=ROOT)
 
     call.home = home

@@ -37,7 +37,7 @@ TODAY = date(2026, 11, 25)
 
 @pytest.fixture(scope="module")
 def texts():
-    from welcome_center.letters import load_letter_texts_from
+    from adapters.catalogue import load_letter_texts_from
     from tests.conftest import ROOT
 
     return load_letter_texts_from(ROOT / "data")
@@ -45,7 +45,7 @@ def texts():
 
 @pytest.fixture(scope="module")
 def rules(catalogue):
-    from welcome_center.catalogue import load_checklist_rules
+    from adapters.catalogue import load_checklist_rules
     from tests.conftest import ROOT
 
     return load_checklist_rules(ROOT / "data")
@@ -420,7 +420,7 @@ def test_every_sample_letter_fills_every_template_name_with_text_and_no_none(cat
 
 
 def german_and_english(texts_dir):
-    from welcome_center.catalogue import read_yaml
+    from adapters.catalogue import read_yaml
 
     return [(f"data/letters/{name}.yaml", read_yaml(texts_dir / f"{name}.yaml")) for name in ("de", "en")]
 

@@ -12,11 +12,12 @@ from domain.calendar import lower_saxony_calendar
 from domain.deadlines import Period
 from domain.errors import InvalidInput
 from domain.lifecycle import Event, Outcome
-from flows.letters_batch import LetterJob, select_due, write_letters
+from services.letters import LetterJob, select_due, write_letters
 from models import AuditEvent, CaseSme, Document, Letter, PersonAddress
 from models.db import session_scope
-from models.letters_services import add_sme, link_sme, set_person_address
-from models.services import advance_case, find_or_create_person, open_case, record_consent
+from services.employers import add_sme, link_sme
+from services.cases import set_person_address
+from services.cases import advance_case, find_or_create_person, open_case, record_consent
 from tests.conftest import ROOT
 
 TODAY = date(2026, 11, 25)
@@ -26,8 +27,9 @@ CALENDAR = lower_saxony_calendar()
 @pytest.fixture(scope="module")
 def kit(catalogue):
     """What the batch function needs besides the database: templates parsed once for the module."""
-    from welcome_center.catalogue import load_checklist_rules
-    from welcome_center.letters import load_checked_templates, load_letter_texts_from
+    from adapters.catalogue import load_checklist_rules
+    from adapters.docx import load_checked_templates
+    from adapters.catalogue import load_letter_texts_from
 
     rules = load_checklist_rules(ROOT / "data")
     texts = load_letter_texts_from(ROOT / "data")

@@ -15,8 +15,9 @@ from domain.checklist import CaseProfile, DocumentFacts, checklist
 from domain.letters import CaseFacts, LetterKind, LetterRequest, PersonFacts, SmeFacts, compose_letter, due_letters, sender_for
 from domain.lifecycle import CaseState, Outcome
 from tests.conftest import ROOT
-from welcome_center.letter_templates import build, tw
-from welcome_center.letters import LetterTemplate, TemplateBroken, TemplateSet, environment, load_letter_texts_from
+from tools.letter_templates import build, tw
+from adapters.docx import LetterTemplate, TemplateBroken, TemplateSet, environment
+from adapters.catalogue import load_letter_texts_from
 
 TODAY = date(2026, 11, 25)
 TEMPLATES = ROOT / "templates" / "letters"
@@ -29,7 +30,7 @@ def texts():
 
 @pytest.fixture(scope="module")
 def rules():
-    from welcome_center.catalogue import load_checklist_rules
+    from adapters.catalogue import load_checklist_rules
 
     return load_checklist_rules(ROOT / "data")
 
@@ -271,7 +272,7 @@ def test_an_unknown_name_is_reported(tmp_path):
 
 
 def test_a_misspelt_attribute_is_found_by_the_sample_letters(tmp_path, texts, catalogue, rules):
-    from welcome_center.letters import load_checked_templates
+    from adapters.docx import load_checked_templates
 
     folder = broken_copy(tmp_path, "person", "{{ info.our_reference }}", "{{ info.our_referenc }}")
     with pytest.raises(TemplateBroken) as broken:
@@ -287,7 +288,7 @@ def test_a_file_that_is_not_a_docx_is_refused(tmp_path):
 
 
 def test_the_builder_makes_templates_that_load_and_pass_the_sample_letters(tmp_path, texts, catalogue, rules):
-    from welcome_center.letters import load_checked_templates
+    from adapters.docx import load_checked_templates
 
     written = build(tmp_path)
     assert [p.name for p in written] == ["person.docx", "body.docx", "sme.docx"]

@@ -23,7 +23,7 @@ from models.selectors import (
     has_consent,
     list_cases,
 )
-from models.services import advance_case, choose_occupation, find_or_create_person, open_case, record_consent, set_funding
+from services.cases import advance_case, choose_occupation, find_or_create_person, open_case, record_consent, set_funding
 
 NI = lower_saxony_calendar()
 TODAY = date(2026, 11, 25)
@@ -208,7 +208,7 @@ def test_consent_is_recorded_and_withdrawable(session):
     consent = record_consent(session, person=person, given_on=TODAY, given_by="person", actor=ACTOR)
     session.commit()
     assert has_consent(session, person_id=person.id)
-    from models.services import withdraw_consent
+    from services.cases import withdraw_consent
 
     withdraw_consent(session, consent=consent, on=TODAY, actor=ACTOR)
     session.commit()

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from domain.calendar import lower_saxony_calendar
 from domain.errors import CatalogueError
 from domain.reminders import CaseFacts, Recipient, build_reminder_rules, select_reminders
-from welcome_center.catalogue import load_reminder_rules, read_yaml
+from adapters.catalogue import load_reminder_rules, read_yaml
 
 from .conftest import ROOT
 

@@ -17,13 +17,13 @@ from domain.calendar import lower_saxony_calendar
 from domain.deadlines import Period
 from domain.lifecycle import Event, Outcome
 from domain.reminders import Recipient, Reminder
-from flows.reminders import select_due, send_batch
+from services.reminders import select_due, send_batch
 from models import OutboxMessage
-from models.reminders import Composed, message_id, write_pending
-from models.services import advance_case, find_or_create_person, open_case, record_consent, set_funding
+from services.outbox import Composed, message_id, write_pending
+from services.cases import advance_case, find_or_create_person, open_case, record_consent, set_funding
 from domain.funding import FundingRoute
-from welcome_center.catalogue import load_checklist_rules, load_reminder_rules
-from welcome_center.mailer import MailComposer, SmtpSender
+from adapters.catalogue import load_checklist_rules, load_reminder_rules
+from adapters.mailer import MailComposer, SmtpSender
 
 from .conftest import ROOT, free_port
 
@@ -193,10 +193,10 @@ def seed_outbox(engine, session, catalogue, count):
 SENDER_SCRIPT = """
 import sys
 from datetime import timedelta
-from flows.reminders import send_batch
+from services.reminders import send_batch
 from models.db import make_engine
-from welcome_center.catalogue import load_catalogue
-from welcome_center.mailer import SmtpSender
+from adapters.catalogue import load_catalogue
+from adapters.mailer import SmtpSender
 url, port, worker = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 engine, catalogue = make_engine(url), load_catalogue()
 while True:

@@ -87,7 +87,7 @@ def test_five_failures_lock_the_address_for_15_minutes_also_after_a_restart(clie
 
 def test_the_lock_ends_after_15_minutes(accounts, web_engine):
     from models._types import utc_now
-    from models.accounts import LoginRefused, log_in
+    from services.accounts import LoginRefused, log_in
 
     email = accounts["osterholz"].email
     start = utc_now()
@@ -248,7 +248,7 @@ def test_adviser_add_cli_creates_an_account_that_can_log_in(tmp_path, cli_comman
     listing = subprocess.run([*cli_command, "adviser", "list"], env=env, capture_output=True, text=True, timeout=120)
     assert "nora.neu@welcome-center.example" in listing.stdout
 
-    from models.accounts import log_in
+    from services.accounts import log_in
     from models.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'home' / 'welcome-center.db'}")
@@ -258,8 +258,8 @@ def test_adviser_add_cli_creates_an_account_that_can_log_in(tmp_path, cli_comman
 
 
 def test_demo_accounts_are_made_once_and_log_in_with_the_printed_password(web_engine):
-    from models.accounts import list_advisers, log_in
-    from welcome_center.demo_web import DEMO_PASSWORD, demo_login_line, ensure_demo_accounts
+    from services.accounts import list_advisers, log_in
+    from welcome_center.demo.accounts import DEMO_PASSWORD, demo_login_line, ensure_demo_accounts
 
     first = ensure_demo_accounts(web_engine)
     again = ensure_demo_accounts(web_engine)

@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 
 from models import AuditEvent, Case, Consent, Document, IntakeFile, Letter, OutboxMessage, Person
 from models.db import session_scope
-from models.letters_services import set_person_address
-from models.services import record_consent
-from welcome_center import samples
-from welcome_center.settings import Settings
+from services.cases import set_person_address
+from services.cases import record_consent
+from welcome_center.demo import samples
+from adapters.settings import Settings
 
 from tests.web_fixtures import (  # noqa: F401 - fixtures
     TODAY,

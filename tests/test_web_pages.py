@@ -146,7 +146,7 @@ def test_filters_overdue_state_and_adviser(client, accounts, many_cases, web_eng
     from domain.calendar import lower_saxony_calendar
     from domain.lifecycle import Event
     from models.case import Case
-    from models.services import advance_case
+    from services.cases import advance_case
 
     with Session(web_engine) as session:
         case = session.exec(select(Case).where(Case.reference == many_cases[3])).one()

@@ -57,15 +57,15 @@ def web_engine(engine):
 @functools.cache
 def password_hash() -> str:
     """One real argon2id hash of PASSWORD, computed once per test run: hashing is slow by design."""
-    from models.accounts import hash_password
+    from services.accounts import hash_password
 
     return hash_password(PASSWORD)
 
 
 @pytest.fixture
 def accounts(web_engine) -> dict[str, Account]:
-    import models.accounts
-    from models.accounts import create_adviser
+    import services.accounts
+    from services.accounts import create_adviser
     from models.adviser import Role
     from models.db import session_scope
 
@@ -77,7 +77,7 @@ def accounts(web_engine) -> dict[str, Account]:
     }
     made, stored = {}, password_hash()
     with pytest.MonkeyPatch.context() as patch, session_scope(web_engine) as session:
-        patch.setattr(models.accounts, "hash_password", lambda password: stored)
+        patch.setattr(services.accounts, "hash_password", lambda password: stored)
         for key, (name, email, role, district) in wanted.items():
             adviser = create_adviser(
                 session, name=name, email=email, district=district, role=role, password=PASSWORD, actor="test"
@@ -90,8 +90,8 @@ def make_case(engine, *, given_name: str, family_name: str, district: str, profe
               adviser_id: int | None = None, birth_date: date = date(1990, 5, 17)) -> str:
     """A person and a case in state intake, routed as the CLI would; returns the reference."""
     from models.db import session_scope
-    from models.services import find_or_create_person, open_case
-    from welcome_center.catalogue import load_catalogue
+    from services.cases import find_or_create_person, open_case
+    from adapters.catalogue import load_catalogue
 
     with session_scope(engine) as session:
         person, _ = find_or_create_person(

@@ -16,9 +16,15 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapters.settings import get_settings
 from models.scoped import NotFound
-from welcome_center.settings import get_settings
-from welcome_center.web.deps import BadRequest, Forbidden, LoginRequired, active_session, render
+from welcome_center.web.deps import (
+    BadRequest,
+    Forbidden,
+    LoginRequired,
+    active_session,
+    render,
+)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; "
@@ -77,7 +83,7 @@ def _error(request: Request, status: int, title: str, message: str):
 
 def create_app(*, engine: Engine | None = None) -> FastAPI:
     if engine is None:
-        from welcome_center.database import ready_engine
+        from adapters.database import ready_engine
 
         engine = ready_engine()
     app = FastAPI(title="Welcome Center – Anerkennungsberatung", docs_url=None, redoc_url=None, openapi_url=None)

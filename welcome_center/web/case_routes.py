@@ -6,7 +6,7 @@ Every route loads the case through `models.scoped.case_for` (and documents and l
 the lists; every change goes through a service of `models/` with `actor.audit_name` as the actor, so
 the audit trail names the adviser. Input is checked with the parsers the CLI and the import use
 (`domain.validation` via `domain.csvfile.validate_row`), and their German messages are shown at the
-field. An upload passes the inbox's checks (`flows.intake_files.take_in_upload`); a download is
+field. An upload passes the inbox's checks (`services.intake.take_in_upload`); a download is
 served only from the case's own folder.
 """
 
@@ -25,6 +25,8 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 from starlette.datastructures import UploadFile
 
+from adapters.catalogue import load_catalogue, load_checklist_rules
+from adapters.settings import get_settings
 from domain.calendar import format_date, lower_saxony_calendar
 from domain.checklist import DocumentFacts, ItemStatus, checklist
 from domain.csvfile import RawRow, validate_row
@@ -35,15 +37,22 @@ from domain.files import MEDIA_TYPES, FileKind, safe_name
 from domain.funding import FundingRoute, funding_warnings
 from domain.letters import KIND_DE as LETTER_KIND_DE
 from domain.letters import RECIPIENT_OF, LetterKind, RecipientKind
-from domain.lifecycle import EVENT_DE, OUTCOME_DE, STATE_DE, CaseState, DeadlineStatus, Event, Outcome, allowed_events
+from domain.lifecycle import (
+    EVENT_DE,
+    OUTCOME_DE,
+    STATE_DE,
+    CaseState,
+    DeadlineStatus,
+    Event,
+    Outcome,
+    allowed_events,
+)
 from domain.lifecycle import STATUS_DE as DEADLINE_STATUS_DE
 from domain.routing import route, validate_profession_text
 from domain.validation import is_eu_eea_ch
-from flows.intake_files import take_in_upload
 from models.case import Case
 from models.letter import PersonAddress
 from models.letters_selectors import letters_of, smes_of
-from models.letters_services import set_person_address
 from models.outbox import OutboxMessage
 from models.scoped import Actor, NotFound, case_for, document_for, letter_for
 from models.selectors import (
@@ -57,17 +66,25 @@ from models.selectors import (
     has_consent,
     person_of,
 )
-from models.services import (
+from services.cases import (
     advance_case,
     choose_occupation,
     find_or_create_person,
     find_person,
     open_case,
     record_consent,
+    set_person_address,
 )
-from welcome_center.catalogue import load_catalogue, load_checklist_rules
-from welcome_center.settings import get_settings
-from welcome_center.web.deps import BadRequest, current_adviser, db, render, today, verify_csrf, writer
+from services.intake import take_in_upload
+from welcome_center.web.deps import (
+    BadRequest,
+    current_adviser,
+    db,
+    render,
+    today,
+    verify_csrf,
+    writer,
+)
 
 router = APIRouter()
 
@@ -673,7 +690,7 @@ def document_download(reference: str, document_id: int, request: Request, actor:
 
 @lru_cache(maxsize=1)
 def _letter_texts():
-    from welcome_center.letters import load_letter_texts
+    from adapters.catalogue import load_letter_texts
 
     return load_letter_texts()
 
@@ -682,14 +699,14 @@ def _letter_texts():
 def _letter_templates(day: date):
     """The three templates, parsed and tried with the sample letters once per day (as the CLI does
     for each run)."""
-    from welcome_center.letters import load_checked_templates, templates_dir
+    from adapters.docx import load_checked_templates, templates_dir
 
     return load_checked_templates(templates_dir(), texts=_letter_texts(), today=day)
 
 
 @router.post("/faelle/{reference}/briefe", dependencies=[Depends(verify_csrf)])
 async def letter_write(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
-    from flows.letters_batch import LetterJob, write_letters
+    from services.letters import LetterJob, write_letters
 
     case = case_for(session, actor, reference)
     form = await request.form()

@@ -11,19 +11,25 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from sqlmodel import Session
 
+from adapters.catalogue import load_catalogue
 from domain.calendar import format_date
 from domain.lifecycle import STATE_DE, CaseState
 from domain.routing import Routing, route
 from domain.text import MAX_QUERY_LENGTH
 from domain.validation import csv_safe
 from models import scoped
-from models.accounts import LoginRefused, log_in, log_out
 from models.scoped import ALL_DISTRICTS, Actor
-from models.services import record_audit
-from welcome_center.catalogue import load_catalogue
+from services.accounts import LoginRefused, log_in, log_out
+from services.audit import record_audit
 from welcome_center.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,

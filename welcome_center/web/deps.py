@@ -18,12 +18,12 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import select_autoescape
 from sqlmodel import Session
 
+from adapters.settings import get_settings
 from domain.calendar import format_date
 from domain.lifecycle import STATE_DE, CaseState
-from models.accounts import ActiveSession, session_for_token
 from models.adviser import Role
 from models.scoped import Actor
-from welcome_center.settings import get_settings
+from services.accounts import ActiveSession, session_for_token
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SESSION_COOKIE = "wc_session"

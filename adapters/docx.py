@@ -17,8 +17,7 @@ Safety:
 - a broken template (a typo in a tag, an unknown name) is refused with the file, the part and the
   tag (`TemplateBroken`) when the templates are loaded, before any letter is written.
 
-PDF: `convert_to_pdf` converts many letters with one LibreOffice process (per 200 files), never one
-process per letter.
+PDF conversion is `adapters.pdf`.
 """
 
 from __future__ import annotations
@@ -27,11 +26,8 @@ import html
 import io
 import math
 import re
-import shutil
-import subprocess
-import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -40,15 +36,21 @@ from pathlib import Path
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from domain.errors import CatalogueError, InvalidInput
-from domain.letters import CONTEXT_NAMES, TEMPLATES, ComposedLetter, LetterTexts, build_letter_texts, sample_letters
+from adapters.settings import get_settings
+from domain.errors import CatalogueError
+from domain.letters import (
+    CONTEXT_NAMES,
+    TEMPLATES,
+    ComposedLetter,
+    LetterTexts,
+    sample_letters,
+)
 
 _TAG_MARK = re.compile(r"\{[{%#]")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _WHITESPACE_CONTROL = re.compile("[\t\n\r]+")
 _TAGS = re.compile(r"\{[{%#].*?(?:[}%#]\}|(?=\{[{%#])|$)")
 _QUOTED = re.compile(r"'([^']+)'")
-PDF_CHUNK = 200  # files per LibreOffice process
 
 
 class TemplateBroken(CatalogueError):
@@ -258,7 +260,7 @@ class TemplateSet:
             path = directory / f"{name}.docx"
             if not path.exists():
                 raise TemplateBroken(f"templates/letters/{name}.docx", "(file)", "(none)", "does not exist; "
-                                     "rebuild it with `python -m welcome_center.letter_templates`")
+                                     "rebuild it with `python -m tools.letter_templates`")
             templates[name] = LetterTemplate.load(path)
         return cls(templates)
 
@@ -299,68 +301,5 @@ def load_checked_templates(directory: Path, *, texts: LetterTexts, today: date) 
     return templates
 
 
-# ------------------------------------------------------------------------------------ texts
-
-
-def load_letter_texts_from(data_dir: Path) -> LetterTexts:
-    from welcome_center.catalogue import read_yaml
-
-    folder = data_dir / "letters"
-    files = sorted(folder.glob("*.yaml"))
-    if not files:
-        raise CatalogueError("data/letters", None, None, "(folder)", "holds no *.yaml file; German and English are required")
-    return build_letter_texts([(f"data/letters/{p.name}", read_yaml(p, f"data/letters/{p.name}")) for p in files])
-
-
-@lru_cache(maxsize=4)
-def load_letter_texts(data_dir: Path | None = None) -> LetterTexts:
-    from welcome_center.settings import get_settings
-
-    return load_letter_texts_from(data_dir or get_settings().data_dir)
-
-
 def templates_dir() -> Path:
-    from welcome_center.settings import get_settings
-
     return get_settings().templates_dir / "letters"
-
-
-# ------------------------------------------------------------------------------------ files
-
-
-def soffice() -> str | None:
-    """The LibreOffice program, or None when it is not installed."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-class PdfUnavailable(InvalidInput):
-    def __init__(self) -> None:
-        super().__init__("--pdf", "needs LibreOffice (soffice), which is not installed; install "
-                         "libreoffice-writer-nogui or leave --pdf out")
-
-
-def convert_to_pdf(paths: Sequence[Path], *, program: str | None = None, timeout_per_file: float = 10.0) -> dict[Path, Path]:
-    """Convert .docx files to PDF beside them: one LibreOffice process per 200 files, into a temporary
-    folder (file names are unique per case), then moved. Returns docx → pdf for those converted."""
-    program = program or soffice()
-    if program is None:
-        raise PdfUnavailable()
-    converted: dict[Path, Path] = {}
-    with tempfile.TemporaryDirectory(prefix="welcome-center-pdf-") as work:
-        profile = Path(work) / "profile"
-        for start in range(0, len(paths), PDF_CHUNK):
-            chunk = list(paths[start : start + PDF_CHUNK])
-            out = Path(work) / f"out{start}"
-            out.mkdir()
-            subprocess.run(
-                [program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                 "--convert-to", "pdf", "--outdir", str(out), *map(str, chunk)],
-                check=False, capture_output=True, timeout=60 + timeout_per_file * len(chunk),
-            )
-            for path in chunk:
-                produced = out / (path.stem + ".pdf")
-                if produced.exists():
-                    target = path.with_suffix(".pdf")
-                    shutil.move(str(produced), target)
-                    converted[path] = target
-    return converted

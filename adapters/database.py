@@ -6,8 +6,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
+from adapters.settings import PROJECT_ROOT, get_settings
 from models.db import engine_for
-from welcome_center.settings import PROJECT_ROOT, get_settings
 
 
 def alembic_config(url: str) -> Config:

@@ -21,21 +21,37 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlmodel import Session
 
+from adapters.database import ready_engine
+from adapters.settings import get_settings
 from domain.calendar import format_date
 from domain.errors import InvalidInput
 from domain.letters import KIND_DE, LetterKind, parse_kind
 from models.db import session_scope
 from models.letter import Sme
 from models.letters_selectors import find_smes, letters_of
-from models.letters_services import add_sme, link_sme, set_person_address
 from models.selectors import case_by_reference, person_of
-from welcome_center.console import actor, err, fail, friendly, out, parse_iso_date, print_json, today
-from welcome_center.database import ready_engine
-from welcome_center.settings import get_settings
+from services.cases import set_person_address
+from services.employers import add_sme, link_sme
+from welcome_center.cli.console import (
+    actor,
+    err,
+    fail,
+    friendly,
+    out,
+    parse_iso_date,
+    print_json,
+    today,
+)
 
 Opt = typer.Option
 sme_app = typer.Typer(help="Employers (SMEs) that letters go to, and their link to cases.", no_args_is_help=True)
@@ -43,11 +59,12 @@ sme_app = typer.Typer(help="Employers (SMEs) that letters go to, and their link 
 OUTCOME_DE = {"written": "geschrieben", "unchanged": "unverändert (schon vorhanden)", "refused": "abgelehnt"}
 
 
-def register(app: typer.Typer) -> None:
-    app.command("letter")(letter)
-    app.command("letters")(letters)
-    app.command("address")(address)
-    app.add_typer(sme_app, name="sme")
+app = typer.Typer()
+
+
+@app.callback()
+def _group() -> None:
+    """Letters, employers, postal addresses."""
 
 
 # ------------------------------------------------------------------------------------------ letter
@@ -63,9 +80,14 @@ def letter(
     as_json: Annotated[bool, Opt("--json")] = False,
 ):
     """Write one letter for a case now (a new version when its content changed since the last one)."""
-    from flows.letters_batch import LetterJob, make_pdfs, write_letters
-    from welcome_center.catalogue import load_catalogue, load_checklist_rules
-    from welcome_center.letters import PdfUnavailable, convert_to_pdf, load_checked_templates, load_letter_texts, soffice, templates_dir
+    from adapters.catalogue import (
+        load_catalogue,
+        load_checklist_rules,
+        load_letter_texts,
+    )
+    from adapters.docx import load_checked_templates, templates_dir
+    from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
+    from services.letters import LetterJob, make_pdfs, write_letters
 
     letter_kind = parse_kind(kind)
     language = _language(lang)
@@ -117,7 +139,7 @@ def _language(value: str | None) -> str | None:
 
 
 def _placeholder_warning(district: str) -> None:
-    from welcome_center.catalogue import load_catalogue
+    from adapters.catalogue import load_catalogue
 
     centre = load_catalogue().districts[district].welcome_center
     if centre.placeholder:
@@ -161,9 +183,14 @@ def write_due_letters(engine, *, day: date, who: str, pdf: bool = False, distric
 
         results = letters_flow(due=True, district=district, pdf=pdf, today=day, actor=who, progress=progress)
     else:
-        from flows.letters_batch import batches, make_pdfs, select_due, write_letters
-        from welcome_center.catalogue import load_catalogue, load_checklist_rules
-        from welcome_center.letters import convert_to_pdf, load_checked_templates, load_letter_texts, templates_dir
+        from adapters.catalogue import (
+            load_catalogue,
+            load_checklist_rules,
+            load_letter_texts,
+        )
+        from adapters.docx import load_checked_templates, templates_dir
+        from adapters.pdf import convert_to_pdf
+        from services.letters import batches, make_pdfs, select_due, write_letters
 
         catalogue, rules, texts = load_catalogue(), load_checklist_rules(), load_letter_texts()
         templates = load_checked_templates(templates_dir(), texts=texts, today=day)
@@ -228,8 +255,8 @@ def letters(
         raise InvalidInput("letters", "give either --due (write the letters that are due) or a case reference (list its letters)")
     if reference is not None:
         return _list_letters(reference, as_json)
-    from welcome_center.catalogue import load_catalogue
-    from welcome_center.letters import PdfUnavailable, soffice
+    from adapters.catalogue import load_catalogue
+    from adapters.pdf import PdfUnavailable, soffice
 
     if district is not None:
         from domain.routing import resolve_district
@@ -346,3 +373,9 @@ def sme_link(
         link_sme(session, case=case, sme=sme, actor=actor(), agreed_on=day if agreed else None)
     note = f", Einverständnis vom {format_date(day)}" if agreed else "; ohne Einverständnis der Person wird kein Brief an den Betrieb geschrieben"
     out.print(f"{escape(sme.name)} mit {case.reference} verknüpft{note}.")
+
+
+app.command("letter")(letter)
+app.command("letters")(letters)
+app.command("address")(address)
+app.add_typer(sme_app, name="sme")

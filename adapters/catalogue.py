@@ -1,4 +1,5 @@
-"""Reads the YAML files in data/ (with line numbers) and builds the catalogue once per process."""
+"""Reads the YAML files in data/ (with line numbers) and builds the catalogue, the checklist rules, the
+reminder rules and the letter texts once per process."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from pathlib import Path
 
 import yaml
 
+from adapters.settings import get_settings
 from domain.catalogue import LINE, Catalogue, build_catalogue
+from domain.checklist import ChecklistRules, build_checklist_rules
 from domain.errors import CatalogueError
+from domain.letters import LetterTexts, build_letter_texts
+from domain.reminders import ReminderRule, build_reminder_rules
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -56,17 +61,12 @@ def load_catalogue_from(data_dir: Path) -> Catalogue:
 
 @lru_cache(maxsize=4)
 def load_catalogue(data_dir: Path | None = None) -> Catalogue:
-    from welcome_center.settings import get_settings
-
     return load_catalogue_from(data_dir or get_settings().data_dir)
 
 
 @lru_cache(maxsize=4)
-def load_checklist_rules(data_dir: Path | None = None):
+def load_checklist_rules(data_dir: Path | None = None) -> ChecklistRules:
     """data/checklists.yaml, checked against the catalogue's bodies and professions."""
-    from domain.checklist import build_checklist_rules
-    from welcome_center.settings import get_settings
-
     directory = data_dir or get_settings().data_dir
     catalogue = load_catalogue(data_dir)
     path = directory / "checklists.yaml"
@@ -77,10 +77,21 @@ def load_checklist_rules(data_dir: Path | None = None):
 
 
 @lru_cache(maxsize=4)
-def load_reminder_rules(data_dir: Path | None = None):
+def load_reminder_rules(data_dir: Path | None = None) -> tuple[ReminderRule, ...]:
     """data/reminders.yaml: who is reminded of what, how far ahead."""
-    from domain.reminders import build_reminder_rules
-    from welcome_center.settings import get_settings
-
     path = (data_dir or get_settings().data_dir) / "reminders.yaml"
     return build_reminder_rules("data/reminders.yaml", read_yaml(path, "data/reminders.yaml"))
+
+
+def load_letter_texts_from(data_dir: Path) -> LetterTexts:
+    """data/letters/<language>.yaml: the letters' texts, German binding, one file per translation."""
+    folder = data_dir / "letters"
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise CatalogueError("data/letters", None, None, "(folder)", "holds no *.yaml file; German and English are required")
+    return build_letter_texts([(f"data/letters/{p.name}", read_yaml(p, f"data/letters/{p.name}")) for p in files])
+
+
+@lru_cache(maxsize=4)
+def load_letter_texts(data_dir: Path | None = None) -> LetterTexts:
+    return load_letter_texts_from(data_dir or get_settings().data_dir)

@@ -1,9 +1,9 @@
 """Builds the Word templates in templates/letters/ (person.docx, body.docx, sme.docx).
 
-    python -m welcome_center.letter_templates [--out templates/letters]
+    python -m tools.letter_templates [--out templates/letters]
 
 The .docx files are committed: an office worker opens and edits them in Word or LibreOffice, and
-the renderer (`welcome_center.letters`) reads the .docx files, never this module. Run it again only
+the renderer (`adapters.docx`) reads the .docx files, never this module. Run it again only
 to start over from the house style below; it overwrites the three files.
 
 Why the package is written by hand instead of from python-docx's default document: that document is
@@ -515,7 +515,7 @@ def build(directory: Path) -> list[Path]:
 
 
 def main() -> None:
-    from welcome_center.settings import get_settings
+    from adapters.settings import get_settings
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=get_settings().templates_dir / "letters")

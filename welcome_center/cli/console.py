@@ -65,7 +65,7 @@ def today() -> date:
 
 
 def actor() -> str:
-    from welcome_center.settings import get_settings
+    from adapters.settings import get_settings
 
     return get_settings().actor or f"cli:{getpass.getuser()}"
 

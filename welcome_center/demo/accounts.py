@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from models.accounts import adviser_by_email, create_adviser
 from models.adviser import Role
 from models.db import session_scope
+from services.accounts import adviser_by_email, create_adviser
 
 DEMO_PASSWORD = "Demo-Anerkennung-2026"  # invented data only; never use it for real accounts
 DEMO_ACTOR = "demo:beratung@welcome-center.example"

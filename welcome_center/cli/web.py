@@ -16,7 +16,7 @@ from rich.table import Table
 
 from models.adviser import Role
 from models.db import session_scope
-from welcome_center.console import actor, err, friendly, out
+from welcome_center.cli.console import actor, err, friendly, out
 
 Opt = typer.Option
 adviser_app = typer.Typer(help="Adviser accounts for the web page (adviser, lead, readonly).", no_args_is_help=True)
@@ -30,9 +30,12 @@ class RoleChoice(StrEnum):
     readonly = "readonly"
 
 
-def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
-    app.add_typer(adviser_app, name="adviser")
+app = typer.Typer()
+
+
+@app.callback()
+def _group() -> None:
+    """The web page and its accounts."""
 
 
 @friendly
@@ -60,8 +63,8 @@ def adviser_add(
     password: Annotated[Optional[str], Opt("--password", help="at least 10 characters; asked for when left out")] = None,
 ):
     """Create an adviser account; the password is stored only as an argon2 hash."""
-    from models.accounts import create_adviser
-    from welcome_center.database import ready_engine
+    from adapters.database import ready_engine
+    from services.accounts import create_adviser
 
     if password is None:
         password = typer.prompt("Passwort", hide_input=True, confirmation_prompt=True)
@@ -78,8 +81,8 @@ def adviser_add(
 @friendly
 def adviser_list():
     """The adviser accounts with role and district."""
-    from models.accounts import list_advisers
-    from welcome_center.database import ready_engine
+    from adapters.database import ready_engine
+    from services.accounts import list_advisers
 
     with session_scope(ready_engine()) as session:
         advisers = list_advisers(session)
@@ -88,3 +91,7 @@ def adviser_list():
         table.add_row(escape(a.name), escape(a.email), ROLE_DE.get(a.role, a.role),
                       (a.district or "beide").capitalize(), "ja" if a.active else "nein")
     out.print(table)
+
+
+app.command("serve")(serve)
+app.add_typer(adviser_app, name="adviser")

@@ -6,7 +6,6 @@ Plain functions with keyword-only arguments (HackSoftware style); the caller own
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from domain import validation
 from domain.calendar import WorkingCalendar
 from domain.catalogue import Catalogue
 from domain.deadlines import Period
@@ -30,38 +30,10 @@ from domain.lifecycle import (
 )
 from domain.routing import Routing, route
 from models._types import utc_now
-from models.audit import AuditEvent
 from models.case import Case, CaseEvent, Deadline
+from models.letter import PersonAddress
 from models.person import CONSENT_PURPOSE, Consent, Person
-
-# ---------------------------------------------------------------------------------------- audit
-
-
-def _json(value: Any) -> str | None:
-    if value is None:
-        return None
-    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
-
-
-def record_audit(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: int | None = None,
-    case_reference: str | None = None,
-    person_id: int | None = None,
-    before: Any = None,
-    after: Any = None,
-) -> None:
-    session.add(
-        AuditEvent(
-            actor=actor, action=action, entity=entity, entity_id=entity_id, case_reference=case_reference,
-            person_id=person_id, before=_json(before), after=_json(after),
-        )
-    )
-
+from services.audit import record_audit
 
 # ---------------------------------------------------------------------------------------- persons
 
@@ -74,10 +46,6 @@ PERSON_FIELDS = (
 def person_create_audit(fields: dict[str, Any]) -> dict[str, Any]:
     """What the audit trail keeps of a new person: every field as entered."""
     return {name: fields.get(name) for name in PERSON_FIELDS}
-
-
-def audit_json(value: Any) -> str | None:
-    return _json(value)
 
 
 def find_person(session: Session, *, given_name: str, family_name: str, birth_date: date) -> Person | None:
@@ -131,6 +99,35 @@ def withdraw_consent(session: Session, *, consent: Consent, on: date, actor: str
         session, actor=actor, action="consent.withdraw", entity="consent", entity_id=consent.id,
         person_id=consent.person_id, before=before, after={"withdrawn_on": on},
     )
+
+
+def set_person_address(
+    session: Session, *, person: Person, street: str, postcode: str, city: str, actor: str, addition: str | None = None,
+) -> PersonAddress:
+    """The person's postal address (DIN 5008: street, postcode and city are all needed)."""
+    values = {
+        "street": validation.free_text("street", street, limit=200),
+        "postcode": validation.german_postcode(postcode),
+        "city": validation.free_text("city", city, limit=100),
+        "addition": validation.free_text("addition", addition, limit=200),
+    }
+    for name in ("street", "postcode", "city"):
+        if values[name] is None:
+            raise InvalidInput(name, "is needed for the address field of a letter")
+    address = session.get(PersonAddress, person.id)
+    before = None
+    if address is None:
+        address = PersonAddress(person_id=person.id, **values)
+    else:
+        before = {name: getattr(address, name) for name in values}
+        for name, value in values.items():
+            setattr(address, name, value)
+        address.updated_at = utc_now()
+    session.add(address)
+    session.flush()
+    record_audit(session, actor=actor, action="person.address", entity="person_address", entity_id=person.id,
+                 person_id=person.id, before=before, after=values)
+    return address
 
 
 # ---------------------------------------------------------------------------------------- cases

@@ -1,5 +1,5 @@
 """The demo's part for letters: invented postal addresses and employers, so that the demo cases' letters
-can be written (`welcome_center.cli_letters.write_due_letters`).
+can be written (`welcome_center.cli.letters.write_due_letters`).
 
 Everything is invented: street names and house numbers are drawn at random; the towns and postcodes
 are real places in the two districts. The employers are made up (".example" addresses). About one
@@ -17,7 +17,8 @@ from sqlmodel import select
 
 from models import Case, CaseSme, Person, PersonAddress
 from models.db import session_scope
-from models.letters_services import add_sme, link_sme, set_person_address
+from services.cases import set_person_address
+from services.employers import add_sme, link_sme
 
 ACTOR = "demo:beratung@welcome-center.example"
 

@@ -8,7 +8,6 @@ importing Prefect. See flows/letters.py for what a batch does.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -16,9 +15,11 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from adapters.filestore import write_atomically
 from domain.catalogue import Catalogue
 from domain.checklist import ChecklistRules
 from domain.letters import (
+    ComposedLetter,
     LetterKind,
     LetterRefused,
     LetterRequest,
@@ -27,9 +28,16 @@ from domain.letters import (
     sender_for,
     still_due,
 )
+from models.audit import AuditEvent
 from models.case import Case
-from models.letters_selectors import cases_in_letter_states, letter_facts, letters_by_sha, written_letter_keys
-from models.letters_services import WrittenLetter, record_letters, set_letter_pdfs
+from models.letter import Letter
+from models.letters_selectors import (
+    cases_in_letter_states,
+    letter_facts,
+    letters_by_sha,
+    written_letter_keys,
+)
+from services.audit import audit_json, record_audit
 
 ACTOR = "flow:letters"
 ARTIFACT_ROWS = 1_000
@@ -79,22 +87,12 @@ class LetterReport:
         return len(self.results)
 
 
-def batches(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
 def file_name(reference: str, letter, day: date, sha: str) -> str:
     """VER-2026-0042_2026-11-25_outcome_uk_1a2b3c4d.docx: sortable, unique per content."""
     recipient = f"_sme{letter.sme_id}" if letter.sme_id else ""
     return f"{reference}_{day.isoformat()}_{letter.kind.value}{recipient}_{letter.language}_{sha[:8]}.docx"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Beside the final name, then renamed: a crash leaves no half letter (as flows/intake.py)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.write_bytes(data)
-    os.replace(partial, path)
 
 
 def select_due(engine: Engine, *, district: str | None = None) -> list[LetterJob]:
@@ -201,3 +199,57 @@ def report_rows(results: list[LetterResult]) -> list[dict[str, str]]:
     ]
 
 
+# ------------------------------------------------------------------------------------- the letters' record
+
+
+@dataclass(frozen=True)
+class WrittenLetter:
+    """A letter whose file is written, to be recorded (`record_letters`)."""
+
+    case_id: int
+    case_reference: str
+    person_id: int | None
+    letter: ComposedLetter
+    case_state: str
+    state_since: int
+    sha256: str
+    size: int
+    path: str
+
+
+def record_letters(session: Session, *, written: list[WrittenLetter], actor: str) -> list[Letter]:
+    """One row per letter written, with its audit entry; one INSERT round for the whole batch (a
+    flush per letter cost more than rendering it)."""
+    rows = [
+        Letter(
+            case_id=w.case_id, case_reference=w.case_reference, kind=w.letter.kind.value, recipient=w.letter.recipient,
+            sme_id=w.letter.sme_id, language=w.letter.language, template=w.letter.template, subject=w.letter.subject[:400],
+            case_state=w.case_state, state_since=w.state_since, sha256=w.sha256, size=w.size, path=w.path, actor=actor,
+        )
+        for w in written
+    ]
+    if not rows:
+        return rows
+    session.add_all(rows)
+    session.flush()
+    session.add_all([
+        AuditEvent(
+            actor=actor, action="letter.write", entity="letter", entity_id=row.id, case_reference=w.case_reference,
+            person_id=w.person_id,
+            after=audit_json({"kind": row.kind, "recipient": row.recipient, "language": row.language, "sha256": row.sha256,
+                         "path": row.path, "case_state": row.case_state}),
+        )
+        for row, w in zip(rows, written)
+    ])
+    return rows
+
+
+def set_letter_pdfs(session: Session, *, pdfs: dict[int, str], actor: str) -> None:
+    """Record the PDF made beside each letter (letter id → path relative to the cases folder)."""
+    if not pdfs:
+        return
+    for row in session.exec(select(Letter).where(Letter.id.in_(list(pdfs)))).all():
+        row.pdf_path = pdfs[row.id]
+        session.add(row)
+        record_audit(session, actor=actor, action="letter.pdf", entity="letter", entity_id=row.id,
+                     case_reference=row.case_reference, after={"pdf_path": row.pdf_path})

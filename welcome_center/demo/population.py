@@ -31,9 +31,9 @@ from domain.funding import FundingRoute
 from domain.lifecycle import CaseState, Event, Outcome
 from models import Case, Person
 from models.db import session_scope
-from models.importing import ImportReport, import_table
-from models.services import advance_case, record_consent, set_funding
-from welcome_center import samples
+from services.cases import advance_case, record_consent, set_funding
+from services.importing import ImportReport, import_table
+from welcome_center.demo import samples
 
 ACTOR = "demo:beratung@welcome-center.example"
 

@@ -1,8 +1,5 @@
-"""The `welcome-center` command line (typer + rich).
-
-Bad input gets one line on stderr naming the field and the fix, and exit code 2; a broken data file
-exit code 3; never a traceback.
-"""
+"""Look-ups that answer at once: `route`, `deadline`, `bodies`, `professions`. They need the catalogue
+and the rules only: no database, no Prefect, no web framework, no letter renderer."""
 
 from __future__ import annotations
 
@@ -12,26 +9,22 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
+from adapters.catalogue import load_catalogue
 from domain.calendar import format_date, lower_saxony_calendar
 from domain.catalogue import Catalogue
 from domain.deadlines import Kind, Period, Suspension, due_date
 from domain.errors import InvalidInput
-from domain.routing import resolve_district, route as route_profession
+from domain.routing import resolve_district
+from domain.routing import route as route_profession
 from domain.text import fold
-from welcome_center.catalogue import load_catalogue
-from welcome_center.console import friendly, out, parse_iso_date, print_json
-from welcome_center.prefect_setup import configure_prefect
-from welcome_center.settings import get_settings
+from welcome_center.cli.console import friendly, out, parse_iso_date, print_json
 
-configure_prefect(get_settings().home)  # before any flow (and so Prefect) is imported
+app = typer.Typer()
 
-app = typer.Typer(
-    name="welcome-center",
-    help="Recognition (Anerkennung) case workflow for the Welcome Center Verden/Osterholz.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+
+@app.callback()
+def _group() -> None:
+    """Look-ups."""
 
 
 def catalogue() -> Catalogue:
@@ -154,11 +147,3 @@ def professions(
         shown += 1
     table.title = f"{shown} Referenzberufe"
     out.print(table)
-
-
-from welcome_center import cli_cases, cli_letters, cli_reminders, cli_web  # noqa: E402  (commands of later issues)
-
-cli_cases.register(app)
-cli_reminders.register(app)
-cli_letters.register(app)
-cli_web.register(app)

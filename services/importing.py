@@ -33,8 +33,8 @@ from models._types import utc_now
 from models.audit import AuditEvent
 from models.case import Case
 from models.person import Person
-from models.services import (
-    audit_json,
+from services.audit import audit_json
+from services.cases import (
     case_open_audit,
     new_case_fields,
     person_create_audit,

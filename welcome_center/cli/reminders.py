@@ -8,18 +8,34 @@ from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from adapters.database import ready_engine
 from models.outbox import OutboxMessage, OutboxState
-from welcome_center.console import err, friendly, out, parse_iso_date, print_json, today
-from welcome_center.database import ready_engine
+from welcome_center.cli.console import (
+    err,
+    friendly,
+    out,
+    parse_iso_date,
+    print_json,
+    today,
+)
+
+app = typer.Typer()
 
 
-def register(app: typer.Typer) -> None:
-    app.command("remind")(remind)
+@app.callback()
+def _group() -> None:
+    """Reminders."""
 
 
 @friendly
@@ -85,3 +101,6 @@ def remind(
         err.print("[bold yellow]Warning:[/] SMTP server not reachable; the mails stay pending for the next run.")
     for error in sending.errors[:20]:
         err.print(f"  {escape(error)}", soft_wrap=True)
+
+
+app.command("remind")(remind)

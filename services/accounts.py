@@ -23,8 +23,8 @@ from domain.errors import InvalidInput
 from models._types import utc_now
 from models.adviser import Adviser, Role
 from models.scoped import ALL_DISTRICTS, Actor
-from models.services import record_audit
 from models.web_session import LoginAttempt, WebSession
+from services.audit import record_audit
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)

@@ -11,21 +11,38 @@ from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlmodel import Session
 
+from adapters.catalogue import load_catalogue, load_checklist_rules
+from adapters.database import ready_engine, upgrade
+from adapters.settings import get_settings
 from domain.calendar import format_date, lower_saxony_calendar
 from domain.checklist import STATUS_DE as ITEM_STATUS_DE
 from domain.csvfile import RawRow, parse_import, validate_row
 from domain.deadlines import KIND_DE, Kind, Period
 from domain.errors import InvalidInput
 from domain.funding import FUNDING_DE, FundingRoute, parse_funding
-from domain.lifecycle import EVENT_DE, OUTCOME_DE, STATE_DE, CaseState, Event, Outcome, allowed_events, parse_event
+from domain.lifecycle import (
+    EVENT_DE,
+    OUTCOME_DE,
+    STATE_DE,
+    CaseState,
+    Event,
+    Outcome,
+    allowed_events,
+    parse_event,
+)
 from domain.lifecycle import STATUS_DE as DEADLINE_STATUS_DE
 from domain.validation import is_eu_eea_ch
 from models.db import session_scope
-from models.importing import import_table
 from models.selectors import (
     audit_history,
     case_by_reference,
@@ -39,7 +56,7 @@ from models.selectors import (
     list_cases,
     person_of,
 )
-from models.services import (
+from services.cases import (
     add_appointment,
     advance_case,
     choose_occupation,
@@ -48,22 +65,28 @@ from models.services import (
     record_consent,
     set_funding,
 )
-from welcome_center.catalogue import load_catalogue, load_checklist_rules
-from welcome_center.console import BERLIN, actor, err, fail, friendly, out, parse_iso_date, print_json, today
-from welcome_center.database import ready_engine, upgrade
-from welcome_center.settings import get_settings
+from services.importing import import_table
+from welcome_center.cli.console import (
+    BERLIN,
+    actor,
+    err,
+    friendly,
+    out,
+    parse_iso_date,
+    print_json,
+    today,
+)
 
 case_app = typer.Typer(help="Recognition cases: create, show, list, advance, history.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(case_app, name="case")
-    app.add_typer(db_app, name="db")
-    app.command("import")(import_cases)
-    app.command("consent")(consent)
-    app.command("intake")(intake)
-    app.command("demo")(demo)
+app = typer.Typer()
+
+
+@app.callback()
+def _group() -> None:
+    """Cases, persons, the import file, the database."""
 
 
 # ------------------------------------------------------------------------------------------ db
@@ -493,110 +516,7 @@ def import_cases(
         raise typer.Exit(1)
 
 
-# ------------------------------------------------------------------------------------------ intake
-
-
-@friendly
-def intake(as_json: Annotated[bool, Opt("--json")] = False):
-    """Take in the files waiting in the inbox (a Prefect flow run)."""
-    ready_engine()
-    from flows.intake import intake_flow
-
-    outcomes = intake_flow()
-    counts: dict[str, int] = {}
-    for o in outcomes:
-        counts[o.outcome] = counts.get(o.outcome, 0) + 1
-    if as_json:
-        print_json({"counts": counts, "files": [o.__dict__ for o in outcomes]})
-        return
-    out.print("Posteingang: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "keine Dateien"))
-    for o in outcomes:
-        if o.outcome in ("rejected", "duplicate", "held"):
-            out.print(f"  {escape(o.inbox_path)}: {o.outcome} – {escape(o.reason or '')}", soft_wrap=True)
-
-
-# ------------------------------------------------------------------------------------------ demo
-
-
-@friendly
-def demo(
-    fresh: Annotated[bool, Opt("--fresh", help="start from an empty state folder (data/local/)")] = False,
-    count: Annotated[int, Opt("--count", min=1, max=100_000, help="invented persons")] = 240,
-    seed: Annotated[int, Opt("--seed")] = 2026,
-):
-    """The main job on invented data: import, routing, lifecycle, inbox intake, and a summary."""
-    from welcome_center.demo import reset_state, run_demo
-
-    settings = get_settings()
-    if fresh:
-        if settings.database_url != settings.default_database_url:
-            raise InvalidInput("--fresh", "only resets the embedded default; this run uses another database")
-        reset_state(settings.home)
-    engine = ready_engine()
-    catalogue = load_catalogue()
-    with err.status("Demo: Personen erfinden, importieren, Fälle fortschreiben …"):
-        summary = run_demo(engine=engine, catalogue=catalogue, home=settings.home, inbox=settings.inbox_dir,
-                           today=today(), count=count, seed=seed)
-    with err.status("Posteingang: Prefect-Flow nimmt die Dateien auf …"):
-        from flows.intake import intake_flow
-
-        outcomes = intake_flow()
-    from welcome_center.cli_letters import print_letters_summary, write_due_letters
-    from welcome_center.demo_letters import prepare_demo_letters
-
-    with err.status("Briefe: Prefect-Flow schreibt die fälligen Briefe …"):
-        prepare_demo_letters(engine, seed=seed, today=today())
-        letters = write_due_letters(engine, day=today(), who="demo:beratung@welcome-center.example")
-    from welcome_center.demo_web import demo_login_line, ensure_demo_accounts
-
-    ensure_demo_accounts(engine)
-    _print_demo_summary(summary, outcomes, catalogue, settings)
-    print_letters_summary(letters)
-    out.print(escape(demo_login_line()), soft_wrap=True)
-    out.print("Weiter: welcome-center case list --overdue · welcome-center case show <Aktenzeichen> · "
-              "welcome-center letters <Aktenzeichen>", soft_wrap=True)
-
-
-def _print_demo_summary(summary, outcomes, catalogue, settings) -> None:
-    report = summary.import_report
-    out.rule("[bold]Demo[/]")
-    out.print(f"Importdatei {escape(str(summary.csv_path))}: {len(report.imported)} Fälle angelegt, "
-              f"{len(report.skipped)} schon vorhanden, {len(report.refused_rows)} Zeilen abgelehnt; "
-              f"{summary.consents} Einwilligungen erfasst.", soft_wrap=True)
-    if report.refused:
-        refused = Table("Zeile", "Feld", "Wert", "Grund", title="Abgelehnte Zeilen der Importdatei")
-        for e in report.refused:
-            refused.add_row(str(e.row), e.field, escape(e.value), escape(e.message_de))
-        out.print(refused)
-
-    with Session(ready_engine()) as session:
-        counts = count_cases(session)
-    districts = list(catalogue.districts)
-    table = Table("Stand", *[catalogue.districts[d].name for d in districts], "zusammen", title="Fälle nach Landkreis und Stand")
-    for state in CaseState:
-        row = [counts.get((d, state.value), 0) for d in districts]
-        if any(row):
-            table.add_row(STATE_DE[state], *map(str, row), str(sum(row)))
-    totals = [sum(n for (d, _), n in counts.items() if d == district) for district in districts]
-    table.add_row("[bold]alle[/]", *map(str, totals), str(sum(totals)))
-    out.print(table)
-
-    tally: dict[str, int] = {}
-    for o in outcomes:
-        tally[o.outcome] = tally.get(o.outcome, 0) + 1
-    names = {"accepted": "angenommen", "rejected": "abgelehnt (Quarantäne)", "duplicate": "Duplikat (Quarantäne)",
-             "held": "zurückgehalten (keine Einwilligung)", "finished": "bereits verarbeitet"}
-    out.print("Posteingang: " + (", ".join(f"{names.get(k, k)} {v}" for k, v in sorted(tally.items())) or "keine Dateien"))
-    held = [o for o in outcomes if o.outcome == "held"]
-    if held:
-        cases_held = sorted({o.case_reference for o in held})
-        out.print(f"Zurückgehalten, bis die Einwilligung erfasst ist: {len(held)} Dateien in {len(cases_held)} Fällen "
-                  f"({', '.join(cases_held)})", soft_wrap=True)
-    turned = [o for o in outcomes if o.outcome in ("rejected", "duplicate")]
-    if turned:
-        files = Table("Datei", "Ergebnis", "Grund", title="Nicht angenommene Dateien (in quarantine/, mit .reason.txt)")
-        files.columns[0].overflow = "fold"
-        for o in turned:
-            files.add_row(escape(repr(o.inbox_path)[1:-1]), names.get(o.outcome, o.outcome), escape(o.reason or ""))
-        out.print(files)
-    out.print(f"Daten: {escape(str(settings.home))} (Datenbank, inbox/, cases/, quarantine/)", soft_wrap=True)
+app.add_typer(case_app, name="case")
+app.add_typer(db_app, name="db")
+app.command("import")(import_cases)
+app.command("consent")(consent)

@@ -1,0 +1,59 @@
+"""The `welcome-center` command line (typer + rich).
+
+Bad input gets one line on stderr naming the field and the fix, and exit code 2; a broken data file
+exit code 3; never a traceback.
+
+Each command lives in a module of this package and is imported only when it is called (`LazyGroup`,
+Click's documented pattern for lazily loaded subcommands): `route` then imports the catalogue and the
+rules, not Alembic, Prefect, FastAPI or docxtpl, and answers at once.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from adapters.prefect_setup import configure_prefect
+from adapters.settings import get_settings
+
+# command → the module of this package that defines it (in its own `app`)
+COMMANDS: dict[str, str] = {
+    "route": "lookup", "deadline": "lookup", "bodies": "lookup", "professions": "lookup",
+    "case": "cases", "import": "cases", "consent": "cases", "db": "cases",
+    "intake": "runs", "demo": "runs", "remind": "reminders",
+    "letter": "letters", "letters": "letters", "address": "letters", "sme": "letters",
+    "serve": "web", "adviser": "web",
+}
+
+
+class LazyGroup(TyperGroup):
+    """Lists every command, imports a command's module only when the command is looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = COMMANDS.get(name)
+        if module is None:
+            return None
+        group = typer.main.get_command(importlib.import_module(f"{__name__}.{module}").app)
+        return group.get_command(ctx, name)
+
+
+app = typer.Typer(
+    name="welcome-center",
+    cls=LazyGroup,
+    help="Recognition (Anerkennung) case workflow for the Welcome Center Verden/Osterholz.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def main() -> None:
+    """Recognition (Anerkennung) case workflow for the Welcome Center Verden/Osterholz."""
+    configure_prefect(get_settings().home)  # before a command imports a flow (and so Prefect)
