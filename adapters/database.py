@@ -7,6 +7,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 from adapters.settings import PROJECT_ROOT, get_settings
+from domain.errors import InvalidInput
 from models.db import engine_for
 
 
@@ -52,8 +53,6 @@ def ready_engine() -> Engine:
     if settings.database_url == settings.default_database_url:
         upgrade(settings.database_url)
         return engine
-    from domain.errors import InvalidInput
-
     raise InvalidInput(
         "database", f"schema is at revision {current or 'none'}, newest is {head}; run `welcome-center db upgrade`"
     )

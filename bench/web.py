@@ -59,7 +59,7 @@ def seed(args, home: Path) -> dict:
     from sqlmodel import Session
 
     from services.accounts import create_adviser
-    from models.adviser import Role
+    from domain.access import Role
     from adapters.catalogue import load_catalogue
     from adapters.database import configured_engine, upgrade
 

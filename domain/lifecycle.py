@@ -22,6 +22,7 @@ from enum import StrEnum
 from domain.calendar import WorkingCalendar, format_date
 from domain.deadlines import Due, Kind, Period, Suspension, due_date
 from domain.errors import InvalidInput
+from domain.validation import FieldError
 
 
 class CaseState(StrEnum):
@@ -325,3 +326,53 @@ def case_deadlines(
 
 def _deadline(due: Due, status: DeadlineStatus, met: date | None) -> CaseDeadline:
     return CaseDeadline(due.kind, status, due.start, due.due, due.law, due.reason, met)
+
+
+# ---------------------------------------------------------------------------------------- what a door offers
+
+# The reference occupation is fixed before the application (domain.md §1: "must be fixed before the
+# application"); after submission the body decides against the occupation applied for.
+OCCUPATION_STATES = frozenset({CaseState.INTAKE, CaseState.COLLECTING_DOCUMENTS, CaseState.READY_TO_SUBMIT})
+
+
+def offered_events(state: CaseState, *, person_deadline_open: bool, extended: bool, occupation_fixed: bool) -> list[Event]:
+    """The steps an adviser is offered (the web page's buttons, the command line's "next steps"): those
+    the lifecycle allows in `state`, less the ones that would be refused for this case: marking a
+    person's deadline as met when none is open, extending the decision deadline a second time
+    (§ 13 Abs. 3 BQFG: once), submitting before the reference occupation is fixed."""
+    offered = []
+    for event in allowed_events(state):
+        if (event is Event.DEADLINE_MET and not person_deadline_open) or (event is Event.EXTEND and extended) \
+                or (event is Event.SUBMIT and not occupation_fixed):
+            continue
+        offered.append(event)
+    return offered
+
+
+def check_event_day(on: date, *, last_recorded: date | None, today: date | None) -> None:
+    """A step is recorded on the day it happened: not after today (when the door knows today) and not
+    before the last recorded step (events are kept in order; the deadlines are computed from them)."""
+    if today is not None and on > today:
+        raise FieldError("on", f"{on:%d.%m.%Y} lies in the future (today is {today:%d.%m.%Y}); give the day the step happened",
+                         message_de=f"Datum: {on:%d.%m.%Y} liegt in der Zukunft (heute ist der {today:%d.%m.%Y}); bitte den "
+                                    "Tag angeben, an dem der Schritt geschah.")
+    if last_recorded is not None and on < last_recorded:
+        raise FieldError(
+            "on", f"{on:%d.%m.%Y} is before the last recorded event ({last_recorded:%d.%m.%Y}); events are recorded in order",
+            message_de=f"Datum: {on:%d.%m.%Y} liegt vor dem zuletzt erfassten Schritt ({last_recorded:%d.%m.%Y}); Schritte "
+                       "werden in zeitlicher Reihenfolge erfasst.",
+        )
+
+
+NOTE_MAX = 500
+
+
+def check_note(note: str | None) -> str | None:
+    """A short note kept with a step: one line, at most 500 characters; empty → None."""
+    if note is None or not note.strip():
+        return None
+    text = note.strip()
+    if len(text) > NOTE_MAX or not text.isprintable():
+        raise FieldError("note", f"keep it on one line and at most {NOTE_MAX} characters (it has {len(text)})",
+                         message_de=f"Notiz: bitte in einer Zeile und höchstens {NOTE_MAX} Zeichen.")
+    return text

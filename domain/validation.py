@@ -618,3 +618,36 @@ def csv_safe(value: str) -> str:
     otherwise run it as a formula (`=HYPERLINK(...)`, `+49 ...`, `@SUM(...)`), as OWASP advises.
     Quoting of delimiters and quotes is the csv writer's job."""
     return "'" + value if looks_like_formula(value) else value
+
+
+# --- dates of events ------------------------------------------------------------------------------
+
+EARLIEST_ARRIVAL = date(1950, 1, 1)
+
+
+def arrival_date(value: str | None, *, today: date) -> date | None:
+    """Optional day of arrival in Germany: `DD.MM.YYYY` or `YYYY-MM-DD` with a four-digit year, not
+    after `today` and not before 1950; empty → None."""
+    text = _text(value)
+    if not text:
+        return None
+    if match := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := _GERMAN_DATE.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+    else:
+        raise FieldError("arrival_date", f"'{_clip(text)}' is not in the form YYYY-MM-DD or DD.MM.YYYY; write e.g. 2023-03-25",
+                         message_de=f"„{_clip(text)}“ ist nicht im Format TT.MM.JJJJ; bitte z. B. 25.03.2023 eintragen",
+                         value=value)
+    try:
+        arrived = date(year, month, day)
+    except ValueError:
+        raise FieldError("arrival_date", f"'{text}' is not a real date; check day and month",
+                         message_de=f"„{text}“ ist kein gültiges Datum; bitte Tag und Monat prüfen", value=value) from None
+    if arrived > today:
+        raise FieldError("arrival_date", f"'{text}' is in the future; give the day the person arrived in Germany",
+                         message_de=f"„{text}“ liegt in der Zukunft; bitte den Tag der Einreise eintragen", value=value)
+    if arrived < EARLIEST_ARRIVAL:
+        raise FieldError("arrival_date", f"'{text}' is before 1950; check the year",
+                         message_de=f"„{text}“ liegt vor 1950; bitte das Jahr prüfen", value=value)
+    return arrived

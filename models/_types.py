@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import DateTime, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
+
+from domain.validation import FieldError
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class UTCDateTime(TypeDecorator):
@@ -46,3 +52,24 @@ def timestamp(*, index: bool = False, nullable: bool = False):
 
 def long_text(*, nullable: bool = True):
     return Field(default=None if nullable else "", sa_type=Text, nullable=nullable)
+
+
+def checked(model: type[Model], values: dict[str, Any], **context: Any) -> Model | list[FieldError]:
+    """`values` validated by an `XCreate` model, or every field's error (a form or an import row is
+    refused whole, with all its errors at once). The models' validators are the parsers of
+    `domain.validation`, whose errors name the field and the fix in English and German; `context`
+    carries what they need besides the value (today, the districts served)."""
+    try:
+        return model.model_validate(values, context=context)
+    except ValidationError as invalid:
+        errors: list[FieldError] = []
+        for item in invalid.errors():
+            error = (item.get("ctx") or {}).get("error")
+            if isinstance(error, FieldError):
+                errors.append(error)
+            else:  # a type the parsers did not see (e.g. a list where text belongs): say which field
+                name = str(item["loc"][0]) if item.get("loc") else "row"
+                errors.append(FieldError(name, f"{item['msg']}; give it as text",
+                                         message_de=f"ist ungültig ({item['msg']}); bitte als Text angeben",
+                                         value=str(item.get("input"))[:60]))
+        return errors

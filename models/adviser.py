@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
+from domain.access import Actor, Role
 from models._types import timestamp
-
-
-class Role(StrEnum):
-    ADVISER = "adviser"  # one district
-    LEAD = "lead"  # both districts
-    READONLY = "readonly"  # reports only
 
 
 class AdviserBase(SQLModel):
@@ -32,5 +26,5 @@ class Adviser(AdviserBase, table=True):
     created_at: datetime = timestamp()
 
 
-class AdviserPublic(AdviserBase):
-    id: int
+    def as_actor(self) -> Actor:
+        return Actor(id=self.id, name=self.name, email=self.email, role=Role(self.role), district=self.district)

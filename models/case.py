@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
+from pydantic import ConfigDict, ValidationInfo, field_validator
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from domain import validation
 from domain.funding import FundingRoute
 from domain.lifecycle import CaseState
 from models._types import UTCDateTime, long_text, timestamp
@@ -63,9 +66,36 @@ class Case(CaseBase, table=True):
     last_activity_at: datetime = timestamp()
 
 
-class CasePublic(CaseBase):
-    id: int
-    person_id: int
+class CaseCreate(SQLModel):
+    """A new case as typed at any door: the profession as the person says it, the country of training
+    (a name in German or English, or an ISO code) and the fast track (§ 81a AufenthG)."""
+
+    model_config = ConfigDict(validate_default=True)  # an absent field is checked (and refused) like an empty one
+
+    profession: str = None
+    country_of_training: str | None = None  # ISO 3166-1 alpha-2 after validation
+    fast_track: bool = False
+
+    @field_validator("profession", mode="before")
+    @classmethod
+    def _profession(cls, value: Any) -> str:
+        return validation.profession(value)
+
+    @field_validator("country_of_training", mode="before")
+    @classmethod
+    def _country(cls, value: Any) -> str | None:
+        return validation.country(value)
+
+    @field_validator("fast_track", mode="before")
+    @classmethod
+    def _fast_track(cls, value: Any, info: ValidationInfo) -> bool:
+        return value if isinstance(value, bool) else validation.yes_no(info.field_name, value)
+
+    @property
+    def eu_training(self) -> bool:
+        """Training in the EU, the EEA or Switzerland (the extension is then at most one month,
+        § 13 Abs. 3 Satz 4 BQFG)."""
+        return bool(self.country_of_training and validation.is_eu_eea_ch(self.country_of_training))
 
 
 class CaseEvent(SQLModel, table=True):

@@ -32,10 +32,6 @@ class Document(DocumentBase, table=True):
     received_at: datetime = timestamp()
 
 
-class DocumentPublic(DocumentBase):
-    id: int
-    case_id: int
-
 
 class IntakeFile(SQLModel, table=True):
     """One row per inbox file handled: makes a re-run after a crash finish each file exactly once.

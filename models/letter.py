@@ -12,10 +12,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
+from pydantic import ConfigDict, ValidationInfo, field_validator
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from domain import validation
+from domain.validation import FieldError
 from models._types import timestamp
 
 
@@ -39,9 +43,6 @@ class Sme(SmeBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = timestamp()
 
-
-class SmePublic(SmeBase):
-    id: int
 
 
 class CaseSme(SQLModel, table=True):
@@ -90,3 +91,41 @@ class Letter(SQLModel, table=True):
     pdf_path: str | None = Field(default=None, max_length=600)
     actor: str = Field(max_length=254)
     created_at: datetime = timestamp()
+
+
+ADDRESS_LIMITS = {"street": 200, "postcode": 10, "city": 100, "addition": 200}
+
+
+class PersonAddressCreate(SQLModel):
+    """A postal address as typed (the CLI's `address`, the web form): street, postcode and city are
+    all needed for the DIN 5008 address field; one line each, no control characters."""
+
+    model_config = ConfigDict(validate_default=True)  # an absent field is refused like an empty one
+
+    street: str = None
+    postcode: str = None
+    city: str = None
+    addition: str | None = None
+
+    @field_validator("street", "city", mode="before")
+    @classmethod
+    def _needed(cls, value: Any, info: ValidationInfo) -> str:
+        text = validation.free_text(info.field_name, value, limit=ADDRESS_LIMITS[info.field_name])
+        if text is None:
+            raise FieldError(info.field_name, "is needed for the address field of a letter",
+                             message_de="fehlt; ein Brief braucht Straße, Postleitzahl und Ort", value=value)
+        return text
+
+    @field_validator("postcode", mode="before")
+    @classmethod
+    def _postcode(cls, value: Any) -> str:
+        text = validation.german_postcode(value)
+        if text is None:
+            raise FieldError("postcode", "is needed for the address field of a letter",
+                             message_de="fehlt; ein Brief braucht Straße, Postleitzahl und Ort", value=value)
+        return text
+
+    @field_validator("addition", mode="before")
+    @classmethod
+    def _addition(cls, value: Any) -> str | None:
+        return validation.free_text("addition", value, limit=ADDRESS_LIMITS["addition"])

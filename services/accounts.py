@@ -19,10 +19,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
+from domain.access import ALL_DISTRICTS, Actor
 from domain.errors import InvalidInput
 from models._types import utc_now
 from models.adviser import Adviser, Role
-from models.scoped import ALL_DISTRICTS, Actor
 from models.web_session import LoginAttempt, WebSession
 from services.audit import record_audit
 
@@ -154,7 +154,7 @@ def log_in(session: Session, *, email: str, password: str, now: datetime | None 
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires_at = now + SESSION_LIFETIME
     session.add(WebSession(token_hash=token_hash(token), adviser_id=adviser.id, csrf_token=csrf, created_at=now, expires_at=expires_at))
-    actor = Actor.of(adviser)
+    actor = adviser.as_actor()
     record_audit(session, actor=actor.audit_name, action="adviser.login", entity="adviser", entity_id=adviser.id, after=where)
     # expired sessions of anyone are cleared on the way
     session.execute(delete(WebSession).where(WebSession.expires_at < now))
@@ -181,7 +181,7 @@ def session_for_token(session: Session, token: str | None, *, now: datetime | No
     if row is None:
         return None
     web_session, adviser = row
-    return ActiveSession(id=web_session.id, csrf_token=web_session.csrf_token, actor=Actor.of(adviser))
+    return ActiveSession(id=web_session.id, csrf_token=web_session.csrf_token, actor=adviser.as_actor())
 
 
 def log_out(session: Session, *, token: str | None) -> Actor | None:

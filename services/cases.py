@@ -13,26 +13,31 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from domain import validation
+from domain.access import Actor, check_new_case_district
 from domain.calendar import WorkingCalendar
 from domain.catalogue import Catalogue
 from domain.deadlines import Period
 from domain.errors import InvalidInput
 from domain.funding import FundingRoute, funding_warnings
 from domain.lifecycle import (
+    OCCUPATION_STATES,
     CaseState,
     Event,
     Outcome,
     ProcedureProfile,
     RecordedEvent,
     case_deadlines,
+    check_event_day,
+    check_note,
     next_state,
 )
 from domain.routing import Routing, route
+from domain.validation import FieldError
 from models._types import utc_now
-from models.case import Case, CaseEvent, Deadline
-from models.letter import PersonAddress
-from models.person import CONSENT_PURPOSE, Consent, Person
+from models.case import Appointment, Case, CaseCreate, CaseEvent, Deadline
+from models.letter import PersonAddress, PersonAddressCreate
+from models.person import CONSENT_PURPOSE, Consent, Person, PersonCreate
+from models.selectors import has_consent
 from services.audit import record_audit
 
 # ---------------------------------------------------------------------------------------- persons
@@ -101,33 +106,23 @@ def withdraw_consent(session: Session, *, consent: Consent, on: date, actor: str
     )
 
 
-def set_person_address(
-    session: Session, *, person: Person, street: str, postcode: str, city: str, actor: str, addition: str | None = None,
-) -> PersonAddress:
-    """The person's postal address (DIN 5008: street, postcode and city are all needed)."""
-    values = {
-        "street": validation.free_text("street", street, limit=200),
-        "postcode": validation.german_postcode(postcode),
-        "city": validation.free_text("city", city, limit=100),
-        "addition": validation.free_text("addition", addition, limit=200),
-    }
-    for name in ("street", "postcode", "city"):
-        if values[name] is None:
-            raise InvalidInput(name, "is needed for the address field of a letter")
-    address = session.get(PersonAddress, person.id)
+def set_person_address(session: Session, *, person: Person, address: PersonAddressCreate, actor: str) -> PersonAddress:
+    """The person's postal address (DIN 5008 Anschriftzone), validated by `PersonAddressCreate`."""
+    values = address.model_dump()
+    stored = session.get(PersonAddress, person.id)
     before = None
-    if address is None:
-        address = PersonAddress(person_id=person.id, **values)
+    if stored is None:
+        stored = PersonAddress(person_id=person.id, **values)
     else:
-        before = {name: getattr(address, name) for name in values}
+        before = {name: getattr(stored, name) for name in values}
         for name, value in values.items():
-            setattr(address, name, value)
-        address.updated_at = utc_now()
-    session.add(address)
+            setattr(stored, name, value)
+        stored.updated_at = utc_now()
+    session.add(stored)
     session.flush()
     record_audit(session, actor=actor, action="person.address", entity="person_address", entity_id=person.id,
                  person_id=person.id, before=before, after=values)
-    return address
+    return stored
 
 
 # ---------------------------------------------------------------------------------------- cases
@@ -244,7 +239,7 @@ def choose_occupation(session: Session, *, case: Case, profession_key: str, cata
     profession = catalogue.professions.get(profession_key)
     if profession is None:
         raise InvalidInput("reference occupation", f"'{profession_key[:60]}' is unknown; see `welcome-center professions --search`")
-    if CaseState(case.state) not in (CaseState.INTAKE, CaseState.COLLECTING_DOCUMENTS, CaseState.READY_TO_SUBMIT):
+    if CaseState(case.state) not in OCCUPATION_STATES:
         raise InvalidInput("reference occupation", "can only be changed before the application is submitted")
     before = _routing_summary(case)
     routing = route(profession.name, case.district, catalogue)
@@ -315,11 +310,13 @@ def advance_case(
     period: Period | None = None,
     until: date | None = None,
     note: str | None = None,
+    today: date | None = None,
 ) -> Advanced:
     """Apply one lifecycle event: store it, recompute the deadlines, write the audit entry.
 
     Refused (nothing stored) when the event is not allowed in the case's state, when its date lies
-    before the last recorded event, or when the details it needs are missing.
+    before the last recorded event or after `today` (every door passes it; a replay of history, as in
+    the demo, may leave it out), or when the details it needs are missing.
     """
     before = CaseState(case.state)
     after = next_state(before, event)
@@ -328,15 +325,14 @@ def advance_case(
     if event is not Event.DECIDE and outcome is not None:
         raise InvalidInput("outcome", "only the event 'decide' has an outcome")
     if until is not None and until < on:
-        raise InvalidInput("until", "lies before the event's date; give the day the suspension ends")
+        raise FieldError("until", "lies before the event's date; give the day the suspension ends",
+                         message_de="Hemmung bis: das Ende liegt vor dem Beginn; bitte die Daten prüfen.")
+    note = check_note(note)
     if event is Event.SUBMIT and case.procedure is None:
         raise InvalidInput("reference occupation", "choose the reference occupation before submitting (case occupation REF KEY)")
 
     history = recorded_events(session, case)
-    if history and on < history[-1].on:
-        raise InvalidInput(
-            "on", f"{on:%d.%m.%Y} is before the last recorded event ({history[-1].on:%d.%m.%Y}); events are recorded in order"
-        )
+    check_event_day(on, last_recorded=history[-1].on if history else None, today=today)
     new = RecordedEvent(event, on, outcome, period, until, note)
     profile = procedure_profile(case)
     deadlines = case_deadlines([*history, new], profile, calendar=calendar)  # validates the whole history
@@ -382,8 +378,6 @@ def _store_deadlines(session: Session, *, case: Case, deadlines) -> None:
 
 def add_appointment(session: Session, *, case: Case, starts_at, place: str, actor: str, note: str | None = None):
     """An appointment with the person; the person is reminded the working day before."""
-    from models.case import Appointment
-
     if not place.strip():
         raise InvalidInput("place", "say where the appointment is, e.g. 'Kreishaus Verden, Raum 12'")
     appointment = Appointment(case_id=case.id, starts_at=starts_at, place=place.strip()[:200], note=note)
@@ -397,3 +391,47 @@ def add_appointment(session: Session, *, case: Case, starts_at, place: str, acto
         after={"starts_at": starts_at.isoformat(), "place": appointment.place, "note": note},
     )
     return appointment
+
+
+# ---------------------------------------------------------------------------------------- the use case
+
+
+@dataclass(frozen=True)
+class Opened:
+    case: Case
+    person: Person
+    person_created: bool
+    consent_on_file: bool
+
+
+def open_new_case(
+    session: Session,
+    *,
+    person: PersonCreate,
+    case: CaseCreate,
+    catalogue: Catalogue,
+    today: date,
+    actor: Actor | None,
+    audit_actor: str,
+    consent_by: str | None = None,
+    adviser_id: int | None = None,
+) -> Opened:
+    """Open a case for a person, as every door does it (the CLI's `case new`, the web form; the CSV
+    import applies the same rule row by row): the district rule (`domain.access.check_new_case_district`),
+    the person found by name and birth date or registered, the consent recorded when given
+    (`consent_by`: "Person" or the legal guardian's name), the case routed and opened. A person already
+    on file keeps the data stored for them."""
+    existing = find_person(session, given_name=person.given_name, family_name=person.family_name,
+                           birth_date=person.birth_date)
+    check_new_case_district(requested=person.district, registered=existing.district if existing else None, actor=actor,
+                            district_names={key: d.name for key, d in catalogue.districts.items()})
+    found, created = (existing, False) if existing is not None else find_or_create_person(
+        session, actor=audit_actor, **person.model_dump())
+    if consent_by is not None and not has_consent(session, person_id=found.id):
+        record_consent(session, person=found, given_on=today, given_by=consent_by, actor=audit_actor)
+    opened = open_case(
+        session, person=found, profession_text=case.profession, catalogue=catalogue, today=today, actor=audit_actor,
+        fast_track=case.fast_track, country_of_training=case.country_of_training, eu_training=case.eu_training,
+        adviser_id=adviser_id,
+    )
+    return Opened(opened, found, created, has_consent(session, person_id=found.id))

@@ -1,9 +1,11 @@
 """Bulk import of cases from the advisers' CSV file (../shared/import-format.md).
 
-Each row is taken whole or not at all: every field is validated first (`domain.csvfile.validate_row`,
-the same rules as `case new` and the web form), and only a valid row touches the database. Importing
-the same file again adds nobody twice: a person is the same when given name, family name and birth
-date match, and a person who already has a case for the same profession gets no second one.
+Each row is taken whole or not at all: every field is validated first, by the models every door
+shares (`models.person.PersonCreate`, `models.case.CaseCreate`: the CSV row is one more parser in front
+of them), and only a valid row touches the database. Importing the same file again adds nobody twice:
+a person is the same when given name, family name and birth date match, and a person who already has a
+case for the same profession gets no second one. A person registered in the other district is refused
+with the rule of `case new` and the web form (`domain.access.check_new_case_district`).
 
 Valid rows are stored in chunks of 500, one transaction per chunk, with set-based inserts (persons,
 a block of case references, cases, audit entries): the same columns and audit entries as
@@ -24,15 +26,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from domain.access import check_new_case_district
 from domain.catalogue import Catalogue
-from domain.csvfile import ImportTable, RowError, ValidRow, validate_row
+from domain.csvfile import COLUMNS, ImportTable, RawRow, RowError
+from domain.errors import _clip
 from domain.routing import route
 from domain.text import fold
-from domain.validation import is_eu_eea_ch
-from models._types import utc_now
+from domain.validation import FieldError
+from models._types import checked, utc_now
 from models.audit import AuditEvent
-from models.case import Case
-from models.person import Person
+from models.case import Case, CaseCreate
+from models.person import Person, PersonCreate
 from services.audit import audit_json
 from services.cases import (
     case_open_audit,
@@ -42,6 +46,7 @@ from services.cases import (
 )
 
 CHUNK = 500
+COLUMN_KEYS = tuple(key for key, *_ in COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ def import_table(
     report = ImportReport(table.file_name, table.unknown_columns)
     valid: list[tuple[int, ValidRow]] = []
     for raw in table.rows:
-        result = validate_row(raw, today=today, districts=catalogue.districts)
+        result = parse_row(raw, today=today, districts=list(catalogue.districts))
         if isinstance(result, list):
             report.refused.extend(result)
         else:
@@ -98,8 +103,8 @@ def import_table(
         for attempt in (1, 2):
             try:
                 with Session(engine) as session:
-                    imported, skipped = _store_chunk(session, chunk, catalogue=catalogue, today=today, actor=actor,
-                                                     dry_run=dry_run)
+                    imported, skipped, refused = _store_chunk(session, chunk, catalogue=catalogue, today=today,
+                                                              actor=actor, dry_run=dry_run)
                     if dry_run:
                         session.rollback()
                     else:
@@ -110,6 +115,7 @@ def import_table(
                     raise
         report.imported.extend(imported)
         report.skipped.extend(skipped)
+        report.refused.extend(refused)
         done += len(chunk)
         if progress:
             progress(done)
@@ -118,20 +124,28 @@ def import_table(
 
 def _store_chunk(session: Session, chunk, *, catalogue: Catalogue, today: date, actor: str, dry_run: bool):
     persons = _known_people(session, [row for _, row in chunk])
+    names = {key: d.name for key, d in catalogue.districts.items()}
+    refused: list[RowError] = []
+    allowed = []
+    for number, row in chunk:
+        known = persons.get(row.identity)
+        try:
+            check_new_case_district(requested=row.person.district, registered=known.district if known else None, actor=None,
+                                    district_names=names)
+        except FieldError as error:
+            refused.append(RowError(number, error.field, _clip(row.person.district, 60), error.message, error.message_de))
+            continue
+        allowed.append((number, row))
+    chunk = allowed
     cases_of = _cases_of(session, [p.id for p in persons.values()])
     now = utc_now()
 
     # 1. the new persons (a person may stand in several rows, e.g. with two professions)
     new_people: dict[tuple, dict] = {}
     for _, row in chunk:
-        identity = (row.given_name, row.family_name, row.birth_date)
+        identity = row.identity
         if identity not in persons and identity not in new_people:
-            new_people[identity] = {
-                "given_name": row.given_name, "family_name": row.family_name, "birth_date": row.birth_date,
-                "sex": row.sex, "language": row.language, "email": row.email, "phone": row.phone,
-                "district": row.district, "receives_buergergeld": row.receives_buergergeld,
-                "arrival_date": None, "lives_abroad": False, "name_changed": False, "created_at": now,
-            }
+            new_people[identity] = {**row.person.model_dump(), "created_at": now}
     person_ids: dict[tuple, int] = {identity: person.id for identity, person in persons.items()}
     districts: dict[tuple, str] = {identity: person.district for identity, person in persons.items()}
     if new_people:
@@ -152,10 +166,10 @@ def _store_chunk(session: Session, chunk, *, catalogue: Catalogue, today: date, 
     imported: list[Imported] = []
     skipped: list[Skipped] = []
     for number, row in chunk:
-        identity = (row.given_name, row.family_name, row.birth_date)
+        identity = row.identity
         person_id = person_ids[identity]
-        key = fold(row.profession)
-        name = f"{row.given_name} {row.family_name}"
+        key = fold(row.case.profession)
+        name = f"{row.person.given_name} {row.person.family_name}"
         existing = cases_of.get(person_id, {}).get(key)
         if existing:
             skipped.append(Skipped(number, existing, name))
@@ -179,15 +193,14 @@ def _store_chunk(session: Session, chunk, *, catalogue: Catalogue, today: date, 
         reference = references[catalogue.districts[district].reference_prefix].pop(0)
         fields = new_case_fields(
             reference=reference, person_id=person_ids[identity], district=district,
-            routing=route(row.profession, district, catalogue), fast_track=row.fast_track,
-            country_of_training=row.country_of_training,
-            eu_training=bool(row.country_of_training and is_eu_eea_ch(row.country_of_training)),
+            routing=route(row.case.profession, district, catalogue), fast_track=row.case.fast_track,
+            country_of_training=row.case.country_of_training, eu_training=row.case.eu_training,
         )
         cases.append(fields)
-        cases_of[person_ids[identity]][fold(row.profession)] = reference
+        cases_of[person_ids[identity]][fold(row.case.profession)] = reference
         imported.append(Imported(number, reference, name, fields["reference_occupation"] is not None))
     if dry_run or not cases:
-        return imported, skipped
+        return imported, skipped, refused
     case_ids = session.execute(
         insert(Case.__table__).returning(Case.__table__.c.id, sort_by_parameter_order=True), cases
     ).scalars().all()
@@ -206,12 +219,54 @@ def _store_chunk(session: Session, chunk, *, catalogue: Catalogue, today: date, 
         for case_id, fields in zip(case_ids, cases)
     ]
     session.execute(insert(AuditEvent.__table__), audit)
-    return imported, skipped
+    return imported, skipped, refused
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    """A row that can be taken whole: the person and the case, both validated."""
+
+    person: PersonCreate
+    case: CaseCreate
+
+    @property
+    def identity(self) -> tuple:
+        """Who the person is (import-format.md): given name, family name and birth date."""
+        return (self.person.given_name, self.person.family_name, self.person.birth_date)
+
+
+def parse_row(raw: RawRow, *, today: date, districts: list[str]) -> ValidRow | list[RowError]:
+    """One record of the file → the models every door shares, or every error of the row (a row is
+    taken whole or not at all). Cells the file does not have count as empty."""
+    if raw.surplus:
+        shown = "; ".join(raw.surplus)
+        return [RowError(
+            raw.number, "row", _clip(shown, 60),
+            f"has {len(raw.surplus)} value(s) more than the header has columns ('{_clip(shown)}'); a value "
+            "probably contains the delimiter: put that value in quotes or remove the extra cells",
+            f"hat {len(raw.surplus)} Wert(e) mehr, als die Kopfzeile Spalten hat („{_clip(shown)}“); wahrscheinlich "
+            "enthält ein Wert das Trennzeichen: bitte den Wert in Anführungszeichen setzen oder die "
+            "überzähligen Zellen löschen",
+        )]
+    cells = raw.values
+    person = checked(PersonCreate, {name: cells.get(name, "") for name in PERSON_COLUMNS}, today=today, districts=districts)
+    case = checked(CaseCreate, {name: cells.get(name, "") for name in CASE_COLUMNS}, today=today, districts=districts)
+    errors = [*(person if isinstance(person, list) else []), *(case if isinstance(case, list) else [])]
+    if errors:
+        order = {key: index for index, key in enumerate(COLUMN_KEYS)}
+        errors.sort(key=lambda e: order.get(e.field, len(order)))
+        return [RowError(raw.number, e.field, _clip(cells.get(e.field) or "", 60), e.message, e.message_de) for e in errors]
+    return ValidRow(person, case)
+
+
+PERSON_COLUMNS = ("given_name", "family_name", "birth_date", "sex", "district", "language", "email", "phone",
+                  "receives_buergergeld")
+CASE_COLUMNS = ("profession", "country_of_training", "fast_track")
 
 
 def _known_people(session: Session, rows: list[ValidRow]) -> dict[tuple, Person]:
     """Persons already stored for these rows, in one query."""
-    wanted = {(row.given_name, row.family_name, row.birth_date) for row in rows}
+    wanted = {row.identity for row in rows}
     births = sorted({birth for _, _, birth in wanted})
     known: dict[tuple, Person] = {}
     for person in session.exec(select(Person).where(Person.birth_date.in_(births))).scalars():

@@ -1,8 +1,15 @@
-"""Letters, the plain functions: one batch of letters in one transaction (no Prefect here).
+"""Writing letters: one batch of letters in one transaction (no Prefect here).
 
-`flows/letters.py` wraps these in tasks (one per batch) and a flow; the CLI's `letter REF KIND`
-calls `write_letters` directly, because one letter needs no orchestration and should not pay for
-importing Prefect. See flows/letters.py for what a batch does.
+1. The facts of a batch's cases in a few queries, then per letter the content
+   (domain.letters.compose_letter), the .docx (the templates parsed once for the batch), the file in
+   `cases/<reference>/letters/` and its row with SHA-256, kind, language and the case's state; one
+   transaction per batch. A letter that cannot be made is refused with the field named, and the batch
+   goes on. The same content on the same case is written once (unique SHA-256); a letter already
+   written for the case's current state is not due again.
+2. `make_pdfs`: one LibreOffice conversion for all letters written.
+
+`write_one_letter` is the command line's `letter REF KIND` and the web page's button; `write_due` and
+`flows/letters.py` (the same steps as Prefect tasks, one per batch) write every letter that is due.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from domain.letters import (
     sender_for,
     still_due,
 )
+from domain.validation import FieldError
 from models.audit import AuditEvent
 from models.case import Case
 from models.letter import Letter
@@ -35,6 +43,7 @@ from models.letters_selectors import (
     cases_in_letter_states,
     letter_facts,
     letters_by_sha,
+    smes_of,
     written_letter_keys,
 )
 from services.audit import audit_json, record_audit
@@ -167,6 +176,77 @@ def write_letters(
         for index, row in zip(pending_results, record_letters(session, written=pending, actor=actor)):
             results[index] = replace(results[index], letter_id=row.id)
         session.commit()
+    return results
+
+
+def letter_language(value: str | None) -> str | None:
+    """The language of the courtesy translation as typed (`uk`, `EN`); empty → the person's."""
+    if value is None or not value.strip():
+        return None
+    code = value.strip().lower()
+    if len(code) != 2 or not code.isalpha():
+        raise FieldError("language", f"'{value[:20]}' is not a language code; use e.g. uk, en, ru, ar or de",
+                         message_de="Bitte eine Sprache aus der Liste wählen.", value=value)
+    return code
+
+
+def chosen_sme(session: Session, *, case: Case, requested: int | None) -> int:
+    """The employer an employer letter goes to: the one asked for, which must be linked to the case,
+    or, when none is named, the only one linked."""
+    linked = [sme.id for sme, _ in smes_of(session, case_id=case.id)]
+    if requested is not None and requested in linked:
+        return requested
+    if requested is None and len(linked) == 1:
+        return linked[0]
+    shown = ", ".join(map(str, linked)) or "none"
+    why_de = "kein Betrieb verknüpft" if not linked else (
+        "mehr als ein Betrieb verknüpft" if requested is None else "dieser Betrieb nicht verknüpft")
+    raise FieldError("sme", f"give the id of an employer linked to {case.reference}: {shown}",
+                     message_de=f"Bitte den Betrieb wählen; mit dem Fall ist {why_de}.", value=str(requested or ""))
+
+
+def write_one_letter(
+    engine: Engine,
+    *,
+    case: Case,
+    kind: LetterKind,
+    templates,
+    texts: LetterTexts,
+    catalogue: Catalogue,
+    rules: ChecklistRules,
+    cases_dir: Path,
+    today: date,
+    actor: str,
+    language: str | None = None,
+    sme_id: int | None = None,
+    convert=None,
+) -> LetterResult:
+    """One letter for a case now, as the command line's `letter` and the web page's button write it: a
+    new version when its content changed, the same file when not, refused with the field named. With
+    `convert` (adapters.pdf.convert_to_pdf) a PDF beside it."""
+    if kind is LetterKind.SME_GUIDANCE:
+        with Session(engine) as session:
+            sme_id = chosen_sme(session, case=case, requested=sme_id)
+    job = LetterJob(case.id, kind.value, sme_id, language)
+    results = write_letters([job], engine=engine, templates=templates, texts=texts, catalogue=catalogue, rules=rules,
+                            cases_dir=cases_dir, today=today, actor=actor)
+    if convert is not None:
+        results = make_pdfs(results, engine=engine, cases_dir=cases_dir, actor=actor, convert=convert)
+    return results[0]
+
+
+def write_due(engine: Engine, *, district: str | None, templates, texts: LetterTexts, catalogue: Catalogue,
+              rules: ChecklistRules, cases_dir: Path, today: date, actor: str, batch_size: int = 500,
+              progress=None) -> list[LetterResult]:
+    """Every letter the cases' states call for, in batches, without Prefect (flows/letters.py runs the
+    same steps as tasks)."""
+    jobs = select_due(engine, district=district)
+    results: list[LetterResult] = []
+    for start in range(0, len(jobs), batch_size):
+        results.extend(write_letters(jobs[start:start + batch_size], engine=engine, templates=templates, texts=texts,
+                                     catalogue=catalogue, rules=rules, cases_dir=cases_dir, today=today, actor=actor))
+        if progress:
+            progress(min(start + batch_size, len(jobs)), len(jobs))
     return results
 
 

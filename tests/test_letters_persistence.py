@@ -12,12 +12,19 @@ from domain.calendar import lower_saxony_calendar
 from domain.deadlines import Period
 from domain.errors import InvalidInput
 from domain.lifecycle import Event, Outcome
-from services.letters import LetterJob, select_due, write_letters
 from models import AuditEvent, CaseSme, Document, Letter, PersonAddress
+from models._types import checked
 from models.db import session_scope
+from models.letter import PersonAddressCreate
+from services.cases import (
+    advance_case,
+    find_or_create_person,
+    open_case,
+    record_consent,
+    set_person_address,
+)
 from services.employers import add_sme, link_sme
-from services.cases import set_person_address
-from services.cases import advance_case, find_or_create_person, open_case, record_consent
+from services.letters import LetterJob, select_due, write_letters
 from tests.conftest import ROOT
 
 TODAY = date(2026, 11, 25)
@@ -27,9 +34,8 @@ CALENDAR = lower_saxony_calendar()
 @pytest.fixture(scope="module")
 def kit(catalogue):
     """What the batch function needs besides the database: templates parsed once for the module."""
-    from adapters.catalogue import load_checklist_rules
+    from adapters.catalogue import load_checklist_rules, load_letter_texts_from
     from adapters.docx import load_checked_templates
-    from adapters.catalogue import load_letter_texts_from
 
     rules = load_checklist_rules(ROOT / "data")
     texts = load_letter_texts_from(ROOT / "data")
@@ -51,7 +57,7 @@ def new_case(session, catalogue, *, given="Olena", family="Shevchenko", district
     if consent:
         record_consent(session, person=person, given_on=TODAY - timedelta(days=40), given_by="person", actor="test")
     if address:
-        set_person_address(session, person=person, street="Bahnhofstraße 12", postcode="27283", city="Verden (Aller)", actor="test")
+        set_person_address(session, person=person, address=PersonAddressCreate(street="Bahnhofstraße 12", postcode="27283", city="Verden (Aller)"), actor="test")
     case = open_case(session, person=person, profession_text=profession, catalogue=catalogue, today=TODAY, actor="test")
     day = TODAY - timedelta(days=30)
     for event in events:
@@ -100,9 +106,12 @@ def test_the_persons_address_is_stored_and_corrected_with_audit(engine, catalogu
         from models import Person
 
         person = session.get(Person, person_id)
-        set_person_address(session, person=person, street="Lindenweg 3", postcode="28832", city="Achim", addition="c/o Müller", actor="test")
-        with pytest.raises(InvalidInput, match="postcode"):
-            set_person_address(session, person=person, street="x", postcode="ABC", city="y", actor="test")
+        set_person_address(session, person=person, address=PersonAddressCreate(street="Lindenweg 3", postcode="28832", city="Achim", addition="c/o Müller"), actor="test")
+        refused = checked(PersonAddressCreate, {"street": "x", "postcode": "ABC", "city": ""})
+        assert [(e.field, e.message_de) for e in refused] == [
+            ("postcode", "„ABC“ ist keine deutsche Postleitzahl (5 Ziffern, z. B. 27283)"),
+            ("city", "fehlt; ein Brief braucht Straße, Postleitzahl und Ort"),
+        ]
     with Session(engine) as session:
         address = session.get(PersonAddress, person_id)
         assert (address.street, address.postcode, address.city, address.addition) == ("Lindenweg 3", "28832", "Achim", "c/o Müller")

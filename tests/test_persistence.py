@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
+from domain.access import Actor, Role
 from domain.calendar import lower_saxony_calendar
 from domain.deadlines import Period
 from domain.errors import InvalidInput
@@ -15,13 +16,13 @@ from domain.funding import FundingRoute
 from domain.lifecycle import CaseState, Event, InvalidTransition, Outcome
 from models import AuditEvent, Case, CaseEvent, Deadline, Person
 from models.selectors import (
-    CaseNotFound,
+    NotFound,
     audit_history,
     case_by_reference,
-    count_cases,
+    cases_page,
     deadlines_of,
     has_consent,
-    list_cases,
+    state_counts,
 )
 from services.cases import advance_case, choose_occupation, find_or_create_person, open_case, record_consent, set_funding
 
@@ -97,9 +98,11 @@ def test_uncertain_profession_leaves_the_choice_to_the_adviser(session, catalogu
 def test_other_district_does_not_find_the_case(session, catalogue):
     case = new_case(session, catalogue)
     session.commit()
-    with pytest.raises(CaseNotFound):
-        case_by_reference(session, case.reference, district="osterholz")
-    assert case_by_reference(session, case.reference.lower(), district="verden").id == case.id
+    osterholz = Actor(id=1, name="Oda", email="oda@example.org", role=Role.ADVISER, district="osterholz")
+    verden = Actor(id=2, name="Vera", email="vera@example.org", role=Role.ADVISER, district="verden")
+    with pytest.raises(NotFound):
+        case_by_reference(session, case.reference, actor=osterholz)
+    assert case_by_reference(session, case.reference.lower(), actor=verden).id == case.id
 
 
 def advance(session, case, event, on, **kw):
@@ -221,11 +224,14 @@ def test_list_filters_by_district_state_and_overdue(session, catalogue):
     advance(session, late, Event.SET_DEADLINE, date(2026, 9, 1), period=Period(days=14))
     new_case(session, catalogue, given_name="Other", district="osterholz")
     session.commit()
-    assert [r.reference for r in list_cases(session, overdue_on=TODAY)] == [late.reference]
-    assert [r.reference for r in list_cases(session, district="osterholz")] == ["OHZ-2026-0001"]
-    assert [r.reference for r in list_cases(session, state=CaseState.COLLECTING_DOCUMENTS)] == [late.reference]
-    assert count_cases(session) == {("verden", "collecting_documents"): 1, ("osterholz", "intake"): 1}
-    row = list_cases(session, district="verden")[0]
+    def listed(**filters):
+        return [r.reference for r in cases_page(session, today=TODAY, **filters).rows]
+
+    assert listed(overdue=True) == [late.reference]
+    assert listed(district="osterholz") == ["OHZ-2026-0001"]
+    assert listed(state=CaseState.COLLECTING_DOCUMENTS.value) == [late.reference]
+    assert state_counts(session) == {("verden", "collecting_documents"): 1, ("osterholz", "intake"): 1}
+    row = cases_page(session, district="verden", today=TODAY).rows[0]
     assert row.next_due == date(2026, 9, 15) and row.given_name == "Late"
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from models import AuditEvent, Case, Consent, Document, IntakeFile, Letter, OutboxMessage, Person
 from models.db import session_scope
+from models.letter import PersonAddressCreate
 from services.cases import set_person_address
 from services.cases import record_consent
 from welcome_center.demo import samples
@@ -57,7 +58,7 @@ def consent_and_address(engine, reference: str) -> None:
         case = session.exec(select(Case).where(Case.reference == reference)).one()
         person = session.get(Person, case.person_id)
         record_consent(session, person=person, given_on=TODAY, given_by="person", actor="test")
-        set_person_address(session, person=person, street="Große Straße 1", postcode="27283", city="Verden (Aller)", actor="test")
+        set_person_address(session, person=person, address=PersonAddressCreate(street="Große Straße 1", postcode="27283", city="Verden (Aller)"), actor="test")
 
 
 def case_row(engine, reference: str) -> Case:

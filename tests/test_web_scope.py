@@ -1,4 +1,4 @@
-"""District scope in the selectors (models.scoped), on SQLite and PostgreSQL: an Osterholz adviser
+"""District scope in the selectors (models.selectors), on SQLite and PostgreSQL: an Osterholz adviser
 cannot list, search, load, download from or export a Verden case; a lead sees both districts."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from models import scoped
-from models.adviser import Role
-from models.scoped import Actor, NotFound
+from domain.access import ALL_DISTRICTS, Actor, Role
+from models import Case, Document, selectors
+from models.selectors import NotFound
 from tests.web_fixtures import (  # noqa: F401  (fixtures)
     TODAY,
     accounts,
@@ -63,7 +63,7 @@ def files(web_engine, web_cases):
 
 
 def test_the_served_districts_are_the_catalogues(catalogue):
-    assert set(scoped.ALL_DISTRICTS) == set(catalogue.districts)
+    assert set(ALL_DISTRICTS) == set(catalogue.districts)
 
 
 def test_an_adviser_works_in_one_district_a_lead_in_both(accounts):
@@ -79,34 +79,38 @@ def test_osterholz_adviser_cannot_load_a_verden_case_or_its_person(web_engine, a
     osterholz, lead = actor(accounts["osterholz"]), actor(accounts["lead"])
     with Session(web_engine) as session:
         with pytest.raises(NotFound):
-            scoped.case_for(session, osterholz, web_cases["verden"])
-        own = scoped.case_for(session, osterholz, web_cases["osterholz"].lower())  # as typed
+            selectors.case_by_reference(session, web_cases["verden"], actor=osterholz)
+        own = selectors.case_by_reference(session, web_cases["osterholz"].lower(), actor=osterholz)  # as typed
         assert own.district == "osterholz"
-        verden_case = scoped.case_for(session, lead, web_cases["verden"])
+        verden_case = selectors.case_by_reference(session, web_cases["verden"], actor=lead)
         assert verden_case.district == "verden"
         with pytest.raises(NotFound):
-            scoped.person_for(session, osterholz, verden_case.person_id)
-        assert scoped.person_for(session, lead, verden_case.person_id).family_name == "Kowalenko"
+            selectors.person_by_id(session, verden_case.person_id, actor=osterholz)
+        assert selectors.person_by_id(session, verden_case.person_id, actor=lead).family_name == "Kowalenko"
         with pytest.raises(NotFound):
-            scoped.case_for(session, lead, "VER-2026-9999")
+            selectors.case_by_reference(session, "VER-2026-9999", actor=lead)
 
 
 def test_documents_and_letters_of_another_district_are_not_found(web_engine, accounts, files):
     osterholz, verden, lead = actor(accounts["osterholz"]), actor(accounts["verden"]), actor(accounts["lead"])
     verden_document, verden_letter = files["verden"]
     with Session(web_engine) as session:
+        verden_case = session.get(Case, session.get(Document, verden_document).case_id)
+        osterholz_case = session.get(Case, session.get(Document, files["osterholz"][0]).case_id)
         with pytest.raises(NotFound):
-            scoped.document_for(session, osterholz, verden_document)
+            selectors.document_by_id(session, verden_document, case=verden_case, actor=osterholz)
         with pytest.raises(NotFound):
-            scoped.letter_for(session, osterholz, verden_letter)
-        assert scoped.document_for(session, verden, verden_document).original_name == "zeugnis.pdf"
-        assert scoped.letter_for(session, lead, verden_letter).kind == "checklist"
+            selectors.letter_by_id(session, verden_letter, case=verden_case, actor=osterholz)
+        assert selectors.document_by_id(session, verden_document, case=verden_case, actor=verden).original_name == "zeugnis.pdf"
+        assert selectors.letter_by_id(session, verden_letter, case=verden_case, actor=lead).kind == "checklist"
         osterholz_document, osterholz_letter = files["osterholz"]
-        assert scoped.document_for(session, osterholz, osterholz_document).id == osterholz_document
+        assert selectors.document_by_id(session, osterholz_document, case=osterholz_case, actor=osterholz).id == osterholz_document
         with pytest.raises(NotFound):
-            scoped.letter_for(session, verden, osterholz_letter)
+            selectors.letter_by_id(session, osterholz_letter, case=osterholz_case, actor=verden)
         with pytest.raises(NotFound):
-            scoped.document_for(session, lead, 987654)
+            selectors.document_by_id(session, 987654, case=verden_case, actor=lead)
+        with pytest.raises(NotFound):  # a document of another case, asked for under this case's reference
+            selectors.document_by_id(session, osterholz_document, case=verden_case, actor=lead)
 
 
 def references(page) -> list[str]:
@@ -116,21 +120,21 @@ def references(page) -> list[str]:
 def test_lists_and_searches_keep_to_the_district(web_engine, accounts, web_cases):
     osterholz, lead = actor(accounts["osterholz"]), actor(accounts["lead"])
     with Session(web_engine) as session:
-        listed = scoped.cases_for(session, osterholz, today=TODAY)
+        listed = selectors.cases_page(session, actor=osterholz, today=TODAY)
         assert references(listed) == [web_cases["osterholz"]] and listed.total == 1
         nursing = ["pflegefachmann"]  # the occupation key the route finds for "pflege" in the catalogue
         for term in ("Kowalenko", "kowa", "Olena", "olena kowa", web_cases["verden"], "VER-", "krankenschw", "Pflege"):
-            found = scoped.cases_for(session, osterholz, search=term, occupation_keys=nursing, today=TODAY)
+            found = selectors.cases_page(session, actor=osterholz, search=term, occupation_keys=nursing, today=TODAY)
             assert found.total == 0 and found.rows == [], term
-            lead_found = scoped.cases_for(session, lead, search=term, occupation_keys=nursing, today=TODAY)
+            lead_found = selectors.cases_page(session, actor=lead, search=term, occupation_keys=nursing, today=TODAY)
             assert references(lead_found) == [web_cases["verden"]], term
-        asked_for_verden = scoped.cases_for(session, osterholz, district="verden", today=TODAY)
+        asked_for_verden = selectors.cases_page(session, actor=osterholz, district="verden", today=TODAY)
         assert asked_for_verden.total == 0
-        assert set(references(scoped.cases_for(session, lead, today=TODAY))) == set(web_cases.values())
-        assert references(scoped.cases_for(session, lead, district="osterholz", today=TODAY)) == [web_cases["osterholz"]]
-        exported = [row.reference for row in scoped.export_rows_for(session, osterholz, today=TODAY)]
+        assert set(references(selectors.cases_page(session, actor=lead, today=TODAY))) == set(web_cases.values())
+        assert references(selectors.cases_page(session, actor=lead, district="osterholz", today=TODAY)) == [web_cases["osterholz"]]
+        exported = [row.reference for row in selectors.export_rows(session, actor=osterholz, today=TODAY)]
         assert exported == [web_cases["osterholz"]]
-        counts = scoped.state_counts_for(session, osterholz)
+        counts = selectors.state_counts(session, actor=osterholz)
         assert counts == {("osterholz", "intake"): 1}
 
 
@@ -158,15 +162,15 @@ def test_overview_lists_keep_to_the_district(web_engine, accounts, web_cases):
                                outcome="rejected", reason="kein Fall", quarantine_path="quarantine/XYZ/scan.pdf"))
         session.commit()
         osterholz, lead = actor(accounts["osterholz"]), actor(accounts["lead"])
-        overdue, _ = scoped.due_cases_for(session, osterholz, today=TODAY)
+        overdue, _ = selectors.due_cases(session, actor=osterholz, today=TODAY)
         assert [r.reference for r in overdue] == [web_cases["osterholz"]]
-        assert scoped.due_counts_for(session, osterholz, today=TODAY) == (1, 0)
-        failed, failed_total = scoped.failed_reminders_for(session, osterholz)
+        assert selectors.due_counts(session, actor=osterholz, today=TODAY) == (1, 0)
+        failed, failed_total = selectors.failed_reminders(session, actor=osterholz)
         assert [m.case_reference for m in failed] == [web_cases["osterholz"]] and failed_total == 1
-        quarantined, quarantined_total = scoped.quarantined_files_for(session, osterholz)
+        quarantined, quarantined_total = selectors.quarantined_files(session, actor=osterholz)
         assert [f.case_reference for f in quarantined] == [web_cases["osterholz"]] and quarantined_total == 1
-        assert scoped.failed_reminders_for(session, lead)[1] == 2
-        assert scoped.quarantined_files_for(session, lead)[1] == 3  # also the file of no known case
+        assert selectors.failed_reminders(session, actor=lead)[1] == 2
+        assert selectors.quarantined_files(session, actor=lead)[1] == 3  # also the file of no known case
 
 
 def test_over_http_osterholz_cannot_find_or_export_a_verden_case(client, accounts, web_cases):
@@ -215,7 +219,7 @@ def test_the_adviser_filter_offers_only_advisers_of_the_district(client, account
 
 def test_list_order_and_pages_across_cases_without_deadline(web_engine, accounts):
     """By next deadline, cases without one come last in both directions; pages cut across the two
-    parts without losing or repeating a case (the two index ranges of models.scoped.cases_for)."""
+    parts without losing or repeating a case (the two index ranges of models.selectors.cases_page)."""
     from models.case import Case
 
     made = []
@@ -229,12 +233,12 @@ def test_list_order_and_pages_across_cases_without_deadline(web_engine, accounts
             session.commit()
     osterholz = actor(accounts["osterholz"])
     with Session(web_engine) as session:
-        ascending = [r.reference for p in (1, 2, 3) for r in scoped.cases_for(session, osterholz, per_page=2, page=p, today=TODAY).rows]
+        ascending = [r.reference for p in (1, 2, 3) for r in selectors.cases_page(session, actor=osterholz, per_page=2, page=p, today=TODAY).rows]
         descending = [r.reference for p in (1, 2, 3)
-                      for r in scoped.cases_for(session, osterholz, per_page=2, page=p, descending=True, today=TODAY).rows]
-        by_name = scoped.cases_for(session, osterholz, sort="name", descending=True, today=TODAY)
-        overdue = scoped.cases_for(session, osterholz, overdue=True, today=TODAY)
-        searched = scoped.cases_for(session, osterholz, search="zeta", per_page=3, page=2, today=TODAY)
+                      for r in selectors.cases_page(session, actor=osterholz, per_page=2, page=p, descending=True, today=TODAY).rows]
+        by_name = selectors.cases_page(session, actor=osterholz, sort="name", descending=True, today=TODAY)
+        overdue = selectors.cases_page(session, actor=osterholz, overdue=True, today=TODAY)
+        searched = selectors.cases_page(session, actor=osterholz, search="zeta", per_page=3, page=2, today=TODAY)
     assert ascending == [made[2], made[4], made[0], made[1], made[3]]
     assert descending == [made[0], made[4], made[2], made[3], made[1]]
     assert [r.family_name for r in by_name.rows] == ["Zeta4", "Zeta3", "Zeta2", "Zeta1", "Zeta0"]

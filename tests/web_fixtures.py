@@ -66,7 +66,7 @@ def password_hash() -> str:
 def accounts(web_engine) -> dict[str, Account]:
     import services.accounts
     from services.accounts import create_adviser
-    from models.adviser import Role
+    from domain.access import Role
     from models.db import session_scope
 
     wanted = {

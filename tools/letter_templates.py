@@ -34,6 +34,8 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from adapters.settings import get_settings
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS = f'xmlns:w="{W_NS}" xmlns:r="{R_NS}"'
@@ -515,8 +517,6 @@ def build(directory: Path) -> list[Path]:
 
 
 def main() -> None:
-    from adapters.settings import get_settings
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=get_settings().templates_dir / "letters")
     for path in build(parser.parse_args().out):

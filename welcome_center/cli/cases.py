@@ -26,7 +26,7 @@ from adapters.database import ready_engine, upgrade
 from adapters.settings import get_settings
 from domain.calendar import format_date, lower_saxony_calendar
 from domain.checklist import STATUS_DE as ITEM_STATUS_DE
-from domain.csvfile import RawRow, parse_import, validate_row
+from domain.csvfile import parse_import
 from domain.deadlines import KIND_DE, Kind, Period
 from domain.errors import InvalidInput
 from domain.funding import FUNDING_DE, FundingRoute, parse_funding
@@ -35,36 +35,39 @@ from domain.lifecycle import (
     OUTCOME_DE,
     STATE_DE,
     CaseState,
+    DeadlineStatus,
     Event,
     Outcome,
-    allowed_events,
     parse_event,
 )
 from domain.lifecycle import STATUS_DE as DEADLINE_STATUS_DE
-from domain.validation import is_eu_eea_ch
+from domain.routing import resolve_district
+from models._types import checked
+from models.case import CaseCreate
 from models.db import session_scope
+from models.person import PersonCreate
 from models.selectors import (
     audit_history,
     case_by_reference,
     case_checklist,
+    cases_page,
     consents_of,
-    count_cases,
     deadlines_of,
     documents_of,
     events_of,
-    has_consent,
-    list_cases,
     person_of,
+    state_counts,
+    steps_offered,
 )
 from services.cases import (
     add_appointment,
     advance_case,
     choose_occupation,
-    find_or_create_person,
-    open_case,
+    open_new_case,
     record_consent,
     set_funding,
 )
+from services.export import CaseSelection, csv_chunks, record_export
 from services.importing import import_table
 from welcome_center.cli.console import (
     BERLIN,
@@ -144,47 +147,43 @@ def case_new(
     for key, value in values.items():
         if value is None and interactive:
             values[key] = typer.prompt(labels[key], default="", show_default=False)
-    row = RawRow(number=1, values={
-        **{k: v or "" for k, v in values.items()}, "sex": sex or "", "email": email or "", "phone": phone or "",
-        "country_of_training": country or "", "fast_track": "ja" if fast_track else "nein",
-        "receives_buergergeld": "ja" if buergergeld else "nein",
-    })
     catalogue = load_catalogue()
-    arrival_date = parse_iso_date(arrival, "--arrival") if arrival else None
-    if arrival_date and arrival_date > today():
-        raise InvalidInput("--arrival", "lies in the future; give the day the person arrived in Germany")
-    result = validate_row(row, today=today(), districts=catalogue.districts)
-    if isinstance(result, list):
-        for error in result:
-            hint = f" (--{error.field.replace('_', '-')})" if error.field != "row" else ""
+    context = {"today": today(), "districts": list(catalogue.districts)}
+    person = checked(PersonCreate, {
+        **{k: values[k] for k in ("given_name", "family_name", "birth_date", "district", "language")},
+        "sex": sex, "email": email, "phone": phone, "receives_buergergeld": buergergeld, "arrival_date": arrival,
+        "lives_abroad": lives_abroad, "name_changed": name_changed,
+    }, **context)
+    new_case = checked(CaseCreate, {"profession": values["profession"], "country_of_training": country,
+                                    "fast_track": fast_track}, **context)
+    errors = [*(person if isinstance(person, list) else []), *(new_case if isinstance(new_case, list) else [])]
+    if errors:
+        for error in errors:
+            option = OPTION_OF.get(error.field)
+            hint = f" ({option})" if option else ""
             err.print(f"[bold red]Error:[/] {escape(error.field)}{hint}: {escape(error.message)}", soft_wrap=True)
         raise typer.Exit(2)
     with session_scope(ready_engine()) as session:
-        person, created = find_or_create_person(
-            session, actor=actor(), given_name=result.given_name, family_name=result.family_name,
-            birth_date=result.birth_date, sex=result.sex, language=result.language, email=result.email,
-            phone=result.phone, district=result.district, receives_buergergeld=result.receives_buergergeld,
-            lives_abroad=lives_abroad, name_changed=name_changed,
-            arrival_date=arrival_date,
-        )
-        if consent_given:
-            record_consent(session, person=person, given_on=today(), given_by="person", actor=actor())
-        case = open_case(
-            session, person=person, profession_text=result.profession, catalogue=catalogue, today=today(),
-            actor=actor(), fast_track=result.fast_track, country_of_training=result.country_of_training,
-            eu_training=bool(result.country_of_training and is_eu_eea_ch(result.country_of_training)),
-        )
-        consent_on_file = has_consent(session, person_id=person.id)
+        opened = open_new_case(session, person=person, case=new_case, catalogue=catalogue, today=today(), actor=None,
+                               audit_actor=actor(), consent_by="person" if consent_given else None)
+    case, person_row = opened.case, opened.person
     if as_json:
-        print_json({"reference": case.reference, "person_created": created, "reference_occupation": case.reference_occupation,
-                    "body": case.body_key, "state": case.state})
+        print_json({"reference": case.reference, "person_created": opened.person_created,
+                    "reference_occupation": case.reference_occupation, "body": case.body_key, "state": case.state})
         return
-    out.print(f"Fall [bold]{case.reference}[/] angelegt für {escape(person.given_name)} {escape(person.family_name)}"
-              + ("" if created else " (Person war schon erfasst)"))
+    out.print(f"Fall [bold]{case.reference}[/] angelegt für {escape(person_row.given_name)} {escape(person_row.family_name)}"
+              + ("" if opened.person_created else " (Person war schon erfasst)"))
     out.print(escape(case.routing_reason or ""), soft_wrap=True)
-    if not consent_on_file:
+    if not opened.consent_on_file:
         out.print("[yellow]Noch keine Einwilligung erfasst:[/] Dokumente werden erst danach gespeichert "
                   f"(welcome-center consent {case.reference} --given-by person).")
+
+
+OPTION_OF = {
+    "given_name": "--given-name", "family_name": "--family-name", "birth_date": "--birth-date", "district": "--district",
+    "language": "--language", "profession": "--profession", "sex": "--sex", "email": "--email", "phone": "--phone",
+    "country_of_training": "--country", "arrival_date": "--arrival",
+}
 
 
 # ------------------------------------------------------------------------------------------ case show
@@ -203,6 +202,7 @@ def case_show(reference: Annotated[str, typer.Argument(help="e.g. VER-2026-0042"
         documents = documents_of(session, case)
         events = events_of(session, case)
         consents = consents_of(session, person_id=person.id)
+        offered = steps_offered(session, case)
 
     district = catalogue.districts[case.district]
     out.rule(f"[bold]{case.reference}[/] · {STATE_DE[CaseState(case.state)]}")
@@ -253,12 +253,10 @@ def case_show(reference: Annotated[str, typer.Argument(help="e.g. VER-2026-0042"
             details = ", ".join(x for x in (OUTCOME_DE.get(Outcome(e.outcome)) if e.outcome else None, e.period, f"bis {format_date(e.until)}" if e.until else None, e.note) if x)
             table.add_row(format_date(e.occurred_on), EVENT_DE[Event(e.event)], escape(details), escape(e.actor))
         out.print(table)
-    out.print("Nächste Schritte: " + ", ".join(e.value for e in allowed_events(CaseState(case.state))))
+    out.print("Nächste Schritte: " + (", ".join(e.value for e in offered) or "keine"))
 
 
-def _status(value: str):
-    from domain.lifecycle import DeadlineStatus
-
+def _status(value: str) -> DeadlineStatus:
     return DeadlineStatus(value)
 
 
@@ -275,8 +273,6 @@ def case_list(
     as_json: Annotated[bool, Opt("--json")] = False,
 ):
     """Cases with their next open deadline, newest first (overdue: most overdue first)."""
-    from domain.routing import resolve_district
-
     catalogue = load_catalogue()
     district_key = resolve_district(district, catalogue) if district else None
     state_value = None
@@ -285,11 +281,13 @@ def case_list(
             state_value = CaseState(state.strip().lower())
         except ValueError:
             raise InvalidInput("state", f"'{state[:40]}' is unknown; use one of {', '.join(s.value for s in CaseState)}") from None
+    order = {"sort": "next_due"} if overdue else {"sort": "created", "descending": True}
     with Session(ready_engine()) as session:
-        rows = list_cases(session, district=district_key, state=state_value, overdue_on=today() if overdue else None, limit=limit)
-        counts = count_cases(session, district=district_key)
+        rows = cases_page(session, district=district_key, state=state_value.value if state_value else None, overdue=overdue,
+                          per_page=limit, today=today(), **order).rows
+        counts = state_counts(session, district=district_key)
     if as_json:
-        print_json([row.__dict__ for row in rows])
+        print_json([{k: v for k, v in row.__dict__.items() if k != "adviser_name"} for row in rows])
         return
     table = Table("Aktenzeichen", "Person", "Beruf", "Stand", "nächste Frist", title=f"{len(rows)} Fälle")
     for column in table.columns[1:4]:
@@ -329,14 +327,12 @@ def case_advance(
             parsed_outcome = Outcome(outcome.strip().lower())
         except ValueError:
             raise InvalidInput("outcome", f"'{outcome[:40]}' is unknown; use one of {', '.join(o.value for o in Outcome)}") from None
-    if note is not None and len(note) > 500:
-        raise InvalidInput("note", "is longer than 500 characters; keep it short")
     with session_scope(ready_engine()) as session:
         case = case_by_reference(session, reference)
         result = advance_case(
             session, case=case, event=parsed_event, on=day, actor=actor(), calendar=lower_saxony_calendar(),
             outcome=parsed_outcome, period=Period.parse(period, "--period") if period else None,
-            until=parse_iso_date(until, "--until") if until else None, note=note,
+            until=parse_iso_date(until, "--until") if until else None, note=note, today=today(),
         )
         deadlines = deadlines_of(session, case)
     for warning in result.warnings:
@@ -406,26 +402,19 @@ def case_export(
     file: Annotated[Path, typer.Argument(help="CSV file to write (UTF-8 with BOM, semicolons: opens in German Excel)")],
     district: Annotated[Optional[str], Opt("--district")] = None,
 ):
-    """Export the case list for a spreadsheet; cells that a spreadsheet would run as a formula
-    (=, +, -, @) are written with a leading ' so they stay text (OWASP CSV injection)."""
-    import csv
-
-    from domain.routing import resolve_district
-    from domain.validation import csv_safe
-
-    district_key = resolve_district(district, load_catalogue()) if district else None
-    with Session(ready_engine()) as session:
-        rows = list_cases(session, district=district_key, limit=1_000_000)
+    """Export the case list for a spreadsheet (the web page's export, audited); cells that a spreadsheet
+    would run as a formula (=, +, -, @) are written with a leading ' so they stay text (OWASP CSV injection)."""
+    selection = CaseSelection(district=resolve_district(district, load_catalogue()) if district else None)
+    engine = ready_engine()
+    with session_scope(engine) as session:
+        total = record_export(session, actor=None, audit_actor=actor(), selection=selection, today=today(), channel="cli")
     file.parent.mkdir(parents=True, exist_ok=True)
-    with file.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["Aktenzeichen", "Landkreis", "Stand", "Vorname", "Nachname", "Beruf", "Referenzberuf", "nächste Frist"])
-        for row in rows:
-            writer.writerow([csv_safe(str(value)) for value in (
-                row.reference, row.district, STATE_DE[CaseState(row.state)], row.given_name, row.family_name,
-                row.profession_text, row.reference_occupation or "", format_date(row.next_due) if row.next_due else "",
-            )])
-    out.print(f"{len(rows)} Fälle nach {escape(str(file))} geschrieben.")
+    partial = file.with_name(file.name + ".part")
+    with partial.open("wb") as handle:
+        for chunk in csv_chunks(engine, actor=None, selection=selection, today=today()):
+            handle.write(chunk)
+    partial.replace(file)
+    out.print(f"{total} Fälle nach {escape(str(file))} geschrieben.")
 
 
 @case_app.command("history")

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from adapters.settings import get_settings
 from domain.errors import CatalogueError, DomainError, InvalidInput
 from domain.validation import FieldError
 
@@ -65,8 +66,6 @@ def today() -> date:
 
 
 def actor() -> str:
-    from adapters.settings import get_settings
-
     return get_settings().actor or f"cli:{getpass.getuser()}"
 
 

@@ -6,8 +6,8 @@
     welcome-center sme add --name … / sme list / sme link REF SME_ID --agreed
     welcome-center address REF --street … --postcode … --city …
 
-`register(app)` adds them to the typer app; `write_due_letters` and `print_letters_summary` are what
-the demo calls. What advisers read is German; errors are one English line naming the field.
+`write_due_letters` and `print_letters_summary` are what the demo calls too. What advisers read is
+German; errors are one English line naming the field.
 """
 
 from __future__ import annotations
@@ -31,17 +31,23 @@ from rich.progress import (
 from rich.table import Table
 from sqlmodel import Session
 
+from adapters.catalogue import load_catalogue, load_checklist_rules, load_letter_texts
 from adapters.database import ready_engine
+from adapters.docx import load_checked_templates, templates_dir
+from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
 from adapters.settings import get_settings
 from domain.calendar import format_date
 from domain.errors import InvalidInput
 from domain.letters import KIND_DE, LetterKind, parse_kind
+from domain.routing import resolve_district
+from models._types import checked
 from models.db import session_scope
-from models.letter import Sme
+from models.letter import PersonAddressCreate, Sme
 from models.letters_selectors import find_smes, letters_of
 from models.selectors import case_by_reference, person_of
 from services.cases import set_person_address
 from services.employers import add_sme, link_sme
+from services.letters import letter_language, write_one_letter
 from welcome_center.cli.console import (
     actor,
     err,
@@ -50,6 +56,7 @@ from welcome_center.cli.console import (
     out,
     parse_iso_date,
     print_json,
+    show_field_errors,
     today,
 )
 
@@ -80,40 +87,21 @@ def letter(
     as_json: Annotated[bool, Opt("--json")] = False,
 ):
     """Write one letter for a case now (a new version when its content changed since the last one)."""
-    from adapters.catalogue import (
-        load_catalogue,
-        load_checklist_rules,
-        load_letter_texts,
-    )
-    from adapters.docx import load_checked_templates, templates_dir
-    from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
-    from services.letters import LetterJob, make_pdfs, write_letters
-
     letter_kind = parse_kind(kind)
-    language = _language(lang)
     if pdf and soffice() is None:
         raise PdfUnavailable()
     engine = ready_engine()
     settings = get_settings()
     day = today()
-    catalogue, rules, texts = load_catalogue(), load_checklist_rules(), load_letter_texts()
-    templates = load_checked_templates(templates_dir(), texts=texts, today=day)
+    texts = load_letter_texts()
     with Session(engine) as session:
         case = case_by_reference(session, reference)
-        if letter_kind is LetterKind.SME_GUIDANCE and sme is None:
-            from models.letters_selectors import smes_of
-
-            linked = smes_of(session, case_id=case.id)
-            if len(linked) != 1:
-                ids = ", ".join(str(s.id) for s, _ in linked) or "none"
-                raise InvalidInput("--sme", f"give the employer's id; linked to {case.reference}: {ids}")
-            sme = linked[0][0].id
-    job = LetterJob(case.id, letter_kind.value, sme, language)
-    results = write_letters([job], engine=engine, templates=templates, texts=texts, catalogue=catalogue, rules=rules,
-                            cases_dir=settings.cases_dir, today=day, actor=actor())
-    if pdf:
-        results = make_pdfs(results, engine=engine, cases_dir=settings.cases_dir, actor=actor(), convert=convert_to_pdf)
-    result = results[0]
+    result = write_one_letter(
+        engine, case=case, kind=letter_kind, language=letter_language(lang), sme_id=sme,
+        templates=load_checked_templates(templates_dir(), texts=texts, today=day), texts=texts,
+        catalogue=load_catalogue(), rules=load_checklist_rules(), cases_dir=settings.cases_dir, today=day,
+        actor=actor(), convert=convert_to_pdf if pdf else None,
+    )
     if as_json:
         print_json(asdict(result) | {"folder": str(settings.cases_dir)})
         if result.outcome == "refused":
@@ -129,18 +117,7 @@ def letter(
     _placeholder_warning(case.district)
 
 
-def _language(value: str | None) -> str | None:
-    if value is None:
-        return None
-    code = value.strip().lower()
-    if len(code) != 2 or not code.isalpha():
-        raise InvalidInput("--lang", f"'{value[:20]}' is not a language code; use e.g. uk, en, ru, ar or de")
-    return code
-
-
 def _placeholder_warning(district: str) -> None:
-    from adapters.catalogue import load_catalogue
-
     centre = load_catalogue().districts[district].welcome_center
     if centre.placeholder:
         err.print("[yellow]Hinweis:[/] Telefon, E-Mail und Sprechzeiten des Welcome Centers in data/districts.yaml "
@@ -170,40 +147,15 @@ class LettersSummary:
         return [r for r in self.results if r.outcome == "written"]
 
 
-def write_due_letters(engine, *, day: date, who: str, pdf: bool = False, district: str | None = None,
-                      progress=None, use_flow: bool = True) -> LettersSummary:
-    """Every letter the cases' states call for and not yet written for that state.
+def write_due_letters(*, day: date, who: str, pdf: bool = False, district: str | None = None,
+                      progress=None) -> LettersSummary:
+    """Every letter the cases' states call for and not yet written for that state: one Prefect flow
+    run (the command line's `letters --due` and the demo), on the configured database."""
+    # defers Prefect (about 1 s of imports) to the commands that run a flow
+    from flows.letters import letters_flow
 
-    With `use_flow` (the CLI and the demo) one Prefect flow run, whose tasks use the configured
-    database (the demo's `ready_engine()` is that one); without, the same batches as plain function
-    calls on `engine` (tests)."""
-    settings = get_settings()
-    if use_flow:
-        from flows.letters import letters_flow
-
-        results = letters_flow(due=True, district=district, pdf=pdf, today=day, actor=who, progress=progress)
-    else:
-        from adapters.catalogue import (
-            load_catalogue,
-            load_checklist_rules,
-            load_letter_texts,
-        )
-        from adapters.docx import load_checked_templates, templates_dir
-        from adapters.pdf import convert_to_pdf
-        from services.letters import batches, make_pdfs, select_due, write_letters
-
-        catalogue, rules, texts = load_catalogue(), load_checklist_rules(), load_letter_texts()
-        templates = load_checked_templates(templates_dir(), texts=texts, today=day)
-        jobs = select_due(engine, district=district)
-        results = []
-        for batch in batches(jobs, 500):
-            results.extend(write_letters(batch, engine=engine, templates=templates, texts=texts, catalogue=catalogue,
-                                         rules=rules, cases_dir=settings.cases_dir, today=day, actor=who))
-            if progress:
-                progress(len(results), len(jobs))
-        if pdf:
-            results = make_pdfs(results, engine=engine, cases_dir=settings.cases_dir, actor=who, convert=convert_to_pdf)
-    return LettersSummary(results=list(results), folder=settings.cases_dir)
+    results = letters_flow(due=True, district=district, pdf=pdf, today=day, actor=who, progress=progress)
+    return LettersSummary(results=list(results), folder=get_settings().cases_dir)
 
 
 def print_letters_summary(summary: LettersSummary, *, console: Console | None = None, refused_rows: int = 6) -> None:
@@ -255,20 +207,15 @@ def letters(
         raise InvalidInput("letters", "give either --due (write the letters that are due) or a case reference (list its letters)")
     if reference is not None:
         return _list_letters(reference, as_json)
-    from adapters.catalogue import load_catalogue
-    from adapters.pdf import PdfUnavailable, soffice
-
     if district is not None:
-        from domain.routing import resolve_district
-
         district = resolve_district(district, load_catalogue())
     if pdf and soffice() is None:
         raise PdfUnavailable()
-    engine = ready_engine()
+    ready_engine()
     with Progress(TextColumn("Briefe (Fälle)"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                   disable=as_json or not err.is_terminal, transient=True) as bar:
         task = bar.add_task("letters", total=None)
-        summary = write_due_letters(engine, day=today(), who=actor(), pdf=pdf, district=district,
+        summary = write_due_letters(day=today(), who=actor(), pdf=pdf, district=district,
                                     progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
         print_json({"folder": str(summary.folder), "counts": dict(summary.counts), "letters": [asdict(r) for r in summary.results]})
@@ -309,10 +256,14 @@ def address(
     addition: Annotated[Optional[str], Opt("--addition", help="Zusatz: c/o, Wohnheim, Zimmer …")] = None,
 ):
     """Record the person's postal address (letters to the person need it)."""
+    checked_address = checked(PersonAddressCreate, {"street": street, "postcode": postcode, "city": city, "addition": addition})
+    if isinstance(checked_address, list):
+        show_field_errors(checked_address)
+        raise typer.Exit(2)
     with session_scope(ready_engine()) as session:
         case = case_by_reference(session, reference)
         person = person_of(session, case)
-        set_person_address(session, person=person, street=street, postcode=postcode, city=city, addition=addition, actor=actor())
+        set_person_address(session, person=person, address=checked_address, actor=actor())
     out.print(f"Anschrift für {escape(person.given_name)} {escape(person.family_name)} erfasst.")
 
 

@@ -20,6 +20,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from adapters.database import ready_engine
+from domain.calendar import lower_saxony_calendar
+from flows.reminders import reminders_flow
 from models.outbox import OutboxMessage, OutboxState
 from welcome_center.cli.console import (
     err,
@@ -45,9 +47,6 @@ def remind(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """Select the reminders due and send them over SMTP (WELCOME_CENTER_SMTP_HOST/PORT), each once."""
-    from domain.calendar import lower_saxony_calendar
-    from flows.reminders import reminders_flow
-
     day = parse_iso_date(on, "--on") if on else today()
     engine = ready_engine()
     started = datetime.now(UTC)

@@ -16,7 +16,7 @@ from adapters.settings import get_settings
 from domain.errors import InvalidInput
 from domain.lifecycle import STATE_DE, CaseState
 from flows.intake import intake_flow
-from models.selectors import count_cases
+from models.selectors import state_counts
 from welcome_center.cli.console import err, friendly, out, print_json, today
 from welcome_center.cli.letters import print_letters_summary, write_due_letters
 from welcome_center.demo.accounts import demo_login_line, ensure_demo_accounts
@@ -76,7 +76,7 @@ def demo(
         outcomes = intake_flow()
     with err.status("Briefe: Prefect-Flow schreibt die fälligen Briefe …"):
         prepare_demo_letters(engine, seed=seed, today=today())
-        letters = write_due_letters(engine, day=today(), who="demo:beratung@welcome-center.example")
+        letters = write_due_letters(day=today(), who="demo:beratung@welcome-center.example")
     ensure_demo_accounts(engine)
     _print_demo_summary(summary, outcomes, catalogue, settings)
     print_letters_summary(letters)
@@ -98,7 +98,7 @@ def _print_demo_summary(summary, outcomes, catalogue, settings) -> None:
         out.print(refused)
 
     with Session(ready_engine()) as session:
-        counts = count_cases(session)
+        counts = state_counts(session)
     districts = list(catalogue.districts)
     table = Table("Stand", *[catalogue.districts[d].name for d in districts], "zusammen", title="Fälle nach Landkreis und Stand")
     for state in CaseState:

@@ -14,8 +14,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from models.adviser import Role
+from adapters.database import ready_engine
+from domain.access import Role
 from models.db import session_scope
+from services.accounts import create_adviser, list_advisers
 from welcome_center.cli.console import actor, err, friendly, out
 
 Opt = typer.Option
@@ -44,9 +46,9 @@ def serve(
     port: Annotated[int, Opt("--port", min=1, max=65535)] = 8000,
 ):
     """Start the adviser web page on the configured database (default: the embedded SQLite)."""
-    import uvicorn
+    import uvicorn  # defers uvicorn and FastAPI (the web app) to `serve`: `adviser add` needs neither
 
-    from welcome_center.web.app import create_app
+    from welcome_center.web.app import create_app  # defers FastAPI, as above
 
     app = create_app()
     err.print(f"Welcome Center: http://{host}:{port}/ (Strg+C beendet)")
@@ -63,9 +65,6 @@ def adviser_add(
     password: Annotated[Optional[str], Opt("--password", help="at least 10 characters; asked for when left out")] = None,
 ):
     """Create an adviser account; the password is stored only as an argon2 hash."""
-    from adapters.database import ready_engine
-    from services.accounts import create_adviser
-
     if password is None:
         password = typer.prompt("Passwort", hide_input=True, confirmation_prompt=True)
     district_key = district.strip().lower() if district else None
@@ -81,9 +80,6 @@ def adviser_add(
 @friendly
 def adviser_list():
     """The adviser accounts with role and district."""
-    from adapters.database import ready_engine
-    from services.accounts import list_advisers
-
     with session_scope(ready_engine()) as session:
         advisers = list_advisers(session)
     table = Table("Name", "E-Mail", "Rolle", "Landkreis", "aktiv", title=f"{len(advisers)} Konten")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from models.adviser import Role
+from domain.access import Role
 from models.db import session_scope
 from services.accounts import adviser_by_email, create_adviser
 

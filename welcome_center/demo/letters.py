@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from models import Case, CaseSme, Person, PersonAddress
 from models.db import session_scope
+from models.letter import PersonAddressCreate
 from services.cases import set_person_address
 from services.employers import add_sme, link_sme
 
@@ -60,8 +61,8 @@ def prepare_demo_letters(engine, *, seed: int = 2026, today: date) -> DemoLetter
             if person.id in known or own.random() < 0.05:
                 continue
             postcode, city = own.choice(TOWNS.get(person.district, TOWNS["verden"]))
-            set_person_address(session, person=person, street=f"{own.choice(STREETS)} {own.randint(1, 120)}",
-                               postcode=postcode, city=city, actor=ACTOR)
+            address = PersonAddressCreate(street=f"{own.choice(STREETS)} {own.randint(1, 120)}", postcode=postcode, city=city)
+            set_person_address(session, person=person, address=address, actor=ACTOR)
             setup.addresses += 1
         employers = []
         for name, contact, district in EMPLOYERS:

@@ -16,8 +16,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapters.database import ready_engine
 from adapters.settings import get_settings
-from models.scoped import NotFound
+from models.selectors import NotFound
+from welcome_center.web import case_routes, core_routes
 from welcome_center.web.deps import (
     BadRequest,
     Forbidden,
@@ -83,16 +85,12 @@ def _error(request: Request, status: int, title: str, message: str):
 
 def create_app(*, engine: Engine | None = None) -> FastAPI:
     if engine is None:
-        from adapters.database import ready_engine
-
         engine = ready_engine()
     app = FastAPI(title="Welcome Center – Anerkennungsberatung", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine = engine
     # read the catalogue (and the search's folded words) now: a broken data file stops the start
     # with its file and line, and the first search or lookup does not wait a third of a second
-    from welcome_center.web.core_routes import occupation_keys_for
-
-    occupation_keys_for("")
+    core_routes.occupation_keys_for("")
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(get_settings().templates_dir / "web" / "static")), name="static")
 
@@ -135,8 +133,6 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def _server_error(request: Request, _exc: Exception):
         return _error(request, 500, "Interner Fehler", "Ein unerwarteter Fehler ist aufgetreten. Bitte versuchen Sie es erneut oder wenden Sie sich an die Leitung.")
-
-    from welcome_center.web import case_routes, core_routes
 
     app.include_router(core_routes.router)
     app.include_router(case_routes.router)

@@ -1,8 +1,8 @@
 """One case on the adviser web page: the new-case form, the case page and its print view, the state
 transitions, uploads and downloads of documents, letters and the person's postal address.
 
-Every route loads the case through `models.scoped.case_for` (and documents and letters through
-`document_for` / `letter_for`), so another district's case is "Nicht gefunden" here exactly as in
+Every route loads the case through `models.selectors.case_by_reference` with the acting adviser (and
+documents and letters through `document_by_id` / `letter_by_id`), so another district's case is "Nicht gefunden" here exactly as in
 the lists; every change goes through a service of `models/` with `actor.audit_name` as the actor, so
 the audit trail names the adviser. Input is checked with the parsers the CLI and the import use
 (`domain.validation` via `domain.csvfile.validate_row`), and their German messages are shown at the
@@ -25,20 +25,22 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 from starlette.datastructures import UploadFile
 
-from adapters.catalogue import load_catalogue, load_checklist_rules
+from adapters.catalogue import load_catalogue, load_checklist_rules, load_letter_texts
+from adapters.docx import load_checked_templates, templates_dir
 from adapters.settings import get_settings
+from domain.access import Actor
 from domain.calendar import format_date, lower_saxony_calendar
 from domain.checklist import DocumentFacts, ItemStatus, checklist
-from domain.csvfile import RawRow, validate_row
 from domain.deadlines import KIND_DE as DEADLINE_KIND_DE
 from domain.deadlines import Kind, Period
 from domain.errors import InvalidInput
 from domain.files import MEDIA_TYPES, FileKind, safe_name
 from domain.funding import FundingRoute, funding_warnings
 from domain.letters import KIND_DE as LETTER_KIND_DE
-from domain.letters import RECIPIENT_OF, LetterKind, RecipientKind
+from domain.letters import LetterKind
 from domain.lifecycle import (
     EVENT_DE,
+    OCCUPATION_STATES,
     OUTCOME_DE,
     STATE_DE,
     CaseState,
@@ -49,33 +51,38 @@ from domain.lifecycle import (
 )
 from domain.lifecycle import STATUS_DE as DEADLINE_STATUS_DE
 from domain.routing import route, validate_profession_text
-from domain.validation import is_eu_eea_ch
-from models.case import Case
-from models.letter import PersonAddress
+from domain.validation import FieldError
+from models._types import checked
+from models.case import Case, CaseCreate
+from models.letter import PersonAddress, PersonAddressCreate
 from models.letters_selectors import letters_of, smes_of
 from models.outbox import OutboxMessage
-from models.scoped import Actor, NotFound, case_for, document_for, letter_for
+from models.person import PersonCreate
 from models.selectors import (
+    NotFound,
     audit_history,
+    case_by_reference,
     case_checklist,
     checklist_profile,
     consents_of,
     deadlines_of,
+    document_by_id,
     documents_of,
     events_of,
     has_consent,
+    letter_by_id,
     person_of,
+    steps_offered,
 )
 from services.cases import (
     advance_case,
     choose_occupation,
-    find_or_create_person,
-    find_person,
-    open_case,
+    open_new_case,
     record_consent,
     set_person_address,
 )
 from services.intake import take_in_upload
+from services.letters import letter_language, write_one_letter
 from welcome_center.web.deps import (
     BadRequest,
     current_adviser,
@@ -90,8 +97,6 @@ router = APIRouter()
 
 FORM_OVERHEAD_BYTES = 64 * 1024
 """Room for the other fields and the multipart boundaries of an upload form beside the file."""
-
-NOTE_MAX = 500
 
 OUTBOX_STATE_DE = {
     "pending": "wartet auf Versand", "sending": "wird gesendet", "sent": "gesendet",
@@ -200,7 +205,8 @@ NEW_CASE_LABELS = {
     "district": "Landkreis", "language": "Sprache", "email": "E-Mail", "phone": "Telefon",
     "profession": "Beruf", "country_of_training": "Ausbildungsland", "fast_track": "Beschleunigtes Fachkräfteverfahren",
     "receives_buergergeld": "Bürgergeld", "arrival_date": "Einreisedatum", "consent": "Einwilligung",
-    "consent_by": "Einwilligung erteilt von", "row": "Eingabe",
+    "consent_by": "Einwilligung erteilt von", "row": "Eingabe", "person": "Person",
+    "lives_abroad": "Wohnsitz im Ausland", "name_changed": "Name geändert",
 }
 NEW_CASE_FIELDS = ("given_name", "family_name", "birth_date", "sex", "district", "language", "email", "phone",
                    "profession", "country_of_training", "arrival_date", "consent_by")
@@ -233,30 +239,25 @@ def new_case_form(request: Request, actor: Actor = Depends(writer)):
 
 @router.post("/faelle/neu", dependencies=[Depends(verify_csrf)])
 async def new_case(request: Request, actor: Actor = Depends(writer), session: Session = Depends(db)):
+    """The new-case form: the same models, rules and service as `case new` and the import
+    (models.person.PersonCreate, models.case.CaseCreate, services.cases.open_new_case)."""
     form = await request.form()
     # cut far above every field's limit only: the parsers name a value that is too long with its length
     values = {name: _text(form, name, 1000) for name in NEW_CASE_FIELDS} | {name: _checked(form, name) for name in NEW_CASE_CHECKS}
     errors = FormErrors()
     day = today(request)
     catalogue = load_catalogue()
-    row = RawRow(number=1, values={
+    context = {"today": day, "districts": list(catalogue.districts)}
+    person = checked(PersonCreate, {
         **{name: values[name] for name in ("given_name", "family_name", "birth_date", "sex", "district", "language",
-                                            "email", "phone", "profession", "country_of_training")},
-        "fast_track": "ja" if values["fast_track"] else "nein",
-        "receives_buergergeld": "ja" if values["receives_buergergeld"] else "nein",
-    })
-    result = validate_row(row, today=day, districts=catalogue.districts)
-    if isinstance(result, list):
-        for error in result:
-            errors.add(error.field, _field_message(NEW_CASE_LABELS.get(error.field, error.field), error.message_de))
-        result = None
-    elif result.district not in actor.districts:
-        names = " oder ".join(catalogue.districts[d].name for d in actor.districts)
-        errors.add("district", f"Landkreis: Sie beraten für {names}; ein Fall für {catalogue.districts[result.district].name} "
-                               "wird dort angelegt")
-    arrival = None
-    if values["arrival_date"]:
-        arrival = _day(values["arrival_date"], "Einreisedatum", errors=errors, name="arrival_date", latest=day)
+                                            "email", "phone", "arrival_date")},
+        "receives_buergergeld": values["receives_buergergeld"], "lives_abroad": values["lives_abroad"],
+        "name_changed": values["name_changed"],
+    }, **context)
+    new = checked(CaseCreate, {"profession": values["profession"], "country_of_training": values["country_of_training"],
+                               "fast_track": values["fast_track"]}, **context)
+    for error in [*(person if isinstance(person, list) else []), *(new if isinstance(new, list) else [])]:
+        errors.add(error.field, _field_message(NEW_CASE_LABELS.get(error.field, error.field), error.message_de))
     if not values["consent"]:
         errors.add("consent", "Einwilligung: ohne die Einwilligung der Person in die Verarbeitung ihrer Daten "
                               "(Art. 6 Abs. 1 lit. a DSGVO) wird kein Fall angelegt; bitte einholen und ankreuzen")
@@ -264,36 +265,19 @@ async def new_case(request: Request, actor: Actor = Depends(writer), session: Se
     if values["consent"] and (len(consent_by) > 100 or not consent_by.isprintable()):
         errors.add("consent_by", "Einwilligung erteilt von: bitte „Person“ oder den Namen der gesetzlichen Vertretung "
                                  "eintragen (eine Zeile, höchstens 100 Zeichen)")
-
-    if result is not None and not errors:
-        existing = find_person(session, given_name=result.given_name, family_name=result.family_name, birth_date=result.birth_date)
-        if existing is not None and existing.district != result.district:
-            if existing.district in actor.districts:
-                errors.add("district", f"Landkreis: {result.given_name} {result.family_name} ist bereits für "
-                                       f"{catalogue.districts[existing.district].name} erfasst; bitte diesen Landkreis wählen")
-            else:
-                errors.add("row", "Eine Person mit diesem Namen und Geburtsdatum wird von einem anderen Landkreis betreut; "
-                                  "bitte an die Leitung wenden")
-    if errors or result is None:
+    if not errors:
+        try:
+            opened = open_new_case(session, person=person, case=new, catalogue=catalogue, today=day, actor=actor,
+                                   audit_actor=actor.audit_name, consent_by=consent_by, adviser_id=actor.id)
+        except FieldError as refused:
+            session.rollback()
+            errors.add(refused.field if refused.field in NEW_CASE_LABELS else "row",
+                       _field_message(NEW_CASE_LABELS.get(refused.field, "Eingabe"), refused.message_de))
+    if errors:
         return _new_case_page(request, actor, values, errors, status_code=422)
-
-    who = actor.audit_name
-    person, created = find_or_create_person(
-        session, actor=who, given_name=result.given_name, family_name=result.family_name, birth_date=result.birth_date,
-        sex=result.sex, language=result.language, email=result.email, phone=result.phone, district=result.district,
-        receives_buergergeld=result.receives_buergergeld, lives_abroad=values["lives_abroad"],
-        name_changed=values["name_changed"], arrival_date=arrival,
-    )
-    if not has_consent(session, person_id=person.id):
-        record_consent(session, person=person, given_on=day, given_by=consent_by, actor=who)
-    case = open_case(
-        session, person=person, profession_text=result.profession, catalogue=catalogue, today=day, actor=who,
-        fast_track=result.fast_track, country_of_training=result.country_of_training,
-        eu_training=bool(result.country_of_training and is_eu_eea_ch(result.country_of_training)), adviser_id=actor.id,
-    )
     session.commit()
-    ok = "angelegt" if created else "angelegt_bekannt"
-    return RedirectResponse(f"/faelle/{quote(case.reference)}?ok={ok}", status_code=303)
+    ok = "angelegt" if opened.person_created else "angelegt_bekannt"
+    return RedirectResponse(f"/faelle/{quote(opened.case.reference)}?ok={ok}", status_code=303)
 
 
 # ------------------------------------------------------------------------------------ the case page
@@ -357,7 +341,7 @@ def _case_context(session: Session, case: Case, *, day: date, max_upload_bytes: 
         "unsorted_documents": [d for d in documents if not d.item_key or d.item_key not in {line.item.key for line in lines}],
         "deadlines": [_deadline_row(d, day) for d in deadlines],
         "events": [_event_row(e) for e in events],
-        "transitions": [_transition(event) for event in offered_events(case, deadlines, events)],
+        "transitions": [_transition(event) for event in steps_offered(session, case)],
         "submit_blocked": Event.SUBMIT in allowed_events(state) and case.procedure is None,
         "outcomes": [(o.value, OUTCOME_DE[o]) for o in Outcome],
         "reminders": reminders,
@@ -381,21 +365,6 @@ def _occupation_choice(case: Case, catalogue) -> dict:
     suggested = [(c.profession.key, c.profession.name) for c in routing.candidates]
     everything = sorted(((p.key, p.name) for p in catalogue.professions.values()), key=lambda kv: kv[1].casefold())
     return {"suggested": suggested, "all": everything, "current": case.reference_occupation_key}
-
-
-def offered_events(case: Case, deadlines, events) -> list[Event]:
-    """The steps shown as buttons: those the lifecycle allows in the case's state, less the ones
-    that would be refused for this case (marking a person's deadline as met when none is open,
-    extending the decision deadline a second time, submitting without a reference occupation)."""
-    person_open = any(d.kind == Kind.PERSON.value and d.status == DeadlineStatus.OPEN.value for d in deadlines)
-    extended = any(e.event == Event.EXTEND.value for e in events)
-    offered = []
-    for event in allowed_events(CaseState(case.state)):
-        if (event is Event.DEADLINE_MET and not person_open) or (event is Event.EXTEND and extended) \
-                or (event is Event.SUBMIT and case.procedure is None):
-            continue
-        offered.append(event)
-    return offered
 
 
 def _deadline_row(deadline, day: date) -> dict:
@@ -517,13 +486,13 @@ def _case_page(request: Request, session: Session, actor: Actor, case: Case, mes
 
 @router.get("/faelle/{reference}")
 def case_page(request: Request, reference: str, actor: Actor = Depends(current_adviser), session: Session = Depends(db)):
-    case = case_for(session, actor, reference)
+    case = case_by_reference(session, reference, actor=actor)
     return _case_page(request, session, actor, case)
 
 
 @router.get("/faelle/{reference}/druck")
 def case_print(request: Request, reference: str, actor: Actor = Depends(current_adviser), session: Session = Depends(db)):
-    case = case_for(session, actor, reference)
+    case = case_by_reference(session, reference, actor=actor)
     context = _case_context(session, case, day=today(request), max_upload_bytes=_settings(request).max_file_bytes)
     return render(request, "case_print.html", actor, **context)
 
@@ -533,7 +502,7 @@ def case_print(request: Request, reference: str, actor: Actor = Depends(current_
 
 @router.post("/faelle/{reference}/schritt", dependencies=[Depends(verify_csrf)])
 async def case_step(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
-    case = case_for(session, actor, reference)
+    case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
     day = today(request)
     state = CaseState(case.state)
@@ -542,11 +511,11 @@ async def case_step(request: Request, reference: str, actor: Actor = Depends(wri
         event = Event(_text(form, "event", 40))
     except ValueError:
         event = None
-    if event is None or event not in offered_events(case, deadlines_of(session, case), events_of(session, case)):
+    if event is None or event not in steps_offered(session, case):
         shown = EVENT_DE.get(event, "unbekannt") if event else "unbekannt"
         return _step_refused(request, session, actor, case, f"Der Schritt „{shown}“ ist im Stand „{STATE_DE[state]}“ nicht "
                                                              "möglich; die Seite zeigt die möglichen Schritte.")
-    on = _day(_text(form, "on", 20) or day.isoformat(), "Datum", errors=errors, name="on", latest=day)
+    on = _day(_text(form, "on", 20) or day.isoformat(), "Datum", errors=errors, name="on")
     outcome = period = until = None
     if event is Event.DECIDE:
         try:
@@ -562,29 +531,23 @@ async def case_step(request: Request, reference: str, actor: Actor = Depends(wri
             period = Period.parse(f"{int(count)}{unit}")
     if event is Event.SUSPEND and _text(form, "until", 20):
         until = _day(_text(form, "until", 20), "Hemmung bis", errors=errors, name="until")
-        if until and on and until < on:
-            errors.add("until", "Hemmung bis: das Ende liegt vor dem Beginn; bitte die Daten prüfen.")
-    note = _text(form, "note", NOTE_MAX + 1) or None
-    if note and (len(note) > NOTE_MAX or not note.isprintable()):
-        errors.add("note", f"Notiz: bitte in einer Zeile und höchstens {NOTE_MAX} Zeichen.")
-    last = events_of(session, case)[-1:] if on else []
-    if last and on < last[0].occurred_on:
-        errors.add("on", f"Datum: {format_date(on)} liegt vor dem zuletzt erfassten Schritt ({format_date(last[0].occurred_on)}); "
-                         "Schritte werden in zeitlicher Reihenfolge erfasst.")
+    note = _text(form, "note", 2000) or None
     if errors:
         return _step_refused(request, session, actor, case, " ".join(errors.values()))
     try:
         result = advance_case(session, case=case, event=event, on=on, actor=actor.audit_name, calendar=lower_saxony_calendar(),
-                              outcome=outcome, period=period, until=until, note=note)
+                              outcome=outcome, period=period, until=until, note=note, today=day)
     except InvalidInput as error:
         session.rollback()
-        return _step_refused(request, session, actor, case_for(session, actor, reference), _step_error_de(error))
+        return _step_refused(request, session, actor, case_by_reference(session, reference, actor=actor), _step_error_de(error))
     session.commit()
     hint = "&hinweis=finanzierung" if result.warnings else ""
     return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=schritt{hint}#schritte", status_code=303)
 
 
 def _step_error_de(error: InvalidInput) -> str:
+    if getattr(error, "message_de", None):
+        return error.message_de
     if "only once" in error.message:
         return "Die Entscheidungsfrist kann nur einmal verlängert werden (§ 13 Abs. 3 BQFG)."
     if "no open deadline for the person" in error.message:
@@ -627,7 +590,7 @@ def _mb(size: int) -> str:
 
 @router.post("/faelle/{reference}/unterlagen", dependencies=[Depends(upload_limit), Depends(verify_csrf)])
 async def case_upload(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
-    case = case_for(session, actor, reference)
+    case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
     upload = form.get("file")
     item_key = _text(form, "item_key", 60) or None
@@ -666,7 +629,7 @@ def _file_in_case(cases_dir: Path, reference: str, relative: str) -> Path:
     folder = (cases_dir / reference).resolve()
     path = (cases_dir / relative).resolve()
     if not path.is_relative_to(folder) or not path.is_file():
-        raise NotFound(relative)
+        raise NotFound("file", relative)
     return path
 
 
@@ -677,10 +640,8 @@ def _attachment(path: Path, *, name: str, media_type: str) -> Response:
 @router.get("/faelle/{reference}/unterlagen/{document_id}")
 def document_download(reference: str, document_id: int, request: Request, actor: Actor = Depends(current_adviser),
                       session: Session = Depends(db)):
-    case = case_for(session, actor, reference)
-    document = document_for(session, actor, document_id)
-    if document.case_id != case.id:
-        raise NotFound(str(document_id))
+    case = case_by_reference(session, reference, actor=actor)
+    document = document_by_id(session, document_id, case=case, actor=actor)
     path = _file_in_case(_settings(request).cases_dir, case.reference, f"{case.reference}/documents/{document.stored_name}")
     return _attachment(path, name=document.original_name, media_type=MEDIA_TYPES.get(FileKind(document.kind), "application/octet-stream"))
 
@@ -688,10 +649,7 @@ def document_download(reference: str, document_id: int, request: Request, actor:
 # ------------------------------------------------------------------------------------ letters
 
 
-@lru_cache(maxsize=1)
 def _letter_texts():
-    from adapters.catalogue import load_letter_texts
-
     return load_letter_texts()
 
 
@@ -699,46 +657,31 @@ def _letter_texts():
 def _letter_templates(day: date):
     """The three templates, parsed and tried with the sample letters once per day (as the CLI does
     for each run)."""
-    from adapters.docx import load_checked_templates, templates_dir
-
     return load_checked_templates(templates_dir(), texts=_letter_texts(), today=day)
 
 
 @router.post("/faelle/{reference}/briefe", dependencies=[Depends(verify_csrf)])
 async def letter_write(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
-    from services.letters import LetterJob, write_letters
-
-    case = case_for(session, actor, reference)
+    """One letter now: services.letters.write_one_letter, as the command line's `letter`."""
+    case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
     try:
         kind = LetterKind(_text(form, "kind", 30))
     except ValueError:
         return _letter_refused(request, session, actor, case, "Bitte die Art des Briefs wählen.")
-    language = _text(form, "language", 5).lower() or None
-    if language is not None and (len(language) != 2 or not language.isalpha()):
-        return _letter_refused(request, session, actor, case, "Bitte eine Sprache aus der Liste wählen.")
-    if RECIPIENT_OF[kind] is not RecipientKind.PERSON and language not in (None, "de"):
-        return _letter_refused(request, session, actor, case, LETTER_REFUSED_DE["--lang"])
-    sme_id = None
-    if kind is LetterKind.SME_GUIDANCE:
-        linked = [sme.id for sme, _ in smes_of(session, case_id=case.id)]
-        chosen = _text(form, "sme_id", 12)
-        if chosen.isdigit() and int(chosen) in linked:
-            sme_id = int(chosen)
-        elif len(linked) == 1:
-            sme_id = linked[0]
-        else:
-            return _letter_refused(request, session, actor, case, "Bitte den Betrieb wählen; mit dem Fall ist "
-                                   + ("kein Betrieb verknüpft." if not linked else "mehr als ein Betrieb verknüpft."))
+    chosen = _text(form, "sme_id", 12)
     settings = _settings(request)
     day = today(request)
-    catalogue, rules, texts = load_catalogue(), load_checklist_rules(), _letter_texts()
-    job = LetterJob(case.id, kind.value, sme_id, language)
-    results = await run_in_threadpool(
-        write_letters, [job], engine=request.app.state.engine, templates=_letter_templates(day), texts=texts,
-        catalogue=catalogue, rules=rules, cases_dir=settings.cases_dir, today=day, actor=actor.audit_name,
-    )
-    result = results[0]
+    try:
+        result = await run_in_threadpool(
+            write_one_letter, request.app.state.engine, case=case, kind=kind,
+            language=letter_language(_text(form, "language", 5) or None),
+            sme_id=int(chosen) if chosen.isdigit() else None, templates=_letter_templates(day), texts=_letter_texts(),
+            catalogue=load_catalogue(), rules=load_checklist_rules(), cases_dir=settings.cases_dir, today=day,
+            actor=actor.audit_name,
+        )
+    except FieldError as refused:
+        return _letter_refused(request, session, actor, case, refused.message_de)
     if result.outcome == "refused":
         return _letter_refused(request, session, actor, case, _letter_refusal_de(result.field, result.reason))
     ok = "brief" if result.outcome == "written" else "brief_unveraendert"
@@ -757,14 +700,12 @@ def _letter_refused(request, session, actor, case, message: str):
 @router.get("/faelle/{reference}/briefe/{letter_id}")
 def letter_download(reference: str, letter_id: int, request: Request, format: str = "docx",
                     actor: Actor = Depends(current_adviser), session: Session = Depends(db)):
-    case = case_for(session, actor, reference)
-    letter = letter_for(session, actor, letter_id)
-    if letter.case_id != case.id:
-        raise NotFound(str(letter_id))
+    case = case_by_reference(session, reference, actor=actor)
+    letter = letter_by_id(session, letter_id, case=case, actor=actor)
     cases_dir = _settings(request).cases_dir
     if format == "pdf":
         if not letter.pdf_path:
-            raise NotFound(str(letter_id))
+            raise NotFound("letter", str(letter_id))
         path = _file_in_case(cases_dir, case.reference, letter.pdf_path)
         return _attachment(path, name=Path(letter.pdf_path).name, media_type="application/pdf")
     path = _file_in_case(cases_dir, case.reference, letter.path)
@@ -779,27 +720,16 @@ ADDRESS_LABELS = {"street": "Straße und Hausnummer", "postcode": "Postleitzahl"
 @router.post("/faelle/{reference}/anschrift", dependencies=[Depends(verify_csrf)])
 async def address_save(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
     """The person's postal address, which letters to the person need (DIN 5008 Anschriftzone)."""
-    case = case_for(session, actor, reference)
+    case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
-    values = {name: _text(form, name, 300) for name in ADDRESS_LABELS}
+    values = {name: _text(form, name, 1000) for name in ADDRESS_LABELS}
     errors = FormErrors()
-    for name in ("street", "postcode", "city"):
-        if not values[name]:
-            errors.add(name, f"{ADDRESS_LABELS[name]} fehlt; ein Brief braucht Straße, Postleitzahl und Ort.")
-    if values["postcode"] and not (values["postcode"].isdigit() and len(values["postcode"]) == 5):
-        errors.add("postcode", f"Postleitzahl: „{values['postcode'][:12]}“ ist keine deutsche Postleitzahl (5 Ziffern, z. B. 27283).")
-    for name, limit in (("street", 200), ("city", 100), ("addition", 200)):
-        if len(values[name]) > limit:
-            errors.add(name, f"{ADDRESS_LABELS[name]}: höchstens {limit} Zeichen.")
-        if values[name] and not values[name].isprintable():
-            errors.add(name, f"{ADDRESS_LABELS[name]}: enthält Steuerzeichen; bitte neu eintippen.")
-    if not errors:
-        try:
-            set_person_address(session, person=person_of(session, case), street=values["street"], postcode=values["postcode"],
-                               city=values["city"], addition=values["addition"] or None, actor=actor.audit_name)
-        except InvalidInput as error:
-            session.rollback()
-            errors.add(error.field, f"{ADDRESS_LABELS.get(error.field, error.field)}: bitte prüfen ({error.message}).")
+    address = checked(PersonAddressCreate, values)
+    if isinstance(address, list):
+        for error in address:
+            errors.add(error.field, _field_message(ADDRESS_LABELS[error.field], error.message_de))
+    else:
+        set_person_address(session, person=person_of(session, case), address=address, actor=actor.audit_name)
     if errors:
         return _case_page(request, session, actor, case, Messages(address={"errors": errors, "values": values}), status_code=422)
     session.commit()
@@ -813,7 +743,7 @@ async def address_save(request: Request, reference: str, actor: Actor = Depends(
 async def consent_save(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
     """Record the person's consent today (e.g. for a case imported without it): documents and
     letters to the body need it (Art. 6 Abs. 1 lit. a DSGVO)."""
-    case = case_for(session, actor, reference)
+    case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
     given_by = _text(form, "given_by", 101) or "Person"
     if len(given_by) > 100 or not given_by.isprintable():
@@ -827,13 +757,10 @@ async def consent_save(request: Request, reference: str, actor: Actor = Depends(
     return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=einwilligung#person", status_code=303)
 
 
-OCCUPATION_STATES = (CaseState.INTAKE, CaseState.COLLECTING_DOCUMENTS, CaseState.READY_TO_SUBMIT)
-
-
 @router.post("/faelle/{reference}/referenzberuf", dependencies=[Depends(verify_csrf)])
 async def occupation_save(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
     """Fix the reference occupation (Referenzberuf) chosen with the person, before the application."""
-    case = case_for(session, actor, reference)
+    case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
     key = _text(form, "profession_key", 80)
     catalogue = load_catalogue()

@@ -3,11 +3,8 @@ the routing preview (`/api/routing`) the new-case form asks while the adviser ty
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,15 +18,13 @@ from fastapi.responses import (
 from sqlmodel import Session
 
 from adapters.catalogue import load_catalogue
-from domain.calendar import format_date
+from domain.access import ALL_DISTRICTS, Actor
 from domain.lifecycle import STATE_DE, CaseState
 from domain.routing import Routing, route
-from domain.text import MAX_QUERY_LENGTH
-from domain.validation import csv_safe
-from models import scoped
-from models.scoped import ALL_DISTRICTS, Actor
+from domain.text import MAX_QUERY_LENGTH, fold
+from models import selectors
 from services.accounts import LoginRefused, log_in, log_out
-from services.audit import record_audit
+from services.export import CaseSelection, csv_chunks, record_export
 from welcome_center.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -136,11 +131,11 @@ def logout(request: Request, session: Session = Depends(db)):
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, actor: Actor = Depends(current_adviser), session: Session = Depends(db)):
     day = today(request)
-    overdue, this_week = scoped.due_cases_for(session, actor, today=day, limit=50)
-    overdue_count, week_count = scoped.due_counts_for(session, actor, today=day)
-    failed, failed_count = scoped.failed_reminders_for(session, actor)
-    quarantined, quarantined_count = scoped.quarantined_files_for(session, actor)
-    counts = scoped.state_counts_for(session, actor)
+    overdue, this_week = selectors.due_cases(session, actor=actor, today=day, limit=50)
+    overdue_count, week_count = selectors.due_counts(session, actor=actor, today=day)
+    failed, failed_count = selectors.failed_reminders(session, actor=actor)
+    quarantined, quarantined_count = selectors.quarantined_files(session, actor=actor)
+    counts = selectors.state_counts(session, actor=actor)
     districts = actor.districts
     state_rows = [
         {
@@ -169,8 +164,8 @@ class CaseFilters:
     def __init__(self, request: Request, actor: Actor) -> None:
         params = request.query_params
         self.search = (params.get("q") or "").strip()
-        if len(self.search) > scoped.MAX_SEARCH_LENGTH:
-            raise BadRequest(f"Der Suchbegriff ist zu lang (höchstens {scoped.MAX_SEARCH_LENGTH} Zeichen).")
+        if len(self.search) > selectors.MAX_SEARCH_LENGTH:
+            raise BadRequest(f"Der Suchbegriff ist zu lang (höchstens {selectors.MAX_SEARCH_LENGTH} Zeichen).")
         if _CONTROL.search(self.search):
             raise BadRequest("Der Suchbegriff enthält Steuerzeichen. Bitte nur normalen Text eingeben.")
         self.district = params.get("district") or None
@@ -185,7 +180,7 @@ class CaseFilters:
             raise BadRequest(f"„überfällig“ erwartet ja oder nein, nicht „{overdue[:20]}“.")
         self.overdue = overdue in ("1", "on", "true")
         self.sort = params.get("sort") or "next_due"
-        if self.sort not in scoped.SORTS:
+        if self.sort not in selectors.SORTS:
             raise BadRequest(f"Unbekannte Sortierung „{self.sort[:30]}“. Möglich: {', '.join(SORT_DE.values())}.")
         direction = params.get("dir") or "asc"
         if direction not in ("asc", "desc"):
@@ -196,8 +191,8 @@ class CaseFilters:
         if self.per_page not in PER_PAGE_CHOICES:
             raise BadRequest(f"Fälle pro Seite: {', '.join(map(str, PER_PAGE_CHOICES))}.")
 
-    def selector_args(self) -> dict:
-        return dict(
+    def selection(self) -> CaseSelection:
+        return CaseSelection(
             search=self.search or None, district=self.district, state=self.state, adviser_id=self.adviser_id,
             overdue=self.overdue, sort=self.sort, descending=self.descending,
             occupation_keys=occupation_keys_for(self.search) if self.search else None,
@@ -218,8 +213,6 @@ class CaseFilters:
 def occupation_keys_for(text: str) -> list[str]:
     """The reference occupations whose name or a synonym (any language) contains the search text,
     folded as routing folds it: "schwester" finds Pflegefachfrau/Pflegefachmann via "Krankenschwester"."""
-    from domain.text import fold
-
     catalogue = load_catalogue()
     words = catalogue.memo.get("web search words")
     if words is None:
@@ -246,16 +239,16 @@ def _int_param(value: str | None, label: str, *, minimum: int) -> int:
 @router.get("/faelle", response_class=HTMLResponse)
 def cases(request: Request, actor: Actor = Depends(current_adviser), session: Session = Depends(db)):
     filters = CaseFilters(request, actor)
-    result = scoped.cases_for(
-        session, actor, **filters.selector_args(), page=filters.page, per_page=filters.per_page, today=today(request)
+    result = selectors.cases_page(
+        session, actor=actor, **filters.selection().as_args(), page=filters.page, per_page=filters.per_page, today=today(request)
     )
     sort_links = {
         key: filters.query(sort=key, dir="desc" if filters.sort == key and not filters.descending else "asc", page=1)
-        for key in scoped.SORTS
+        for key in selectors.SORTS
     }
     return render(
         request, "cases.html", actor, result=result, filters=filters, sort_links=sort_links, sort_de=SORT_DE,
-        advisers=scoped.advisers_for(session, actor), states=[(s.value, STATE_DE[s]) for s in CaseState],
+        advisers=selectors.advisers_for(session, actor=actor), states=[(s.value, STATE_DE[s]) for s in CaseState],
         per_page_choices=PER_PAGE_CHOICES, export_query=filters.query(page=1, per_page=50),
         prev_query=filters.query(page=result.page - 1) if result.page > 1 else None,
         next_query=filters.query(page=result.page + 1) if result.page < result.pages else None,
@@ -263,45 +256,18 @@ def cases(request: Request, actor: Actor = Depends(current_adviser), session: Se
     )
 
 
-CSV_HEADER = ["Aktenzeichen", "Landkreis", "Stand", "Vorname", "Nachname", "Beruf", "Referenzberuf", "Beraterin/Berater", "nächste Frist"]
-
-
 @router.get("/faelle.csv")
 def cases_csv(request: Request, actor: Actor = Depends(current_adviser), session: Session = Depends(db)):
-    """The filtered list for a spreadsheet (UTF-8 with BOM, semicolons: opens in German Excel);
-    cells a spreadsheet would run as a formula keep a leading ' (OWASP CSV injection)."""
+    """The filtered list for a spreadsheet (services.export: the same file as `case export`, audited)."""
     filters = CaseFilters(request, actor)
     day = today(request)
-    total = scoped.cases_for(session, actor, **filters.selector_args(), page=1, per_page=1, today=day).total
-    record_audit(
-        session, actor=actor.audit_name, action="case.export", entity="case",
-        after={"filters": filters.query(page=1, per_page=50), "rows": total},
-    )
+    selection = filters.selection()
+    record_export(session, actor=actor, audit_actor=actor.audit_name, selection=selection, today=day, channel="web")
     session.commit()
-    engine = request.app.state.engine
-    args = filters.selector_args()
-
-    def lines() -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        buffer.write("\ufeff")
-        writer.writerow(CSV_HEADER)
-        with Session(engine) as export_session:
-            for n, row in enumerate(scoped.export_rows_for(export_session, actor, today=day, **args), 1):
-                writer.writerow([csv_safe(str(value)) for value in (
-                    row.reference, row.district.capitalize(), STATE_DE.get(CaseState(row.state), row.state),
-                    row.given_name, row.family_name, row.profession_text, row.reference_occupation or "",
-                    row.adviser_name or "", format_date(row.next_due) if row.next_due else "",
-                )])
-                if n % 500 == 0:
-                    yield buffer.getvalue().encode("utf-8")
-                    buffer.seek(0)
-                    buffer.truncate()
-        yield buffer.getvalue().encode("utf-8")
-
+    chunks = csv_chunks(request.app.state.engine, actor=actor, selection=selection, today=day)
     name = f"faelle-{day.isoformat()}.csv"
     return StreamingResponse(
-        lines(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        chunks, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 

@@ -2,7 +2,7 @@
 adviser, the write check, the CSRF check and `render`.
 
 Errors a person can cause are exceptions here (`LoginRequired`, `Forbidden`, `BadRequest`,
-`models.scoped.NotFound`); `welcome_center.web.app` turns each into a German page.
+`models.selectors.NotFound`); `welcome_center.web.app` turns each into a German page.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from jinja2 import select_autoescape
 from sqlmodel import Session
 
 from adapters.settings import get_settings
+from domain.access import Actor, Role
 from domain.calendar import format_date
 from domain.lifecycle import STATE_DE, CaseState
-from models.adviser import Role
-from models.scoped import Actor
 from services.accounts import ActiveSession, session_for_token
 
 BERLIN = ZoneInfo("Europe/Berlin")
