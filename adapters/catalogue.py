@@ -1,13 +1,25 @@
 """Reads the YAML files in data/ (with line numbers) and builds the catalogue, the checklist rules, the
-reminder rules and the letter texts once per process."""
+reminder rules and the letter texts once per process.
+
+The catalogue (professions with their search indexes, bodies, districts) takes about 0.15 s to build;
+a command such as `welcome-center route` answers in less than that from a copy kept on disk
+(`<state folder>/cache/catalogue-<fingerprint>.pickle`). The fingerprint is the SHA-256 of every
+data file it was built from and of the rules' source (domain/*.py), so an adviser's correction to a
+data file, or a new release, builds it afresh; a copy that cannot be read is built again.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import sys
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+import domain
 from adapters.settings import get_settings
 from domain.catalogue import LINE, Catalogue, build_catalogue
 from domain.checklist import ChecklistRules, build_checklist_rules
@@ -43,15 +55,54 @@ def read_yaml(path: Path, shown_as: str | None = None):
         raise CatalogueError(name, line, None, "(syntax)", str(getattr(error, "problem", error))) from None
 
 
-def load_catalogue_from(data_dir: Path) -> Catalogue:
-    def shown(path: Path) -> str:
-        return f"data/{path.relative_to(data_dir).as_posix()}"
+CACHE_FORMAT = 1
 
-    districts = data_dir / "districts.yaml"
-    bodies = data_dir / "bodies.yaml"
+
+def _catalogue_files(data_dir: Path) -> tuple[Path, Path, list[Path]]:
     professions = sorted((data_dir / "professions").glob("*.yaml"))
     if not professions:
         raise CatalogueError("data/professions", None, None, "(folder)", "holds no *.yaml file")
+    return data_dir / "districts.yaml", data_dir / "bodies.yaml", professions
+
+
+def catalogue_fingerprint(data_dir: Path) -> str:
+    """SHA-256 over the data files the catalogue is built from and the source of the rules that build
+    and use it (a changed rule may index the catalogue differently)."""
+    districts, bodies, professions = _catalogue_files(data_dir)
+    digest = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version_info[:2]}".encode())
+    rules = sorted(Path(domain.__file__).parent.glob("*.py"))
+    for path in (*rules, districts, bodies, *professions):
+        digest.update(path.name.encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"(unreadable)")
+    return digest.hexdigest()[:32]
+
+
+def load_catalogue_from(data_dir: Path, *, cache_dir: Path | None = None) -> Catalogue:
+    """The catalogue built from `data_dir`; with `cache_dir`, read from the copy on disk when its
+    fingerprint matches, else built and kept there (best effort: a read-only folder only costs time)."""
+    cached = None
+    if cache_dir is not None:
+        cached = cache_dir / f"catalogue-{catalogue_fingerprint(data_dir)}.pickle"
+        try:
+            catalogue = pickle.loads(cached.read_bytes())  # noqa: S301 - our own file in the state folder
+            if isinstance(catalogue, Catalogue):
+                return catalogue
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            pass
+    catalogue = _build_catalogue(data_dir)
+    if cached is not None:
+        _keep(catalogue, cached)
+    return catalogue
+
+
+def _build_catalogue(data_dir: Path) -> Catalogue:
+    def shown(path: Path) -> str:
+        return f"data/{path.relative_to(data_dir).as_posix()}"
+
+    districts, bodies, professions = _catalogue_files(data_dir)
     return build_catalogue(
         districts=(shown(districts), read_yaml(districts, shown(districts))),
         bodies=(shown(bodies), read_yaml(bodies, shown(bodies))),
@@ -59,9 +110,25 @@ def load_catalogue_from(data_dir: Path) -> Catalogue:
     )
 
 
+def _keep(catalogue: Catalogue, path: Path) -> None:
+    """Write the copy beside its name and rename it (two commands at once never read half a file);
+    older copies go."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+        partial.write_bytes(pickle.dumps(catalogue, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, path)
+        for old in path.parent.glob("catalogue-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 @lru_cache(maxsize=4)
 def load_catalogue(data_dir: Path | None = None) -> Catalogue:
-    return load_catalogue_from(data_dir or get_settings().data_dir)
+    settings = get_settings()
+    return load_catalogue_from(data_dir or settings.data_dir, cache_dir=settings.home / "cache")
 
 
 @lru_cache(maxsize=4)

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from adapters.settings import get_settings
 from domain.errors import CatalogueError, DomainError, InvalidInput
@@ -40,18 +39,28 @@ def friendly(command):
             fail("Data error", str(error), EXIT_DATA)
         except DomainError as error:
             fail("Error", str(error), EXIT_INVALID)
-        except (OperationalError, ProgrammingError) as error:
-            detail = str(error.orig or error).splitlines()[0]
+        except OSError as error:
+            where = f" ({error.filename})" if error.filename else ""
+            fail("File error", f"{error.strerror or error}{where}", EXIT_FILE)
+        except Exception as error:
+            if not _database_error(error):
+                raise
+            detail = str(getattr(error, "orig", None) or error).splitlines()[0]
             fail(
                 "Database error",
                 f"{detail}. Check WELCOME_CENTER_DATABASE_URL and run `welcome-center db upgrade`.",
                 EXIT_DATABASE,
             )
-        except OSError as error:
-            where = f" ({error.filename})" if error.filename else ""
-            fail("File error", f"{error.strerror or error}{where}", EXIT_FILE)
 
     return wrapper
+
+
+def _database_error(error: Exception) -> bool:
+    """A database the command could not use (not there, no schema): SQLAlchemy's OperationalError or
+    ProgrammingError. Looked up in sys.modules rather than imported: a command that never touched the
+    database (`route`) need not load SQLAlchemy to know that its error did not come from there."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(error, (exc.OperationalError, exc.ProgrammingError))
 
 
 def fail(label: str, message: str, code: int = EXIT_INVALID) -> None:
