@@ -79,6 +79,7 @@ from welcome_center.cli.console import (
     print_json,
     today,
 )
+from welcome_center.labels import ACTION_DE, change_text
 
 case_app = typer.Typer(help="Recognition cases: create, show, list, advance, history.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
@@ -429,19 +430,9 @@ def case_history(reference: Annotated[str, typer.Argument()], as_json: Annotated
         return
     table = Table("Zeit", "wer", "was", "Änderung", title=f"Verlauf {case.reference}")
     for e in entries:
-        table.add_row(e.at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M"), escape(e.actor), e.action,
-                      escape(_change_text(e.before, e.after)))
+        table.add_row(e.at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M"), escape(e.actor), ACTION_DE.get(e.action, e.action),
+                      escape(change_text(e.before, e.after)))
     out.print(table)
-
-
-def _change_text(before: str | None, after: str | None) -> str:
-    """'state: intake → collecting_documents' for changes; 'key=value, …' for new records."""
-    import json
-
-    old, new = (json.loads(before) if before else {}), (json.loads(after) if after else {})
-    if old:
-        return "; ".join(f"{k}: {old.get(k)} → {new.get(k)}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k) or k in old)
-    return ", ".join(f"{k}={v}" for k, v in new.items() if v not in (None, "", [], False))
 
 
 # ------------------------------------------------------------------------------------------ consent

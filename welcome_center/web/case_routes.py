@@ -12,8 +12,6 @@ served only from the case's own folder.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -22,53 +20,39 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from adapters.catalogue import load_catalogue, load_checklist_rules, load_letter_texts
+from adapters.catalogue import load_catalogue, load_checklist_rules
 from adapters.docx import load_checked_templates, templates_dir
 from adapters.settings import get_settings
 from domain.access import Actor
-from domain.calendar import format_date, lower_saxony_calendar
-from domain.checklist import DocumentFacts, ItemStatus, checklist
-from domain.deadlines import KIND_DE as DEADLINE_KIND_DE
-from domain.deadlines import Kind, Period
+from domain.calendar import lower_saxony_calendar
+from domain.deadlines import Period
 from domain.errors import InvalidInput
 from domain.files import MEDIA_TYPES, FileKind, safe_name
 from domain.funding import FundingRoute, funding_warnings
-from domain.letters import KIND_DE as LETTER_KIND_DE
 from domain.letters import LetterKind
 from domain.lifecycle import (
     EVENT_DE,
     OCCUPATION_STATES,
-    OUTCOME_DE,
     STATE_DE,
     CaseState,
-    DeadlineStatus,
     Event,
     Outcome,
-    allowed_events,
 )
-from domain.lifecycle import STATUS_DE as DEADLINE_STATUS_DE
 from domain.routing import route, validate_profession_text
 from domain.validation import FieldError
 from models._types import checked
 from models.case import Case, CaseCreate
-from models.letter import PersonAddress, PersonAddressCreate
-from models.letters_selectors import letters_of, smes_of
-from models.outbox import OutboxMessage
+from models.letter import PersonAddressCreate
 from models.person import PersonCreate
 from models.selectors import (
     NotFound,
-    audit_history,
     case_by_reference,
     case_checklist,
     checklist_profile,
-    consents_of,
-    deadlines_of,
     document_by_id,
-    documents_of,
-    events_of,
     has_consent,
     letter_by_id,
     person_of,
@@ -83,6 +67,18 @@ from services.cases import (
 )
 from services.intake import take_in_upload
 from services.letters import letter_language, write_one_letter
+from welcome_center.labels import (
+    ADDRESS_LABELS,
+    EVENT_PERIOD_UNITS,
+    LANGUAGE_CHOICES,
+    LETTER_REFUSED_DE,
+    NEW_CASE_CHECKS,
+    NEW_CASE_FIELDS,
+    NEW_CASE_LABELS,
+    OK_DE,
+    PERIOD_UNITS,
+)
+from welcome_center.web.case_views import Messages, case_context, letter_texts, size_text
 from welcome_center.web.deps import (
     BadRequest,
     current_adviser,
@@ -92,65 +88,12 @@ from welcome_center.web.deps import (
     verify_csrf,
     writer,
 )
+from welcome_center.web.forms import FormErrors, field_message, form_checked, form_day, form_text
 
 router = APIRouter()
 
 FORM_OVERHEAD_BYTES = 64 * 1024
 """Room for the other fields and the multipart boundaries of an upload form beside the file."""
-
-OUTBOX_STATE_DE = {
-    "pending": "wartet auf Versand", "sending": "wird gesendet", "sent": "gesendet",
-    "failed": "fehlgeschlagen", "cancelled": "entfallen",
-}
-RECIPIENT_DE = {"adviser": "Beratung", "person": "Person", "body": "Stelle"}
-ITEM_STATUS_CLASS = {
-    ItemStatus.PRESENT: "ok", ItemStatus.MISSING: "missing",
-    ItemStatus.NOT_TRANSLATED: "partial", ItemStatus.NOT_CERTIFIED: "partial",
-}
-ACTION_DE = {
-    "case.open": "Fall angelegt", "person.create": "Person erfasst", "consent.record": "Einwilligung erfasst",
-    "consent.withdraw": "Einwilligung widerrufen", "document.add": "Dokument aufgenommen",
-    "document.quarantine": "Datei abgelehnt (Quarantäne)", "letter.write": "Brief geschrieben",
-    "letter.pdf": "PDF eines Briefs erstellt", "person.address": "Anschrift erfasst",
-    "case.choose_occupation": "Referenzberuf gewählt", "case.funding": "Finanzierung festgehalten",
-    "case.sme_link": "Betrieb verknüpft", "appointment.add": "Termin erfasst",
-    **{f"case.{event.value}": EVENT_DE[event] for event in Event},
-}
-OK_DE = {
-    "angelegt": "Fall angelegt.",
-    "angelegt_bekannt": "Fall angelegt. Die Person war schon erfasst; ihre gespeicherten Angaben sind unverändert.",
-    "schritt": "Schritt erfasst; die Fristen sind neu berechnet.",
-    "unterlage": "Datei geprüft und zum Fall genommen; die Checkliste ist aktualisiert.",
-    "brief": "Brief geschrieben.",
-    "brief_unveraendert": "Brief unverändert: dieselbe Fassung liegt schon vor.",
-    "anschrift": "Anschrift gespeichert.",
-    "einwilligung": "Einwilligung erfasst.",
-    "referenzberuf": "Referenzberuf festgelegt; Zuständigkeit und Checkliste sind neu bestimmt.",
-}
-# the details a step asks for on its button's form
-PERIOD_UNITS = {"d": "Tage", "w": "Wochen", "m": "Monate"}
-EVENT_PERIOD_UNITS = {Event.EXTEND: ("w", "m"), Event.SET_DEADLINE: ("d", "w")}
-CONFIRM_EVENTS = {
-    Event.WITHDRAW: "Antrag wirklich als zurückgezogen erfassen? Das lässt sich nicht rückgängig machen.",
-    Event.CLOSE: "Fall wirklich abschließen?",
-}
-
-LETTER_REFUSED_DE = {
-    "person": "Die Anschrift der Person fehlt oder ist unvollständig (Straße, Postleitzahl, Ort); bitte unten unter "
-              "„Anschrift der Person“ erfassen.",
-    "person.postcode": "Die Postleitzahl der Person ist keine deutsche Postleitzahl (5 Ziffern); bitte die Anschrift korrigieren.",
-    "body": "Die Anschrift der zuständigen Stelle ist im Katalog (data/bodies.yaml) unvollständig; bitte die Leitung informieren.",
-    "--lang": "Briefe an die Stelle und an Betriebe werden nur auf Deutsch geschrieben; bitte „Deutsch“ wählen.",
-    "outcome": "Der Fall hat noch keinen Bescheid; zuerst den Schritt „Bescheid erhalten“ erfassen.",
-    "reference occupation": "Der Referenzberuf ist noch nicht festgelegt, daher gibt es keine zuständige Stelle.",
-    "checklist": "Der Fall hat noch keine Unterlagen-Checkliste (Referenzberuf fehlt).",
-    "consent": "Die Person hat nicht in die Verarbeitung und Weitergabe ihrer Daten eingewilligt.",
-    "sme": "Dieser Betrieb ist nicht mit dem Fall verknüpft.",
-    "sme.contact_person": "Für den Betrieb ist keine Ansprechperson erfasst.",
-    "sme.person_agreed": "Die Person hat nicht zugestimmt, dass der Betrieb das Ergebnis erfährt.",
-    "contact": "Im Absenderblock fehlen Angaben des Welcome Centers (data/districts.yaml); bitte die Leitung informieren.",
-    "enclosures": "Noch keine Unterlage der Checkliste liegt vor; das Anschreiben hätte keine Anlagen.",
-}
 
 
 def _settings(request: Request):
@@ -160,60 +103,7 @@ def _settings(request: Request):
 # ------------------------------------------------------------------------------------ form helpers
 
 
-class FormErrors(dict):
-    """field → German message; `add` keeps the first message of a field."""
-
-    def add(self, name: str, message: str) -> None:
-        self.setdefault(name, message)
-
-
-def _text(form, name: str, limit: int = 500) -> str:
-    value = form.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
-def _checked(form, name: str) -> bool:
-    return form.get(name) in ("ja", "on", "1", "true")
-
-
-def _day(value: str, label: str, *, errors: FormErrors, name: str, latest: date | None = None) -> date | None:
-    """A date typed as TT.MM.JJJJ or sent by a date field as JJJJ-MM-TT; None with a message."""
-    text = value.strip()
-    try:
-        if "." in text:
-            day_, month, year = (int(part) for part in text.split("."))
-            parsed = date(year, month, day_)
-        else:
-            parsed = date.fromisoformat(text)
-    except ValueError:
-        errors.add(name, f"{label}: „{text[:20]}“ ist kein gültiges Datum; bitte als TT.MM.JJJJ eingeben, z. B. 25.11.2026")
-        return None
-    if latest is not None and parsed > latest:
-        errors.add(name, f"{label}: {format_date(parsed)} liegt in der Zukunft (heute ist der {format_date(latest)})")
-        return None
-    return parsed
-
-
-def _field_message(label: str, message_de: str) -> str:
-    return f"{label} {message_de}" if message_de.startswith("ist ") else f"{label}: {message_de}"
-
-
 # ------------------------------------------------------------------------------------ new case
-
-NEW_CASE_LABELS = {
-    "given_name": "Vorname", "family_name": "Nachname", "birth_date": "Geburtsdatum", "sex": "Geschlecht",
-    "district": "Landkreis", "language": "Sprache", "email": "E-Mail", "phone": "Telefon",
-    "profession": "Beruf", "country_of_training": "Ausbildungsland", "fast_track": "Beschleunigtes Fachkräfteverfahren",
-    "receives_buergergeld": "Bürgergeld", "arrival_date": "Einreisedatum", "consent": "Einwilligung",
-    "consent_by": "Einwilligung erteilt von", "row": "Eingabe", "person": "Person",
-    "lives_abroad": "Wohnsitz im Ausland", "name_changed": "Name geändert",
-}
-NEW_CASE_FIELDS = ("given_name", "family_name", "birth_date", "sex", "district", "language", "email", "phone",
-                   "profession", "country_of_training", "arrival_date", "consent_by")
-NEW_CASE_CHECKS = ("fast_track", "receives_buergergeld", "lives_abroad", "name_changed", "consent")
-LANGUAGE_CHOICES = (("uk", "Ukrainisch"), ("ru", "Russisch"), ("ar", "Arabisch"), ("fa", "Persisch (Farsi/Dari)"),
-                    ("tr", "Türkisch"), ("en", "Englisch"), ("ku", "Kurdisch"), ("ti", "Tigrinya"), ("ro", "Rumänisch"),
-                    ("pl", "Polnisch"), ("es", "Spanisch"), ("fr", "Französisch"), ("de", "Deutsch"))
 
 
 def _new_case_page(request: Request, actor: Actor, values: dict, errors: FormErrors, status_code: int = 200):
@@ -243,7 +133,7 @@ async def new_case(request: Request, actor: Actor = Depends(writer), session: Se
     (models.person.PersonCreate, models.case.CaseCreate, services.cases.open_new_case)."""
     form = await request.form()
     # cut far above every field's limit only: the parsers name a value that is too long with its length
-    values = {name: _text(form, name, 1000) for name in NEW_CASE_FIELDS} | {name: _checked(form, name) for name in NEW_CASE_CHECKS}
+    values = {name: form_text(form, name, 1000) for name in NEW_CASE_FIELDS} | {name: form_checked(form, name) for name in NEW_CASE_CHECKS}
     errors = FormErrors()
     day = today(request)
     catalogue = load_catalogue()
@@ -257,7 +147,7 @@ async def new_case(request: Request, actor: Actor = Depends(writer), session: Se
     new = checked(CaseCreate, {"profession": values["profession"], "country_of_training": values["country_of_training"],
                                "fast_track": values["fast_track"]}, **context)
     for error in [*(person if isinstance(person, list) else []), *(new if isinstance(new, list) else [])]:
-        errors.add(error.field, _field_message(NEW_CASE_LABELS.get(error.field, error.field), error.message_de))
+        errors.add(error.field, field_message(NEW_CASE_LABELS.get(error.field, error.field), error.message_de))
     if not values["consent"]:
         errors.add("consent", "Einwilligung: ohne die Einwilligung der Person in die Verarbeitung ihrer Daten "
                               "(Art. 6 Abs. 1 lit. a DSGVO) wird kein Fall angelegt; bitte einholen und ankreuzen")
@@ -272,7 +162,7 @@ async def new_case(request: Request, actor: Actor = Depends(writer), session: Se
         except FieldError as refused:
             session.rollback()
             errors.add(refused.field if refused.field in NEW_CASE_LABELS else "row",
-                       _field_message(NEW_CASE_LABELS.get(refused.field, "Eingabe"), refused.message_de))
+                       field_message(NEW_CASE_LABELS.get(refused.field, "Eingabe"), refused.message_de))
     if errors:
         return _new_case_page(request, actor, values, errors, status_code=422)
     session.commit()
@@ -281,193 +171,6 @@ async def new_case(request: Request, actor: Actor = Depends(writer), session: Se
 
 
 # ------------------------------------------------------------------------------------ the case page
-
-
-@dataclass
-class Messages:
-    """What the page tells the adviser after an action, per section (German)."""
-
-    ok: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    step: str | None = None
-    upload: str | None = None
-    upload_item: str | None = None
-    letter: str | None = None
-    address: dict = field(default_factory=dict)
-    consent: str | None = None
-    occupation: str | None = None
-
-
-def _case_context(session: Session, case: Case, *, day: date, max_upload_bytes: int) -> dict:
-    """Everything the case page and the print view show."""
-    catalogue = load_catalogue()
-    rules = load_checklist_rules()
-    person = person_of(session, case)
-    documents = documents_of(session, case)
-    profile = checklist_profile(case, person)
-    facts = [DocumentFacts(item=d.item_key, translated=d.translated, certified=d.certified) for d in documents]
-    lines = checklist(rules, profile, facts) if profile is not None else ()  # as models.selectors.case_checklist
-    by_item: dict[str, list] = {}
-    for document in documents:
-        by_item.setdefault(document.item_key or "", []).append(document)
-    state = CaseState(case.state)
-    consents = consents_of(session, person_id=person.id)
-    active_consent = next((c for c in reversed(consents) if c.withdrawn_on is None), None)
-    deadlines = sorted(deadlines_of(session, case), key=lambda d: (d.due or d.start, d.start))
-    events = events_of(session, case)
-    reminders = list(session.exec(
-        select(OutboxMessage).where(OutboxMessage.case_id == case.id).order_by(OutboxMessage.due_on.desc(), OutboxMessage.id.desc())
-    ).all())
-    letters = letters_of(session, case_id=case.id)
-    entries = audit_history(session, case_reference=case.reference, person_id=person.id)
-    address = session.get(PersonAddress, person.id)
-    texts = _letter_texts()
-    languages = sorted(texts.languages, key=lambda code: (code != person.language, code != "de", code))
-    if person.language not in texts.languages:
-        languages.insert(0, person.language)
-    return {
-        "case": case,
-        "person": person,
-        "district": catalogue.districts.get(case.district),
-        "body": catalogue.bodies.get(case.body_key) if case.body_key else None,
-        "state": state,
-        "state_name": STATE_DE[state],
-        "outcome_name": OUTCOME_DE[Outcome(case.outcome)] if case.outcome else None,
-        "consent": active_consent,
-        "lines": lines,
-        "status_class": ITEM_STATUS_CLASS,
-        "documents": documents,
-        "documents_by_item": by_item,
-        "unsorted_documents": [d for d in documents if not d.item_key or d.item_key not in {line.item.key for line in lines}],
-        "deadlines": [_deadline_row(d, day) for d in deadlines],
-        "events": [_event_row(e) for e in events],
-        "transitions": [_transition(event) for event in steps_offered(session, case)],
-        "submit_blocked": Event.SUBMIT in allowed_events(state) and case.procedure is None,
-        "outcomes": [(o.value, OUTCOME_DE[o]) for o in Outcome],
-        "reminders": reminders,
-        "outbox_state_de": OUTBOX_STATE_DE,
-        "recipient_de": RECIPIENT_DE,
-        "letters": [_letter_row(letter, texts) for letter in letters],
-        "letter_kinds": [(kind.value, LETTER_KIND_DE[kind]) for kind in LetterKind],
-        "letter_languages": [(code, texts.language_name(code)) for code in languages],
-        "smes": [(sme, link) for sme, link in smes_of(session, case_id=case.id)],
-        "address": address,
-        "audit": [_audit_row(entry) for entry in entries],
-        "occupation_choice": _occupation_choice(case, catalogue) if state in OCCUPATION_STATES else None,
-        "max_upload_bytes": max_upload_bytes,
-        "max_upload_text": _mb(max_upload_bytes),
-    }
-
-
-def _occupation_choice(case: Case, catalogue) -> dict:
-    """The reference occupations to choose from: the routing's suggestions first, then all of them."""
-    routing = route(case.profession_text, case.district, catalogue)
-    suggested = [(c.profession.key, c.profession.name) for c in routing.candidates]
-    everything = sorted(((p.key, p.name) for p in catalogue.professions.values()), key=lambda kv: kv[1].casefold())
-    return {"suggested": suggested, "all": everything, "current": case.reference_occupation_key}
-
-
-def _deadline_row(deadline, day: date) -> dict:
-    status = DeadlineStatus(deadline.status)
-    overdue = status is DeadlineStatus.OPEN and deadline.due is not None and deadline.due < day
-    return {
-        "kind": DEADLINE_KIND_DE.get(Kind(deadline.kind), deadline.kind), "status": DEADLINE_STATUS_DE[status],
-        "status_key": status.value, "start": deadline.start, "due": deadline.due, "met_on": deadline.met_on,
-        "law": deadline.law, "reason": deadline.reason, "overdue": overdue,
-        "days_left": (deadline.due - day).days if deadline.due and status is DeadlineStatus.OPEN else None,
-    }
-
-
-def _event_row(event) -> dict:
-    details = []
-    if event.outcome:
-        details.append(OUTCOME_DE[Outcome(event.outcome)])
-    if event.period:
-        details.append(Period.parse(event.period).text)
-    if event.until:
-        details.append(f"bis {format_date(event.until)}")
-    if event.note:
-        details.append(event.note)
-    return {"on": event.occurred_on, "name": EVENT_DE.get(Event(event.event), event.event), "details": ", ".join(details),
-            "actor": event.actor}
-
-
-def _transition(event: Event) -> dict:
-    return {"event": event.value, "label": EVENT_DE[event], "needs_outcome": event is Event.DECIDE,
-            "period_units": [(u, PERIOD_UNITS[u]) for u in EVENT_PERIOD_UNITS.get(event, ())],
-            "until": event is Event.SUSPEND, "note": event in (Event.SUSPEND, Event.SET_DEADLINE, Event.WITHDRAW),
-            "confirm": CONFIRM_EVENTS.get(event)}
-
-
-def _letter_row(letter, texts) -> dict:
-    kind = LetterKind(letter.kind)
-    return {"id": letter.id, "kind": LETTER_KIND_DE[kind], "created_at": letter.created_at, "recipient": _recipient_de(letter),
-            "language": texts.language_name(letter.language), "state": STATE_DE.get(CaseState(letter.case_state), letter.case_state),
-            "has_pdf": bool(letter.pdf_path), "subject": letter.subject}
-
-
-def _recipient_de(letter) -> str:
-    if letter.recipient.startswith("sme"):
-        return "Betrieb"
-    return {"person": "Person", "body": "Stelle"}.get(letter.recipient, letter.recipient)
-
-
-def _audit_row(entry) -> dict:
-    return {"at": entry.at, "actor": entry.actor, "action": ACTION_DE.get(entry.action, entry.action),
-            "change": _change_text(entry.before, entry.after)}
-
-
-AUDIT_KEYS_DE = {
-    "state": "Stand", "on": "Datum", "outcome": "Ergebnis", "period": "Dauer", "until": "bis", "note": "Notiz",
-    "warnings": "Hinweise", "original_name": "Datei", "kind": "Art", "item_key": "Unterlage", "translated": "übersetzt",
-    "certified": "beglaubigt", "reason": "Grund", "source": "Quelle", "given_name": "Vorname", "family_name": "Nachname",
-    "birth_date": "Geburtsdatum", "language": "Sprache", "district": "Landkreis", "profession_text": "Beruf",
-    "reference_occupation": "Referenzberuf", "body_key": "Stelle", "regulated": "reglementiert", "given_on": "erteilt am",
-    "given_by": "erteilt von", "street": "Straße", "postcode": "PLZ", "city": "Ort", "addition": "Zusatz",
-    "recipient": "an", "path": "Datei", "quarantine_path": "Quarantäne", "fast_track": "beschleunigt",
-}
-
-
-FILE_OUTCOME_DE = {"rejected": "abgelehnt", "duplicate": "Duplikat", "accepted": "angenommen"}
-
-
-def _audit_value(key: str, value) -> str:
-    if value in (None, "", []):
-        return "–"
-    if value is True or value is False:
-        return "ja" if value else "nein"
-    if key == "state" and value in set(CaseState):
-        return STATE_DE[CaseState(value)]
-    if key == "outcome" and value in set(Outcome):
-        return OUTCOME_DE[Outcome(value)]
-    if key == "outcome" and value in FILE_OUTCOME_DE:
-        return FILE_OUTCOME_DE[value]
-    if key == "period" and isinstance(value, str):
-        try:
-            return Period.parse(value).text
-        except InvalidInput:
-            return value
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        try:
-            return format_date(date.fromisoformat(value))
-        except ValueError:
-            pass
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return str(value)
-
-
-def _change_text(before: str | None, after: str | None) -> str:
-    """'Stand: Aufnahme → Unterlagen werden gesammelt' for changes; 'Datei: …, Art: pdf' for new records."""
-    old, new = (json.loads(before) if before else {}), (json.loads(after) if after else {})
-
-    def label(key: str) -> str:
-        return AUDIT_KEYS_DE.get(key, key)
-
-    if old:
-        return "; ".join(f"{label(k)}: {_audit_value(k, old.get(k))} → {_audit_value(k, new.get(k))}"
-                         for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k))
-    return ", ".join(f"{label(k)}: {_audit_value(k, v)}" for k, v in new.items() if v not in (None, "", [], False))
 
 
 def _case_page(request: Request, session: Session, actor: Actor, case: Case, messages: Messages | None = None,
@@ -480,7 +183,7 @@ def _case_page(request: Request, session: Session, actor: Actor, case: Case, mes
     if request.query_params.get("hinweis") == "finanzierung":
         person = person_of(session, case)
         messages.warnings = funding_warnings(FundingRoute(case.funding_route), receives_buergergeld=person.receives_buergergeld)
-    context = _case_context(session, case, day=day, max_upload_bytes=_settings(request).max_file_bytes)
+    context = case_context(session, case, day=day, max_upload_bytes=_settings(request).max_file_bytes)
     return render(request, "case.html", actor, status_code=status_code, messages=messages, **context)
 
 
@@ -493,7 +196,7 @@ def case_page(request: Request, reference: str, actor: Actor = Depends(current_a
 @router.get("/faelle/{reference}/druck")
 def case_print(request: Request, reference: str, actor: Actor = Depends(current_adviser), session: Session = Depends(db)):
     case = case_by_reference(session, reference, actor=actor)
-    context = _case_context(session, case, day=today(request), max_upload_bytes=_settings(request).max_file_bytes)
+    context = case_context(session, case, day=today(request), max_upload_bytes=_settings(request).max_file_bytes)
     return render(request, "case_print.html", actor, **context)
 
 
@@ -508,30 +211,30 @@ async def case_step(request: Request, reference: str, actor: Actor = Depends(wri
     state = CaseState(case.state)
     errors = FormErrors()
     try:
-        event = Event(_text(form, "event", 40))
+        event = Event(form_text(form, "event", 40))
     except ValueError:
         event = None
     if event is None or event not in steps_offered(session, case):
         shown = EVENT_DE.get(event, "unbekannt") if event else "unbekannt"
         return _step_refused(request, session, actor, case, f"Der Schritt „{shown}“ ist im Stand „{STATE_DE[state]}“ nicht "
                                                              "möglich; die Seite zeigt die möglichen Schritte.")
-    on = _day(_text(form, "on", 20) or day.isoformat(), "Datum", errors=errors, name="on")
+    on = form_day(form_text(form, "on", 20) or day.isoformat(), "Datum", errors=errors, name="on")
     outcome = period = until = None
     if event is Event.DECIDE:
         try:
-            outcome = Outcome(_text(form, "outcome", 40))
+            outcome = Outcome(form_text(form, "outcome", 40))
         except ValueError:
             errors.add("outcome", "Bitte das Ergebnis des Bescheids wählen.")
     if event in EVENT_PERIOD_UNITS:
-        count, unit = _text(form, "period_count", 4), _text(form, "period_unit", 2)
+        count, unit = form_text(form, "period_count", 4), form_text(form, "period_unit", 2)
         if not count.isdigit() or not 1 <= int(count) <= 365 or unit not in EVENT_PERIOD_UNITS[event]:
             units = " oder ".join(PERIOD_UNITS[u] for u in EVENT_PERIOD_UNITS[event])
             errors.add("period", f"Dauer: bitte eine Zahl von 1 bis 365 und {units} angeben.")
         else:
             period = Period.parse(f"{int(count)}{unit}")
-    if event is Event.SUSPEND and _text(form, "until", 20):
-        until = _day(_text(form, "until", 20), "Hemmung bis", errors=errors, name="until")
-    note = _text(form, "note", 2000) or None
+    if event is Event.SUSPEND and form_text(form, "until", 20):
+        until = form_day(form_text(form, "until", 20), "Hemmung bis", errors=errors, name="until")
+    note = form_text(form, "note", 2000) or None
     if errors:
         return _step_refused(request, session, actor, case, " ".join(errors.values()))
     try:
@@ -575,17 +278,9 @@ def upload_limit(request: Request) -> None:
         raise BadRequest("Die Größe der hochgeladenen Datei ist nicht angegeben; bitte über das Formular der Fallseite hochladen.")
     if int(length) > limit + FORM_OVERHEAD_BYTES:
         raise UploadTooLarge(
-            f"Die Datei ist zu groß ({_mb(int(length))}); erlaubt sind höchstens {_mb(limit)} je Datei. Bitte verkleinern "
+            f"Die Datei ist zu groß ({size_text(int(length))}); erlaubt sind höchstens {size_text(limit)} je Datei. Bitte verkleinern "
             "(z. B. Scan mit 150–200 dpi oder komprimiertes PDF) oder auf mehrere Dateien aufteilen. Nichts wurde gespeichert."
         )
-
-
-def _mb(size: int) -> str:
-    """A size as an adviser reads it: "20 MB", "1,5 MB", "800 KB"."""
-    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
-        if size >= factor:
-            return f"{size / factor:.1f}".replace(".", ",").removesuffix(",0") + f" {unit}"
-    return f"{size} Bytes"
 
 
 @router.post("/faelle/{reference}/unterlagen", dependencies=[Depends(upload_limit), Depends(verify_csrf)])
@@ -593,7 +288,7 @@ async def case_upload(request: Request, reference: str, actor: Actor = Depends(w
     case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
     upload = form.get("file")
-    item_key = _text(form, "item_key", 60) or None
+    item_key = form_text(form, "item_key", 60) or None
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _upload_refused(request, session, actor, case, "Bitte eine Datei auswählen.", item_key)
     settings = _settings(request)
@@ -606,7 +301,7 @@ async def case_upload(request: Request, reference: str, actor: Actor = Depends(w
         take_in_upload, session, case=case, stream=upload.file, name=upload.filename, cases_dir=settings.cases_dir,
         quarantine_dir=settings.quarantine_dir, rules=rules, profile=checklist_profile(case, person),
         max_bytes=settings.max_file_bytes, actor=actor.audit_name, item_key=item_key,
-        translated=_checked(form, "translated"), certified=_checked(form, "certified"),
+        translated=form_checked(form, "translated"), certified=form_checked(form, "certified"),
     )
     await upload.close()
     if result.outcome == "accepted":
@@ -649,15 +344,11 @@ def document_download(reference: str, document_id: int, request: Request, actor:
 # ------------------------------------------------------------------------------------ letters
 
 
-def _letter_texts():
-    return load_letter_texts()
-
-
 @lru_cache(maxsize=2)
 def _letter_templates(day: date):
     """The three templates, parsed and tried with the sample letters once per day (as the CLI does
     for each run)."""
-    return load_checked_templates(templates_dir(), texts=_letter_texts(), today=day)
+    return load_checked_templates(templates_dir(), texts=letter_texts(), today=day)
 
 
 @router.post("/faelle/{reference}/briefe", dependencies=[Depends(verify_csrf)])
@@ -666,17 +357,17 @@ async def letter_write(request: Request, reference: str, actor: Actor = Depends(
     case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
     try:
-        kind = LetterKind(_text(form, "kind", 30))
+        kind = LetterKind(form_text(form, "kind", 30))
     except ValueError:
         return _letter_refused(request, session, actor, case, "Bitte die Art des Briefs wählen.")
-    chosen = _text(form, "sme_id", 12)
+    chosen = form_text(form, "sme_id", 12)
     settings = _settings(request)
     day = today(request)
     try:
         result = await run_in_threadpool(
             write_one_letter, request.app.state.engine, case=case, kind=kind,
-            language=letter_language(_text(form, "language", 5) or None),
-            sme_id=int(chosen) if chosen.isdigit() else None, templates=_letter_templates(day), texts=_letter_texts(),
+            language=letter_language(form_text(form, "language", 5) or None),
+            sme_id=int(chosen) if chosen.isdigit() else None, templates=_letter_templates(day), texts=letter_texts(),
             catalogue=load_catalogue(), rules=load_checklist_rules(), cases_dir=settings.cases_dir, today=day,
             actor=actor.audit_name,
         )
@@ -714,20 +405,18 @@ def letter_download(reference: str, letter_id: int, request: Request, format: st
 
 # ------------------------------------------------------------------------------------ postal address
 
-ADDRESS_LABELS = {"street": "Straße und Hausnummer", "postcode": "Postleitzahl", "city": "Ort", "addition": "Zusatz"}
-
 
 @router.post("/faelle/{reference}/anschrift", dependencies=[Depends(verify_csrf)])
 async def address_save(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
     """The person's postal address, which letters to the person need (DIN 5008 Anschriftzone)."""
     case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
-    values = {name: _text(form, name, 1000) for name in ADDRESS_LABELS}
+    values = {name: form_text(form, name, 1000) for name in ADDRESS_LABELS}
     errors = FormErrors()
     address = checked(PersonAddressCreate, values)
     if isinstance(address, list):
         for error in address:
-            errors.add(error.field, _field_message(ADDRESS_LABELS[error.field], error.message_de))
+            errors.add(error.field, field_message(ADDRESS_LABELS[error.field], error.message_de))
     else:
         set_person_address(session, person=person_of(session, case), address=address, actor=actor.audit_name)
     if errors:
@@ -745,7 +434,7 @@ async def consent_save(request: Request, reference: str, actor: Actor = Depends(
     letters to the body need it (Art. 6 Abs. 1 lit. a DSGVO)."""
     case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
-    given_by = _text(form, "given_by", 101) or "Person"
+    given_by = form_text(form, "given_by", 101) or "Person"
     if len(given_by) > 100 or not given_by.isprintable():
         return _case_page(request, session, actor, case, Messages(consent="Einwilligung erteilt von: bitte „Person“ oder "
                                                                           "den Namen der gesetzlichen Vertretung eintragen "
@@ -762,7 +451,7 @@ async def occupation_save(request: Request, reference: str, actor: Actor = Depen
     """Fix the reference occupation (Referenzberuf) chosen with the person, before the application."""
     case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
-    key = _text(form, "profession_key", 80)
+    key = form_text(form, "profession_key", 80)
     catalogue = load_catalogue()
     if CaseState(case.state) not in OCCUPATION_STATES:
         message = "Der Referenzberuf kann nach der Antragstellung nicht mehr geändert werden."

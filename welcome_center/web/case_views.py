@@ -1,0 +1,197 @@
+"""What the case page and its print view show: the view model built from the selectors (rows of
+deadlines, events, letters, the audit trail in German sentences), apart from the handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, select
+
+from adapters.catalogue import load_catalogue, load_checklist_rules, load_letter_texts
+from domain.calendar import format_date
+from domain.deadlines import KIND_DE as DEADLINE_KIND_DE
+from domain.deadlines import Kind, Period
+from domain.letters import KIND_DE as LETTER_KIND_DE
+from domain.letters import LetterKind
+from domain.lifecycle import (
+    EVENT_DE,
+    OCCUPATION_STATES,
+    OUTCOME_DE,
+    STATE_DE,
+    CaseState,
+    DeadlineStatus,
+    Event,
+    Outcome,
+    allowed_events,
+)
+from domain.lifecycle import STATUS_DE as DEADLINE_STATUS_DE
+from domain.routing import route
+from models.case import Case
+from models.letter import PersonAddress
+from models.letters_selectors import letters_of, smes_of
+from models.outbox import OutboxMessage
+from models.selectors import (
+    audit_history,
+    case_checklist,
+    consents_of,
+    deadlines_of,
+    documents_of,
+    events_of,
+    person_of,
+    steps_offered,
+)
+from welcome_center.labels import (
+    ACTION_DE,
+    CONFIRM_EVENTS,
+    EVENT_PERIOD_UNITS,
+    ITEM_STATUS_CLASS,
+    OUTBOX_STATE_DE,
+    PERIOD_UNITS,
+    RECIPIENT_DE,
+    change_text,
+)
+
+
+@dataclass
+class Messages:
+    """What the page tells the adviser after an action, per section (German)."""
+
+    ok: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    step: str | None = None
+    upload: str | None = None
+    upload_item: str | None = None
+    letter: str | None = None
+    address: dict = field(default_factory=dict)
+    consent: str | None = None
+    occupation: str | None = None
+
+
+def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: int) -> dict:
+    """Everything the case page and the print view show."""
+    catalogue = load_catalogue()
+    rules = load_checklist_rules()
+    person = person_of(session, case)
+    documents = documents_of(session, case)
+    lines = case_checklist(session, case=case, person=person, rules=rules)
+    by_item: dict[str, list] = {}
+    for document in documents:
+        by_item.setdefault(document.item_key or "", []).append(document)
+    state = CaseState(case.state)
+    consents = consents_of(session, person_id=person.id)
+    active_consent = next((c for c in reversed(consents) if c.withdrawn_on is None), None)
+    deadlines = sorted(deadlines_of(session, case), key=lambda d: (d.due or d.start, d.start))
+    events = events_of(session, case)
+    reminders = list(session.exec(
+        select(OutboxMessage).where(OutboxMessage.case_id == case.id).order_by(OutboxMessage.due_on.desc(), OutboxMessage.id.desc())
+    ).all())
+    letters = letters_of(session, case_id=case.id)
+    entries = audit_history(session, case_reference=case.reference, person_id=person.id)
+    address = session.get(PersonAddress, person.id)
+    texts = letter_texts()
+    languages = sorted(texts.languages, key=lambda code: (code != person.language, code != "de", code))
+    if person.language not in texts.languages:
+        languages.insert(0, person.language)
+    return {
+        "case": case,
+        "person": person,
+        "district": catalogue.districts.get(case.district),
+        "body": catalogue.bodies.get(case.body_key) if case.body_key else None,
+        "state": state,
+        "state_name": STATE_DE[state],
+        "outcome_name": OUTCOME_DE[Outcome(case.outcome)] if case.outcome else None,
+        "consent": active_consent,
+        "lines": lines,
+        "status_class": ITEM_STATUS_CLASS,
+        "documents": documents,
+        "documents_by_item": by_item,
+        "unsorted_documents": [d for d in documents if not d.item_key or d.item_key not in {line.item.key for line in lines}],
+        "deadlines": [deadline_row(d, day) for d in deadlines],
+        "events": [event_row(e) for e in events],
+        "transitions": [transition(event) for event in steps_offered(session, case)],
+        "submit_blocked": Event.SUBMIT in allowed_events(state) and case.procedure is None,
+        "outcomes": [(o.value, OUTCOME_DE[o]) for o in Outcome],
+        "reminders": reminders,
+        "outbox_state_de": OUTBOX_STATE_DE,
+        "recipient_de": RECIPIENT_DE,
+        "letters": [letter_row(letter, texts) for letter in letters],
+        "letter_kinds": [(kind.value, LETTER_KIND_DE[kind]) for kind in LetterKind],
+        "letter_languages": [(code, texts.language_name(code)) for code in languages],
+        "smes": [(sme, link) for sme, link in smes_of(session, case_id=case.id)],
+        "address": address,
+        "audit": [audit_row(entry) for entry in entries],
+        "occupation_choice": occupation_choice(case, catalogue) if state in OCCUPATION_STATES else None,
+        "max_upload_bytes": max_upload_bytes,
+        "max_upload_text": size_text(max_upload_bytes),
+    }
+
+
+def occupation_choice(case: Case, catalogue) -> dict:
+    """The reference occupations to choose from: the routing's suggestions first, then all of them."""
+    routing = route(case.profession_text, case.district, catalogue)
+    suggested = [(c.profession.key, c.profession.name) for c in routing.candidates]
+    everything = sorted(((p.key, p.name) for p in catalogue.professions.values()), key=lambda kv: kv[1].casefold())
+    return {"suggested": suggested, "all": everything, "current": case.reference_occupation_key}
+
+
+def deadline_row(deadline, day: date) -> dict:
+    status = DeadlineStatus(deadline.status)
+    overdue = status is DeadlineStatus.OPEN and deadline.due is not None and deadline.due < day
+    return {
+        "kind": DEADLINE_KIND_DE.get(Kind(deadline.kind), deadline.kind), "status": DEADLINE_STATUS_DE[status],
+        "status_key": status.value, "start": deadline.start, "due": deadline.due, "met_on": deadline.met_on,
+        "law": deadline.law, "reason": deadline.reason, "overdue": overdue,
+        "days_left": (deadline.due - day).days if deadline.due and status is DeadlineStatus.OPEN else None,
+    }
+
+
+def event_row(event) -> dict:
+    details = []
+    if event.outcome:
+        details.append(OUTCOME_DE[Outcome(event.outcome)])
+    if event.period:
+        details.append(Period.parse(event.period).text)
+    if event.until:
+        details.append(f"bis {format_date(event.until)}")
+    if event.note:
+        details.append(event.note)
+    return {"on": event.occurred_on, "name": EVENT_DE.get(Event(event.event), event.event), "details": ", ".join(details),
+            "actor": event.actor}
+
+
+def transition(event: Event) -> dict:
+    return {"event": event.value, "label": EVENT_DE[event], "needs_outcome": event is Event.DECIDE,
+            "period_units": [(u, PERIOD_UNITS[u]) for u in EVENT_PERIOD_UNITS.get(event, ())],
+            "until": event is Event.SUSPEND, "note": event in (Event.SUSPEND, Event.SET_DEADLINE, Event.WITHDRAW),
+            "confirm": CONFIRM_EVENTS.get(event)}
+
+
+def letter_row(letter, texts) -> dict:
+    kind = LetterKind(letter.kind)
+    return {"id": letter.id, "kind": LETTER_KIND_DE[kind], "created_at": letter.created_at, "recipient": recipient_de(letter),
+            "language": texts.language_name(letter.language), "state": STATE_DE.get(CaseState(letter.case_state), letter.case_state),
+            "has_pdf": bool(letter.pdf_path), "subject": letter.subject}
+
+
+def recipient_de(letter) -> str:
+    if letter.recipient.startswith("sme"):
+        return "Betrieb"
+    return {"person": "Person", "body": "Stelle"}.get(letter.recipient, letter.recipient)
+
+
+def audit_row(entry) -> dict:
+    return {"at": entry.at, "actor": entry.actor, "action": ACTION_DE.get(entry.action, entry.action),
+            "change": change_text(entry.before, entry.after)}
+
+
+def size_text(size: int) -> str:
+    """A size as an adviser reads it: "20 MB", "1,5 MB", "800 KB"."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.1f}".replace(".", ",").removesuffix(",0") + f" {unit}"
+    return f"{size} Bytes"
+
+
+def letter_texts():
+    return load_letter_texts()
