@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy.engine import Engine
@@ -21,34 +20,12 @@ from domain.access import Actor
 from domain.calendar import format_date
 from domain.lifecycle import STATE_DE, CaseState
 from domain.validation import csv_safe
-from models.selectors import cases_page, export_rows
+from models.selectors import CaseSelection, cases_page, export_rows
 from services.audit import record_audit
 
 CSV_HEADER = ["Aktenzeichen", "Landkreis", "Stand", "Vorname", "Nachname", "Beruf", "Referenzberuf",
               "Beraterin/Berater", "nächste Frist"]
 ROWS_PER_CHUNK = 500
-
-
-@dataclass(frozen=True)
-class CaseSelection:
-    """Which cases: the filters of the case list (all optional)."""
-
-    search: str | None = None
-    district: str | None = None
-    state: str | None = None
-    adviser_id: int | None = None
-    overdue: bool = False
-    sort: str = "next_due"
-    descending: bool = False
-    occupation_keys: Collection[str] | None = None
-
-    def as_args(self) -> dict:
-        return asdict(self)
-
-    def described(self) -> dict:
-        """What the audit trail keeps of the selection (no search text: it may be a person's name)."""
-        return {"search": bool(self.search), "district": self.district, "state": self.state,
-                "adviser_id": self.adviser_id, "overdue": self.overdue, "sort": self.sort}
 
 
 def record_export(session: Session, *, actor: Actor | None, audit_actor: str, selection: CaseSelection, today: date,

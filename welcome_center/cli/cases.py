@@ -47,6 +47,7 @@ from models.case import CaseCreate
 from models.db import session_scope
 from models.person import PersonCreate
 from models.selectors import (
+    CaseSelection,
     audit_history,
     case_by_reference,
     case_checklist,
@@ -67,7 +68,7 @@ from services.cases import (
     record_consent,
     set_funding,
 )
-from services.export import CaseSelection, csv_chunks, record_export
+from services.export import csv_chunks, record_export
 from services.importing import import_table
 from welcome_center.cli.console import (
     BERLIN,

@@ -23,8 +23,9 @@ from domain.lifecycle import STATE_DE, CaseState
 from domain.routing import Routing, route
 from domain.text import MAX_QUERY_LENGTH, fold
 from models import selectors
+from models.selectors import CaseSelection
 from services.accounts import LoginRefused, log_in, log_out
-from services.export import CaseSelection, csv_chunks, record_export
+from services.export import csv_chunks, record_export
 from welcome_center.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
