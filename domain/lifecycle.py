@@ -21,7 +21,13 @@ from enum import StrEnum
 
 from domain.calendar import WorkingCalendar, format_date
 from domain.deadlines import Due, Kind, Period, Suspension, due_date
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, _clip
+from domain.messages import Term
+
+
+# The decision deadline "kann einmal angemessen verlängert werden" (§ 13 Abs. 3 S. 3 BQFG; § 6 Abs. 3 for
+# professions that are not regulated, the NBQFG with the same numbering): a second extension is refused.
+EXTEND_ONCE_RULE = "§ 13 Abs. 3 BQFG"
 
 
 class CaseState(StrEnum):
@@ -131,17 +137,29 @@ OUTCOME_DE = {
 
 
 class InvalidTransition(InvalidInput):
+    """The event is not one the case's state allows (TRANSITIONS); the texts name the allowed ones."""
+
     def __init__(self, state: CaseState, event: str) -> None:
-        allowed = ", ".join(e.value for e in allowed_events(state)) or "none (the case is final)"
-        super().__init__("event", f"'{event}' is not allowed in state '{state.value}'; allowed: {allowed}")
+        allowed = [_event_term(e) for e in allowed_events(state)]
+        shown = dict(event=_event_term(event), state=Term(state.value, STATE_DE[state]))
+        if allowed:
+            super().__init__("step.not_allowed", "event", allowed=allowed, **shown)
+        else:
+            super().__init__("step.case_final", "event", **shown)
         self.state = state
+
+
+def _event_term(event: Event | str) -> Term:
+    """The event as the CLI takes it and as the page names it (EVENT_DE)."""
+    event = Event(event)
+    return Term(event.value, EVENT_DE[event])
 
 
 def parse_event(value: str) -> Event:
     try:
         return Event(value.strip().lower().replace("-", "_"))
     except ValueError:
-        raise InvalidInput("event", f"'{value[:40]}' is unknown; use one of {', '.join(e.value for e in Event)}") from None
+        raise InvalidInput("step.unknown", "event", value=_clip(value), events=[e.value for e in Event]) from None
 
 
 def allowed_events(state: CaseState) -> list[Event]:
@@ -245,9 +263,9 @@ def _replay(events: Iterable[RecordedEvent]) -> _Replay:
                 r.open_suspension = None
             case Event.EXTEND:
                 if r.extension is not None:
-                    raise InvalidInput("event", "the decision deadline can be extended only once (§ 13 Abs. 3 BQFG)")
+                    raise InvalidInput("deadline.extend_once", "event", law=EXTEND_ONCE_RULE)
                 if item.period is None:
-                    raise InvalidInput("period", "an extension needs its length, e.g. 1m or 4w")
+                    raise InvalidInput("deadline.extension_needs_period", "period")
                 r.extension = item.period
             case Event.DECIDE:
                 r.decided = item.on
@@ -255,11 +273,11 @@ def _replay(events: Iterable[RecordedEvent]) -> _Replay:
                 r.ended = item.on
             case Event.SET_DEADLINE:
                 if item.period is None:
-                    raise InvalidInput("period", "a deadline for the person needs days or weeks, e.g. 14d or 6w")
+                    raise InvalidInput("deadline.person_needs_days_or_weeks", "period")
                 r.person, r.person_met = item, None
             case Event.DEADLINE_MET:
                 if r.person is None or r.person_met is not None:
-                    raise InvalidInput("event", "there is no open deadline for the person to mark as met")
+                    raise InvalidInput("deadline.none_open_for_person", "event")
                 r.person_met = item.on
     return r
 
