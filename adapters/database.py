@@ -54,6 +54,6 @@ def ready_engine() -> Engine:
         return engine
     from domain.errors import InvalidInput
 
-    raise InvalidInput(
-        "database", f"schema is at revision {current or 'none'}, newest is {head}; run `welcome-center db upgrade`"
-    )
+    if not current:
+        raise InvalidInput("database.schema_missing", "database", head=head)
+    raise InvalidInput("database.schema_outdated", "database", current=current, head=head)

@@ -57,7 +57,7 @@ class TemplateBroken(CatalogueError):
     """A letter template cannot be used: names the file, the part, the tag and what is wrong."""
 
     def __init__(self, file: str, part: str, tag: str, message: str) -> None:
-        super().__init__(file, None, None, tag, message)
+        super().__init__(file, None, None, tag, message, code="template.broken")
         self.args = (f"{file} ({part}): tag {tag}: {message}; fix the tag in Word or LibreOffice",)
         self.part, self.tag = part, tag
 

@@ -47,9 +47,10 @@ from domain.checklist import (
     Stage,
     missing_items,
 )
-from domain.errors import CatalogueError, InvalidInput, _clip
+from domain.errors import CatalogueError, DomainError, InvalidInput, _clip
 from domain.funding import FundingRoute
-from domain.lifecycle import CaseState, Outcome
+from domain.lifecycle import EVENT_DE, STATE_DE, CaseState, Event, Outcome
+from domain.messages import Term
 
 # ------------------------------------------------------------------------------------ kinds
 
@@ -104,11 +105,14 @@ def parse_kind(value: str) -> LetterKind:
     try:
         return LetterKind(value.strip().lower().replace("-", "_"))
     except ValueError:
-        raise InvalidInput("kind", f"'{_clip(value)}' is unknown; use one of {', '.join(k.value for k in LetterKind)}") from None
+        raise InvalidInput("letter.unknown_kind", "kind", value=_clip(value), kinds=[k.value for k in LetterKind]) from None
 
 
 class LetterRefused(InvalidInput):
     """This letter cannot be made; `field` names what is missing. The rest of a batch goes on."""
+
+    def __init__(self, code: str, field: str, **params) -> None:
+        DomainError.__init__(self, code, field, **params)  # always a code: the legacy form is InvalidInput's only
 
 
 # ------------------------------------------------------------------------------------ texts
@@ -409,15 +413,25 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip()
 
 
-def address_lines(address: PostalAddress, *, who: str, fix: str) -> tuple[str, ...]:
+# who → (a line of the address is missing, the postcode is not German); each text says where to fix it
+_ADDRESS_CODES = {
+    "person": ("letter.person_address_missing", "letter.person_postcode"),
+    "body": ("letter.body_address_missing", "letter.body_postcode"),
+    "sme": ("letter.sme_address_missing", "letter.sme_postcode"),
+}
+
+
+def address_lines(address: PostalAddress, *, who: str, **where) -> tuple[str, ...]:
     """The lines of the Anschriftzone, filled from the top with no blank line and "PLZ Ort" last
-    (DIN 5008); LetterRefused names the first missing field ("person.street") and `fix`."""
+    (DIN 5008); LetterRefused names the first missing field ("person.street") and where to fix it:
+    `who` is "person" (give `reference`), "body" (give `body`, its key) or "sme" (give `sme`, its id)."""
+    missing_code, postcode_code = _ADDRESS_CODES[who]
     for name in ("name", "street", "postcode", "city"):
         if _blank(getattr(address, name)):
-            raise LetterRefused(f"{who}.{name}", f"is missing, so the address field cannot be filled; {fix}")
+            raise LetterRefused(missing_code, f"{who}.{name}", **where)
     postcode = str(address.postcode).strip()
     if address.country is None and not _GERMAN_POSTCODE.match(postcode):
-        raise LetterRefused(f"{who}.postcode", f"'{_clip(postcode)}' is not a German postcode (5 digits); {fix}")
+        raise LetterRefused(postcode_code, f"{who}.postcode", value=_clip(postcode), **where)
     lines = [
         _one_line(address.prefix),
         _one_line(address.name),
@@ -538,8 +552,7 @@ def sender_for(district: District, *, adviser_name: str | None = None, adviser_e
     email = adviser_email if not _blank(adviser_email) else centre.email
     for name, value in (("name", contact_name), ("phone", centre.phone), ("email", email)):
         if _blank(value):
-            raise LetterRefused(f"contact.{name}", f"the information block needs it; add '{name}' to the welcome_center "
-                                "block of data/districts.yaml (or set the case's adviser)")
+            raise LetterRefused("letter.contact_missing", f"contact.{name}", name=name)
     # One line in the Zusatz- und Vermerkzone (letters.md): "Straße" shortened so that it fits 80 mm
     return_line = f"{district.name} · {_short_street(centre.street)} · {centre.postcode} {centre.city}"
     return Sender(
@@ -566,14 +579,14 @@ def compose_letter(
     kind = request.kind
     recipient_kind = RECIPIENT_OF[kind]
     if recipient_kind is not RecipientKind.PERSON and language not in (None, GERMAN):
-        raise LetterRefused("--lang", f"letters to {recipient_kind.value}s are written in German only; leave --lang out")
+        raise LetterRefused("letter.german_only", "--lang", kind=Term(kind.value, KIND_DE[kind]))
     if kind in (LetterKind.OUTCOME, LetterKind.SME_GUIDANCE) and case.outcome is None:
-        raise LetterRefused("outcome", f"the case has no decision yet (state {case.state.value}); record it with the event 'decide'")
+        raise LetterRefused("letter.no_decision", "outcome", state=Term(case.state.value, STATE_DE[case.state]),
+                            event=Term(Event.DECIDE.value, EVENT_DE[Event.DECIDE]))
     if case.body is None or case.occupation is None:  # every letter names the body and the Referenzberuf
-        raise LetterRefused("reference occupation", "is not fixed yet, so there is no responsible body; "
-                            "choose it with `case occupation REF KEY`")
+        raise LetterRefused("letter.no_occupation", "reference occupation")
     if kind is LetterKind.CHECKLIST and not case.checklist:
-        raise LetterRefused("checklist", "the case has no document checklist yet")
+        raise LetterRefused("letter.no_checklist", "checklist")
 
     info = InfoBlock(
         our_reference=case.reference, contact_name=sender.contact_name, phone=sender.phone, email=sender.email,
@@ -589,7 +602,7 @@ def compose_letter(
         lines = address_lines(
             PostalAddress(name=person.full_name, street=person.street, postcode=person.postcode, city=person.city,
                           prefix={"f": "Frau", "m": "Herrn"}.get(person.sex or ""), attention=person.address_addition),
-            who="person", fix=f"record the person's postal address (welcome-center address {case.reference} --street … --postcode … --city …)",
+            who="person", reference=case.reference,
         )
         chosen = language or person.language or GERMAN
         subject, salutation, sections, closing = _person_letter(kind, case, german, sender)
@@ -605,11 +618,10 @@ def compose_letter(
         body = case.body
         lines = address_lines(
             PostalAddress(name=body.name, street=body.street, postcode=body.postcode, city=body.city, attention=body.department),
-            who="body", fix=f"correct the body '{body.key}' in data/bodies.yaml",
+            who="body", body=body.key,
         )
         if not case.consent:
-            raise LetterRefused("consent", "the person has not consented to the processing and passing on of their data; "
-                                f"record it first (welcome-center consent {case.reference})")
+            raise LetterRefused("letter.no_consent", "consent", reference=case.reference)
         subject, sections, enclosures = _body_cover(case, german, sender)
         context.update(recipient=Recipient(lines), subject=subject, salutation=german.text("body_cover.salutation"),
                        sections=sections, closing=german.text("common.closing"), enclosures=enclosures)
@@ -617,19 +629,17 @@ def compose_letter(
 
     sme = next((s for s in case.smes if s.id == request.sme_id), None)
     if sme is None:
-        linked = ", ".join(str(s.id) for s in case.smes) or "none"
-        raise LetterRefused("sme", f"employer {request.sme_id} is not linked to case {case.reference} (linked: {linked}); "
-                            "link it with `welcome-center sme link REF SME_ID`")
+        raise LetterRefused("letter.sme_not_linked", "sme", sme=request.sme_id, reference=case.reference,
+                            linked=[s.id for s in case.smes])
     if _blank(sme.contact_person):
-        raise LetterRefused("sme.contact_person", f"employer {sme.id} ({_clip(sme.name)}) has no contact person; "
-                            "add one (welcome-center sme add --name … --postcode … --contact …)")
+        raise LetterRefused("letter.sme_no_contact", "sme.contact_person", sme=sme.id, name=_clip(sme.name))
     lines = address_lines(
         PostalAddress(name=sme.name, street=sme.street, postcode=sme.postcode, city=sme.city, attention=f"z. Hd. {_one_line(sme.contact_person)}"),
-        who="sme", fix=f"complete employer {sme.id}'s address (welcome-center sme add --name … --postcode … --street … --city …)",
+        who="sme", sme=sme.id,
     )
     if not sme.person_agreed:
-        raise LetterRefused("sme.person_agreed", f"{case.person.full_name} has not agreed that the outcome may be told to "
-                            f"employer {sme.id}; record it with `welcome-center sme link {case.reference} {sme.id} --agreed`")
+        raise LetterRefused("letter.sme_not_agreed", "sme.person_agreed", person=case.person.full_name, sme=sme.id,
+                            reference=case.reference)
     subject, salutation, sections = _sme_guidance(case, sme, german, sender)
     context.update(recipient=Recipient(lines), subject=subject, salutation=salutation, sections=sections,
                    closing=german.text("common.closing"))
@@ -869,8 +879,7 @@ def _body_cover(case: CaseFacts, t: LanguageTexts, sender: Sender) -> tuple[str,
             details.append(t.text("body_cover.certified_copy"))
         enclosures.append(Enclosure(line.item.title, f" ({', '.join(details)})" if details else ""))
     if not enclosures:
-        raise LetterRefused("enclosures", "no document of the checklist is on file, so the cover letter has nothing to "
-                            f"enclose; add the documents to case {case.reference} first")
+        raise LetterRefused("letter.nothing_to_enclose", "enclosures", reference=case.reference)
     sections = [Section("", (Block(t.text("body_cover.intro", **v)),))]
     if case.fast_track:
         sections.append(Section(t.text("body_cover.fast_track_heading"), (Block(t.text("body_cover.fast_track", **v)),)))
