@@ -18,16 +18,11 @@ from sqlmodel import Session, select
 from adapters.filestore import write_atomically
 from domain.catalogue import Catalogue
 from domain.checklist import ChecklistRules
-from domain.letters import (
-    ComposedLetter,
-    LetterKind,
-    LetterRefused,
-    LetterRequest,
-    LetterTexts,
-    compose_letter,
-    sender_for,
-    still_due,
-)
+from domain.letters.address import sender_for
+from domain.letters.compose import ComposedLetter, compose_letter
+from domain.letters.due import LetterRequest, still_due
+from domain.letters.kinds import LetterKind, LetterRefused
+from domain.letters.texts import LetterTexts
 from models.audit import AuditEvent
 from models.case import Case
 from models.letter import Letter

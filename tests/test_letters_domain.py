@@ -1,4 +1,4 @@
-"""The pure rules of letters (domain/letters.py): which letters are due, what they say, the address field."""
+"""The pure rules of letters (domain/letters/): which letters are due, what they say, the address field."""
 
 import re
 from dataclasses import replace
@@ -9,27 +9,12 @@ import pytest
 from domain.catalogue import LINE
 from domain.checklist import CaseProfile, DocumentFacts, checklist
 from domain.errors import CatalogueError
-from domain.letters import (
-    CONTEXT_NAMES,
-    Block,
-    CaseFacts,
-    LetterKey,
-    LetterKind,
-    LetterRefused,
-    LetterRequest,
-    PersonFacts,
-    PostalAddress,
-    Section,
-    SmeFacts,
-    address_lines,
-    build_letter_texts,
-    compose_letter,
-    due_letters,
-    parse_kind,
-    sample_cases,
-    sender_for,
-    still_due,
-)
+from domain.letters.address import PostalAddress, address_lines, sender_for
+from domain.letters.compose import CONTEXT_NAMES, Block, CaseFacts, PersonFacts, Section, SmeFacts, compose_letter
+from domain.letters.due import LetterKey, LetterRequest, due_letters, still_due
+from domain.letters.kinds import LetterKind, LetterRefused, parse_kind
+from domain.letters.samples import sample_cases
+from domain.letters.texts import build_letter_texts
 from domain.lifecycle import CaseState, Outcome
 
 TODAY = date(2026, 11, 25)

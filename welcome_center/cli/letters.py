@@ -35,7 +35,7 @@ from adapters.database import ready_engine
 from adapters.settings import get_settings
 from domain.calendar import format_date
 from domain.errors import InvalidInput
-from domain.letters import KIND_DE, LetterKind, parse_kind
+from domain.letters.kinds import KIND_DE, LetterKind, parse_kind
 from models.db import session_scope
 from models.letter import Sme
 from models.letters_selectors import find_smes, letters_of

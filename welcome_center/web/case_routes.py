@@ -35,8 +35,8 @@ from domain.deadlines import Kind, Period
 from domain.errors import InvalidInput
 from domain.files import MEDIA_TYPES, FileKind, safe_name
 from domain.funding import FundingRoute, funding_warnings
-from domain.letters import KIND_DE as LETTER_KIND_DE
-from domain.letters import RECIPIENT_OF, LetterKind, RecipientKind
+from domain.letters.kinds import KIND_DE as LETTER_KIND_DE
+from domain.letters.kinds import RECIPIENT_OF, LetterKind, RecipientKind
 from domain.lifecycle import (
     EVENT_DE,
     OUTCOME_DE,
