@@ -24,7 +24,7 @@ from adapters.settings import get_settings
 from domain.catalogue import LINE, Catalogue, build_catalogue
 from domain.checklist import ChecklistRules, build_checklist_rules
 from domain.errors import CatalogueError
-from domain.letters import LetterTexts, build_letter_texts
+from domain.letters.texts import LetterTexts, build_letter_texts
 from domain.reminders import ReminderRule, build_reminder_rules
 
 

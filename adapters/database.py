@@ -53,6 +53,6 @@ def ready_engine() -> Engine:
     if settings.database_url == settings.default_database_url:
         upgrade(settings.database_url)
         return engine
-    raise InvalidInput(
-        "database", f"schema is at revision {current or 'none'}, newest is {head}; run `welcome-center db upgrade`"
-    )
+    if not current:
+        raise InvalidInput("database.schema_missing", "database", head=head)
+    raise InvalidInput("database.schema_outdated", "database", current=current, head=head)

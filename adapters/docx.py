@@ -38,13 +38,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from adapters.settings import get_settings
 from domain.errors import CatalogueError
-from domain.letters import (
-    CONTEXT_NAMES,
-    TEMPLATES,
-    ComposedLetter,
-    LetterTexts,
-    sample_letters,
-)
+from domain.letters.compose import CONTEXT_NAMES, ComposedLetter
+from domain.letters.kinds import TEMPLATES
+from domain.letters.samples import sample_letters
+from domain.letters.texts import LetterTexts
 
 _TAG_MARK = re.compile(r"\{[{%#]")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -57,7 +54,7 @@ class TemplateBroken(CatalogueError):
     """A letter template cannot be used: names the file, the part, the tag and what is wrong."""
 
     def __init__(self, file: str, part: str, tag: str, message: str) -> None:
-        super().__init__(file, None, None, tag, message)
+        super().__init__(file, None, None, tag, message, code="template.broken")
         self.args = (f"{file} ({part}): tag {tag}: {message}; fix the tag in Word or LibreOffice",)
         self.part, self.tag = part, tag
 
@@ -295,7 +292,7 @@ class TemplateSet:
 
 def load_checked_templates(directory: Path, *, texts: LetterTexts, today: date) -> TemplateSet:
     """Parse the three templates and try each with the sample letters (every kind and branch,
-    domain.letters.sample_letters); TemplateBroken names the file and the tag."""
+    domain.letters.samples.sample_letters); TemplateBroken names the file and the tag."""
     templates = TemplateSet.load(directory)
     templates.check(sample_letters(texts, today=today, languages=("uk", "ar", "de"), every_language=False))
     return templates

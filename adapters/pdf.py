@@ -19,9 +19,10 @@ def soffice() -> str | None:
 
 
 class PdfUnavailable(InvalidInput):
+    """--pdf was asked for, but LibreOffice is not installed."""
+
     def __init__(self) -> None:
-        super().__init__("--pdf", "needs LibreOffice (soffice), which is not installed; install "
-                         "libreoffice-writer-nogui or leave --pdf out")
+        super().__init__("pdf.unavailable", "--pdf")
 
 
 def convert_to_pdf(paths: Sequence[Path], *, program: str | None = None, timeout_per_file: float = 10.0) -> dict[Path, Path]:

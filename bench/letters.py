@@ -86,7 +86,10 @@ def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 def make_letters(count: int, rng: random.Random, *, texts, catalogue, rules):
     """`count` composed letters of every kind and language, names varied so no two are the same."""
     from domain.checklist import CaseProfile, DocumentFacts, checklist
-    from domain.letters import compose_letter, due_letters, sample_cases, sender_for
+    from domain.letters.address import sender_for
+    from domain.letters.compose import compose_letter
+    from domain.letters.due import due_letters
+    from domain.letters.samples import sample_cases
 
     district = catalogue.districts["verden"]
     profession = catalogue.professions["pflegefachmann"]

@@ -71,28 +71,12 @@ def check_new_case_district(*, requested: str, registered: str | None, actor: Ac
       that the person is known there (README: "A person known in the other district").
     """
     if actor is not None and requested not in actor.districts:
-        mine = " or ".join(district_names.get(d, d) for d in actor.districts)
-        mine_de = " oder ".join(district_names.get(d, d) for d in actor.districts)
-        there = district_names.get(requested, requested)
-        raise FieldError("district", f"you advise for {mine}; a case for {there} is opened there",
-                         message_de=f"Sie beraten für {mine_de}; ein Fall für {there} wird dort angelegt",
-                         value=requested)
+        raise FieldError("district.not_yours", "district", typed=requested,
+                         mine=[district_names.get(d, d) for d in actor.districts],
+                         there=district_names.get(requested, requested))
     if registered is None or registered == requested:
         return
     if may_see(actor, registered):
-        name = district_names.get(registered, registered)
-        raise FieldError(
-            "district",
-            f"the person is already registered in {name}; open the case there (district {registered}) or ask "
-            "the lead to change the person's district first",
-            message_de=f"die Person ist bereits für {name} erfasst; bitte den Fall dort anlegen "
-                       f"(Landkreis {name}) oder die Leitung bitten, den Landkreis der Person zu ändern",
-            value=requested,
-        )
-    raise FieldError(
-        "person",
-        "a person with this name and birth date cannot be registered here; please ask the lead to open the case",
-        message_de="eine Person mit diesem Namen und Geburtsdatum kann hier nicht erfasst werden; bitte an die "
-                   "Leitung wenden, die den Fall anlegt",
-        value=requested,
-    )
+        raise FieldError("person.registered_elsewhere", "district", typed=requested,
+                         district=district_names.get(registered, registered), key=registered)
+    raise FieldError("person.known_elsewhere", "person", typed=requested)

@@ -174,7 +174,7 @@ class ChecklistRules:
         for item in self.items:
             if item.key == key:
                 return item
-        raise InvalidInput("item", f"'{_clip(key)}' is not a checklist item; see {self.file}")
+        raise InvalidInput("checklist.unknown_item", "item", value=_clip(key), file=self.file)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,12 +16,11 @@ import codecs
 import csv
 import io
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 
-from domain import validation
 from domain.errors import _clip
+from domain.messages import Term
 from domain.validation import FieldError
 
 # (key, German header, other accepted headers, required), in the order of the spec table.
@@ -45,23 +44,14 @@ REQUIRED = tuple(key for key, _, _, required in COLUMNS if required)
 GERMAN_HEADERS = {key: german for key, german, _, _ in COLUMNS}
 
 DELIMITERS = (";", ",")
-SAVE_AS_UTF8 = (
-    "in Excel choose File → Save As → 'CSV UTF-8 (durch Trennzeichen getrennt) (*.csv)'; in LibreOffice "
-    "choose Save As → 'Text CSV', tick 'Edit filter settings' and pick the character set 'Unicode (UTF-8)'; "
-    "then import the new file"
-)
-SAVE_AS_UTF8_DE = (
-    "in Excel „Datei → Speichern unter → CSV UTF-8 (durch Trennzeichen getrennt) (*.csv)“ wählen; in "
-    "LibreOffice „Speichern unter → Text CSV“, „Filtereinstellungen bearbeiten“ ankreuzen und den Zeichensatz "
-    "„Unicode (UTF-8)“ wählen; dann die neue Datei importieren"
-)
 
 
 class ImportFileError(FieldError):
-    """The whole file cannot be read (encoding, dialect, header); no row has been taken."""
+    """The whole file cannot be read (encoding, dialect, header); no row has been taken. The texts
+    (domain.messages, codes "import.*") say how to save the file so that it can be read."""
 
-    def __init__(self, message: str, *, message_de: str) -> None:
-        super().__init__("file", message, message_de=message_de)
+    def __init__(self, code: str, **params) -> None:
+        super().__init__(code, "file", **params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,34 +78,18 @@ class ImportTable:
 @dataclass(frozen=True, slots=True)
 class RowError:
     """Why a row is refused: its number, the field (key, or "row" for the row as a whole), the value
-    as typed (at most 60 characters, control characters shown as ?) and the fix in English and German."""
+    as typed (at most 60 characters, control characters shown as ?), the fix in English and German,
+    and the code of domain.messages they were made from."""
 
     row: int
     field: str
     value: str
     message: str
     message_de: str
+    code: str
 
     def __str__(self) -> str:
         return f"row {self.row}, {self.field}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
-class ValidRow:
-    """A row that can be taken whole: every field parsed by `domain.validation`."""
-
-    given_name: str
-    family_name: str
-    birth_date: date
-    sex: str | None
-    district: str
-    language: str
-    email: str | None
-    phone: str | None
-    profession: str
-    country_of_training: str | None  # ISO 3166-1 alpha-2
-    fast_track: bool
-    receives_buergergeld: bool
 
 
 # --- decoding -------------------------------------------------------------------------------------
@@ -125,18 +99,12 @@ def _decode(data: bytes, file_name: str) -> str:
     """UTF-8 with or without a byte-order mark; anything else is refused with how to save the file
     as CSV UTF-8. Windows-1252 is not guessed: the same bytes are valid Windows-1251 (Cyrillic) or
     ISO-8859-2, and a wrong guess would import garbled Ukrainian or Polish names without a word."""
-    name, name_de = f"'{_clip(file_name, 80)}'", f"„{_clip(file_name, 80)}“"
+    name = _clip(file_name, 80)
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise ImportFileError(
-            f"{name} is an Excel workbook, not a CSV file; {SAVE_AS_UTF8}",
-            message_de=f"{name_de} ist eine Excel-Arbeitsmappe, keine CSV-Datei; {SAVE_AS_UTF8_DE}",
-        )
+        raise ImportFileError("import.excel_workbook", file=name)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
         # Excel's "Unicode Text" is UTF-16; UTF-32 and UTF-16 without a mark contain NUL bytes
-        raise ImportFileError(
-            f"{name} is saved as UTF-16 ('Unicode Text'), not as CSV UTF-8; {SAVE_AS_UTF8}",
-            message_de=f"{name_de} ist als UTF-16 („Unicode-Text“) gespeichert, nicht als CSV UTF-8; {SAVE_AS_UTF8_DE}",
-        )
+        raise ImportFileError("import.utf16", file=name)
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
@@ -146,17 +114,9 @@ def _decode(data: bytes, file_name: str) -> str:
         newline = b"\n" if b"\n" in data else b"\r"
         line = data.count(newline, 0, error.start) + 1
         guess = bytes([bad]).decode("cp1252", errors="replace")
-        known = guess.isprintable() and guess != "\ufffd"
-        hint = f" ('{guess}' in Windows-1252)" if known else ""
-        hint_de = f" („{guess}“ in Windows-1252)" if known else ""
-        raise ImportFileError(
-            f"{name} is not UTF-8: line {line} has the byte 0x{bad:02X}{hint}, so the file was probably "
-            f"saved as 'CSV (Trennzeichen-getrennt)' in Windows-1252 and letters such as ä, ö, ü or Cyrillic "
-            f"would come out garbled; {SAVE_AS_UTF8}",
-            message_de=f"{name_de} ist nicht UTF-8: Zeile {line} enthält das Byte 0x{bad:02X}{hint_de}, "
-            f"die Datei wurde also wohl als „CSV (Trennzeichen-getrennt)“ in Windows-1252 gespeichert, und Umlaute "
-            f"oder kyrillische Buchstaben kämen verstümmelt an; {SAVE_AS_UTF8_DE}",
-        ) from None
+        if guess.isprintable() and guess != "\ufffd":
+            raise ImportFileError("import.not_utf8_windows_1252", file=name, line=line, byte=bad, character=guess) from None
+        raise ImportFileError("import.not_utf8", file=name, line=line, byte=bad) from None
     return text
 
 
@@ -186,12 +146,7 @@ def _records(text: str, delimiter: str, file_name: str):
         except StopIteration:
             return
         except csv.Error as error:  # e.g. a value longer than csv.field_size_limit()
-            raise ImportFileError(
-                f"'{_clip(file_name, 80)}', row {number + 1}: cannot be read as CSV ({error}); check for a "
-                "quote (\") that opens a value and never closes",
-                message_de=f"„{_clip(file_name, 80)}“, Zeile {number + 1}: ist kein lesbares CSV ({error}); bitte "
-                "prüfen, ob ein Anführungszeichen (\") einen Wert öffnet und nicht schließt",
-            ) from None
+            raise ImportFileError("import.unreadable", file=_clip(file_name, 80), row=number + 1, reason=str(error)) from None
         number += 1
         yield number, record, start
 
@@ -204,11 +159,7 @@ def _first_record(text: str, delimiter: str, file_name: str) -> tuple[int, list[
     for number, record, _ in _records(text, delimiter, file_name):
         if not _is_blank(record):
             return number, record
-    name = _clip(file_name, 80)
-    raise ImportFileError(
-        f"'{name}' is empty; the first row must name the columns, e.g. Vorname;Nachname;Geburtsdatum;…",
-        message_de=f"„{name}“ ist leer; die erste Zeile muss die Spalten benennen, z. B. Vorname;Nachname;Geburtsdatum;…",
-    )
+    raise ImportFileError("import.empty", file=_clip(file_name, 80))
 
 
 def _dialect(text: str, file_name: str) -> tuple[str, int, list[str]]:
@@ -223,22 +174,13 @@ def _dialect(text: str, file_name: str) -> tuple[str, int, list[str]]:
             best = (score, delimiter, number, header)
     (known, width), delimiter, number, header = best
     if width == 1 and known == 0 and "\t" in header[0]:
-        raise ImportFileError(
-            f"'{_clip(file_name, 80)}' separates its columns with tabs; the import takes semicolons or commas: "
-            f"{SAVE_AS_UTF8}",
-            message_de=f"„{_clip(file_name, 80)}“ trennt die Spalten mit Tabulatoren; der Import nimmt Semikolon "
-            f"oder Komma: {SAVE_AS_UTF8_DE}",
-        )
+        raise ImportFileError("import.tabs", file=_clip(file_name, 80))
     return delimiter, number, header
 
 
-def _accepted_headers(language: str) -> str:
-    parts = []
-    for key, german, others, required in COLUMNS:
-        names = " or ".join((german, *others)) if language == "en" else " oder ".join((german, *others))
-        mark = "" if not required else (" (required)" if language == "en" else " (Pflicht)")
-        parts.append(f"{key}/{names}{mark}")
-    return ", ".join(parts)
+# Each column's accepted headers as alternatives ("family_name/Nachname", "Familienname"), for the
+# message on a header that lacks a required column; the catalogue joins them with "or"/"oder".
+ACCEPTED_HEADERS = tuple((f"{key}/{german}", *others) for key, german, others, _ in COLUMNS)
 
 
 def _column_letter(index: int) -> str:
@@ -266,29 +208,23 @@ def _columns(header: list[str], file_name: str) -> tuple[dict[str, str], dict[st
         if key is None:
             unknown.append((index, written))
         elif key in positions:
-            first = columns[key]
             raise ImportFileError(
-                f"'{_clip(file_name, 80)}': the columns '{_clip(first)}' ({_column_letter(positions[key])}) and "
-                f"'{_clip(written)}' ({_column_letter(index)}) both give {key}; delete one of them",
-                message_de=f"„{_clip(file_name, 80)}“: die Spalten „{_clip(first)}“ ({_column_letter(positions[key])}) "
-                f"und „{_clip(written)}“ ({_column_letter(index)}) meinen beide {GERMAN_HEADERS[key]}; "
-                "bitte eine davon löschen",
+                "import.duplicate_column", file=_clip(file_name, 80), first=_clip(columns[key]),
+                first_column=_column_letter(positions[key]), second=_clip(written), second_column=_column_letter(index),
+                key=Term(key, GERMAN_HEADERS[key]),
             )
         else:
             columns[key], positions[key] = written, index
     missing = [key for key in REQUIRED if key not in columns]
     if missing:
-        names = ", ".join(f"{GERMAN_HEADERS[key]} ({key})" for key in missing)
-        cells = [_clip(cell.strip()) for cell in header if cell.strip()]
-        found = "; ".join(f"'{cell}'" for cell in cells) or "nothing"
-        found_de = "; ".join(f"„{cell}“" for cell in cells) or "nichts"
+        # the header is the first record with a non-blank cell (_first_record), so `found` is never empty
         raise ImportFileError(
-            f"'{_clip(file_name, 80)}': the header row lacks the required column{'s' if len(missing) > 1 else ''} "
-            f"{names}; it has {found}. The first row must name the columns; accepted headers: "
-            f"{_accepted_headers('en')}",
-            message_de=f"„{_clip(file_name, 80)}“: in der Kopfzeile fehl{'en die Pflichtspalten' if len(missing) > 1 else 't die Pflichtspalte'} "
-            f"{names}; sie enthält {found_de}. Die erste Zeile muss die Spalten benennen; "
-            f"erlaubt sind: {_accepted_headers('de')}",
+            "import.missing_columns" if len(missing) > 1 else "import.missing_column",
+            file=_clip(file_name, 80),
+            missing=[f"{GERMAN_HEADERS[key]} ({key})" for key in missing],
+            found=[_clip(cell.strip()) for cell in header if cell.strip()],
+            accepted=ACCEPTED_HEADERS,
+            required=list(REQUIRED),
         )
     return columns, positions, unknown, headerless
 
@@ -350,58 +286,4 @@ def _refuse_open_quote(text: str, delimiter: str, last: tuple[int, list[str], in
             field_start = False
         i += 1
     if quoted:
-        raise ImportFileError(
-            f"'{_clip(file_name, 80)}', row {number}: a quote (\") opens a value that never closes, so every "
-            "following line would be read into it; close the quote or remove it, then import again",
-            message_de=f"„{_clip(file_name, 80)}“, Zeile {number}: ein Anführungszeichen (\") öffnet einen Wert und "
-            "schließt ihn nie, alle folgenden Zeilen würden hineingelesen; bitte das Anführungszeichen schließen "
-            "oder entfernen und erneut importieren",
-        )
-
-
-# --- one row --------------------------------------------------------------------------------------
-
-
-def validate_row(row: RawRow, *, today: date, districts: Collection[str]) -> ValidRow | list[RowError]:
-    """Parse every field of a row with `domain.validation`; a row is taken whole or not at all, so
-    all of its errors are returned together (not just the first)."""
-    if row.surplus:
-        shown = "; ".join(row.surplus)
-        return [
-            RowError(
-                row.number,
-                "row",
-                _clip(shown, 60),
-                f"has {len(row.surplus)} value(s) more than the header has columns ('{_clip(shown)}'); a value "
-                "probably contains the delimiter: put that value in quotes or remove the extra cells",
-                f"hat {len(row.surplus)} Wert(e) mehr, als die Kopfzeile Spalten hat („{_clip(shown)}“); wahrscheinlich "
-                "enthält ein Wert das Trennzeichen: bitte den Wert in Anführungszeichen setzen oder die "
-                "überzähligen Zellen löschen",
-            )
-        ]
-    values = row.values
-    errors: list[RowError] = []
-    parsers = {
-        "given_name": validation.given_name,
-        "family_name": validation.family_name,
-        "birth_date": lambda value: validation.birth_date(value, today=today),
-        "sex": validation.sex,
-        "district": lambda value: validation.district(value, known=districts),
-        "language": validation.language,
-        "email": validation.email,
-        "phone": validation.phone,
-        "profession": validation.profession,
-        "country_of_training": validation.country,
-        "fast_track": lambda value: validation.yes_no("fast_track", value),
-        "receives_buergergeld": lambda value: validation.yes_no("receives_buergergeld", value),
-    }
-    parsed = {}
-    for key, parse in parsers.items():
-        value = values.get(key)
-        try:
-            parsed[key] = parse(value)
-        except FieldError as error:
-            errors.append(RowError(row.number, key, _clip(value or "", 60), error.message, error.message_de))
-    if errors:
-        return errors
-    return ValidRow(**parsed)
+        raise ImportFileError("import.open_quote", file=_clip(file_name, 80), row=number)

@@ -27,7 +27,8 @@ from functools import lru_cache
 from dateutil.relativedelta import relativedelta
 
 from domain.calendar import WorkingCalendar, format_date, format_day
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, _clip
+from domain.messages import Term
 
 SHIFT_RULE = "§ 31 Abs. 3 VwVfG"
 _PERIOD = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$", re.IGNORECASE)
@@ -61,7 +62,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if min(self.months, self.weeks, self.days) < 0 or not (self.months or self.weeks or self.days):
-            raise InvalidInput("period", "must be a positive number of days, weeks or months")
+            raise InvalidInput("period.not_positive", "period")
 
     def after(self, day: date) -> date:
         """End of the period that starts with the event on `day` (§§ 187 Abs. 1, 188 BGB)."""
@@ -72,10 +73,10 @@ class Period:
         """'14d', '6w' or '1m' (days, weeks, months)."""
         match = _PERIOD.match(value or "")
         if not match:
-            raise InvalidInput(field, f"'{(value or '')[:40]}' is not a period; write e.g. 14d, 6w or 1m")
+            raise InvalidInput("period.unreadable", field, value=_clip(value or ""))
         number, unit = int(match.group(1)), match.group(2).lower()
         if number == 0:
-            raise InvalidInput(field, "must be at least 1 day, week or month")
+            raise InvalidInput("period.zero", field)
         return cls(**{_UNITS[unit]: number})
 
     @property
@@ -105,7 +106,7 @@ class Suspension:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise InvalidInput("suspension", f"ends {format_date(self.end)} before it starts {format_date(self.start)}; swap the dates")
+            raise InvalidInput("suspension.reversed", "suspension", end=self.end, start=self.start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +138,7 @@ class Due:
 def _clause(kind: Kind, *, fast_track: bool, regulated: bool, procedure: str) -> str:
     """The paragraph that sets the period. NBQFG mirrors the BQFG's numbering (domain.md §1)."""
     if procedure not in ("BQFG", "NBQFG"):
-        raise InvalidInput(
-            "procedure", f"'{procedure}' sets no statutory deadline; use BQFG or NBQFG (ZAB, school certificates and lawyers have none)"
-        )
+        raise InvalidInput("deadline.no_statutory_deadline", "procedure", procedure=_clip(procedure))
     if fast_track:
         return f"§ 14a Abs. {2 if kind is Kind.ACKNOWLEDGEMENT else 3} {procedure}, § 81a AufenthG"
     section = 13 if regulated else 6
@@ -151,7 +150,7 @@ def statutory_period(kind: Kind, *, fast_track: bool) -> Period:
         return Period(weeks=2) if fast_track else Period(months=1)
     if kind is Kind.DECISION:
         return Period(months=2) if fast_track else Period(months=3)
-    raise InvalidInput("kind", "a deadline for the person has no statutory period; give days or weeks")
+    raise InvalidInput("deadline.person_not_statutory", "kind")
 
 
 def due_date(
@@ -171,16 +170,16 @@ def due_date(
     try:
         kind = Kind(kind)
     except ValueError:
-        raise InvalidInput("kind", f"'{kind}' is unknown; use {', '.join(k.value for k in Kind)}") from None
+        raise InvalidInput("deadline.unknown_kind", "kind", value=_clip(str(kind)), kinds=[k.value for k in Kind]) from None
 
     if kind is Kind.PERSON:
         if period is None:
-            raise InvalidInput("period", "a deadline for the person needs a number of days or weeks")
+            raise InvalidInput("deadline.person_needs_period", "period")
         law = "Frist der Beratung; die Stelle setzt eine angemessene Frist (§ 15 Abs. 3 BQFG)"
         clause = "von der Beratung gesetzt"
     else:
         if period is not None:
-            raise InvalidInput("period", f"the {kind.value} period is statutory; do not give one")
+            raise InvalidInput("deadline.period_is_statutory", "period", kind=Term(kind.value, KIND_DE[kind]))
         period = statutory_period(kind, fast_track=fast_track)
         law = clause = _clause(kind, fast_track=fast_track, regulated=regulated, procedure=procedure)
 
@@ -192,9 +191,9 @@ def due_date(
 
     if extension is not None:
         if kind is not Kind.DECISION:
-            raise InvalidInput("extension", "only the decision deadline can be extended")
+            raise InvalidInput("deadline.extension_decision_only", "extension")
         if eu_training and regulated and extension.after(end) > Period(months=1).after(end):
-            raise InvalidInput("extension", "training from the EU/EEA/CH: at most 1 month (§ 13 Abs. 3 S. 4 BQFG)")
+            raise InvalidInput("deadline.extension_eu_limit", "extension")
         end = extension.after(end)
         steps.append(f"einmal verlängert um {extension.text} ({law.split(',')[0]}, § 190 BGB) bis {format_day(end)}")
 

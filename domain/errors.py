@@ -1,14 +1,27 @@
-"""Errors a person can hit. Each message names the field and the fix; the CLI and the web page
-turn them into one line and an exit code, never a traceback."""
+"""Errors a person can hit. Each carries a code and its parameters; the English (`message`) and German
+(`message_de`) texts come from the one catalogue, `domain.messages.MESSAGES`, so no door has to pick
+a text by matching another one (/work/shared/style.md). Each text names the field and the fix; the
+CLI and the web page turn an error into one line and an exit code, never a traceback."""
+
+from domain.messages import MESSAGES, render
 
 
 class DomainError(ValueError):
-    """Base class: bad input or bad data that a person can correct."""
+    """Base class: bad input or bad data that a person can correct.
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    `code` is a key of MESSAGES (KeyError for an unknown one), `field` what the person has to
+    correct, `params` the values the texts are made from; str(error) is "field: English message"."""
+
+    def __init__(self, code: str, field: str, **params) -> None:
+        self._set(code, field, params, render(code, "en", params), render(code, "de", params))
+
+    def _set(self, code: str, field: str, params: dict, message: str, message_de: str) -> None:
+        ValueError.__init__(self, f"{field}: {message}")
+        self.code = code
         self.field = field
+        self.params = params
         self.message = message
+        self.message_de = message_de
 
 
 class InvalidInput(DomainError):
@@ -16,21 +29,23 @@ class InvalidInput(DomainError):
 
 
 class UnknownDistrict(InvalidInput):
+    """A district this Welcome Center does not serve (data/districts.yaml)."""
+
     def __init__(self, value: str, known: list[str]) -> None:
-        super().__init__(
-            "district",
-            f"'{_clip(value)}' is not served; use {' or '.join(known)}",
-        )
+        super().__init__("district.not_served", "district", value=_clip(value), known=list(known))
 
 
 class CatalogueError(DomainError):
-    """A data file is broken: names the file, the line, the entry and the field."""
+    """A data file is broken: names the file, the line, the entry and the field. Its reader is the
+    person editing the YAML, so the text is the English `message` (also in `message_de`, after
+    "Datendatei fehlerhaft:")."""
 
-    def __init__(self, file: str, line: int | None, entry: str | None, field: str, message: str):
+    def __init__(self, file: str, line: int | None, entry: str | None, field: str, message: str, *,
+                 code: str = "data.broken") -> None:
+        super().__init__(code, field, message=message)
         where = file if line is None else f"{file}, line {line}"
         if entry:
             where += f", entry '{entry}'"
-        super().__init__(field, message)
         self.args = (f"{where}, field '{field}': {message}",)
         self.file, self.line, self.entry = file, line, entry
 

@@ -145,7 +145,7 @@ def inspect_file(
     name itself sends the file to quarantine is `is_unsafe_name`'s decision, which the flow asks.
     """
     if max_bytes <= 0:
-        raise InvalidInput("max_bytes", f"must be a positive number of bytes, not {max_bytes}")
+        raise InvalidInput("file.max_bytes", "max_bytes", value=max_bytes)
     if isinstance(stream, (bytes, bytearray, memoryview)):
         stream = io.BytesIO(bytes(stream))
     seekable = _seekable(stream)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, _clip
 
 
 class FundingRoute(StrEnum):
@@ -57,6 +57,4 @@ def parse_funding(value: str) -> FundingRoute:
     try:
         return FundingRoute(value.strip().lower())
     except ValueError:
-        raise InvalidInput(
-            "funding", f"'{value[:40]}' is unknown; use one of {', '.join(r.value for r in FundingRoute)}"
-        ) from None
+        raise InvalidInput("funding.unknown", "funding", value=_clip(value), routes=[r.value for r in FundingRoute]) from None

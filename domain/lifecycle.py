@@ -21,8 +21,13 @@ from enum import StrEnum
 
 from domain.calendar import WorkingCalendar, format_date
 from domain.deadlines import Due, Kind, Period, Suspension, due_date
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, _clip
+from domain.messages import Term
 from domain.validation import FieldError
+
+# The decision deadline "kann einmal angemessen verlängert werden" (§ 13 Abs. 3 S. 3 BQFG; § 6 Abs. 3 for
+# professions that are not regulated, the NBQFG with the same numbering): a second extension is refused.
+EXTEND_ONCE_RULE = "§ 13 Abs. 3 BQFG"
 
 
 class CaseState(StrEnum):
@@ -132,17 +137,29 @@ OUTCOME_DE = {
 
 
 class InvalidTransition(InvalidInput):
+    """The event is not one the case's state allows (TRANSITIONS); the texts name the allowed ones."""
+
     def __init__(self, state: CaseState, event: str) -> None:
-        allowed = ", ".join(e.value for e in allowed_events(state)) or "none (the case is final)"
-        super().__init__("event", f"'{event}' is not allowed in state '{state.value}'; allowed: {allowed}")
+        allowed = [_event_term(e) for e in allowed_events(state)]
+        shown = dict(event=_event_term(event), state=Term(state.value, STATE_DE[state]))
+        if allowed:
+            super().__init__("step.not_allowed", "event", allowed=allowed, **shown)
+        else:
+            super().__init__("step.case_final", "event", **shown)
         self.state = state
+
+
+def _event_term(event: Event | str) -> Term:
+    """The event as the CLI takes it and as the page names it (EVENT_DE)."""
+    event = Event(event)
+    return Term(event.value, EVENT_DE[event])
 
 
 def parse_event(value: str) -> Event:
     try:
         return Event(value.strip().lower().replace("-", "_"))
     except ValueError:
-        raise InvalidInput("event", f"'{value[:40]}' is unknown; use one of {', '.join(e.value for e in Event)}") from None
+        raise InvalidInput("step.unknown", "event", value=_clip(value), events=[e.value for e in Event]) from None
 
 
 def allowed_events(state: CaseState) -> list[Event]:
@@ -246,9 +263,9 @@ def _replay(events: Iterable[RecordedEvent]) -> _Replay:
                 r.open_suspension = None
             case Event.EXTEND:
                 if r.extension is not None:
-                    raise InvalidInput("event", "the decision deadline can be extended only once (§ 13 Abs. 3 BQFG)")
+                    raise InvalidInput("deadline.extend_once", "event", law=EXTEND_ONCE_RULE)
                 if item.period is None:
-                    raise InvalidInput("period", "an extension needs its length, e.g. 1m or 4w")
+                    raise InvalidInput("deadline.extension_needs_period", "period")
                 r.extension = item.period
             case Event.DECIDE:
                 r.decided = item.on
@@ -256,11 +273,11 @@ def _replay(events: Iterable[RecordedEvent]) -> _Replay:
                 r.ended = item.on
             case Event.SET_DEADLINE:
                 if item.period is None:
-                    raise InvalidInput("period", "a deadline for the person needs days or weeks, e.g. 14d or 6w")
+                    raise InvalidInput("deadline.person_needs_days_or_weeks", "period")
                 r.person, r.person_met = item, None
             case Event.DEADLINE_MET:
                 if r.person is None or r.person_met is not None:
-                    raise InvalidInput("event", "there is no open deadline for the person to mark as met")
+                    raise InvalidInput("deadline.none_open_for_person", "event")
                 r.person_met = item.on
     return r
 
@@ -353,15 +370,9 @@ def check_event_day(on: date, *, last_recorded: date | None, today: date | None)
     """A step is recorded on the day it happened: not after today (when the door knows today) and not
     before the last recorded step (events are kept in order; the deadlines are computed from them)."""
     if today is not None and on > today:
-        raise FieldError("on", f"{on:%d.%m.%Y} lies in the future (today is {today:%d.%m.%Y}); give the day the step happened",
-                         message_de=f"Datum: {on:%d.%m.%Y} liegt in der Zukunft (heute ist der {today:%d.%m.%Y}); bitte den "
-                                    "Tag angeben, an dem der Schritt geschah.")
+        raise FieldError("step.date_in_future", "on", typed=on.isoformat(), on=on, today=today)
     if last_recorded is not None and on < last_recorded:
-        raise FieldError(
-            "on", f"{on:%d.%m.%Y} is before the last recorded event ({last_recorded:%d.%m.%Y}); events are recorded in order",
-            message_de=f"Datum: {on:%d.%m.%Y} liegt vor dem zuletzt erfassten Schritt ({last_recorded:%d.%m.%Y}); Schritte "
-                       "werden in zeitlicher Reihenfolge erfasst.",
-        )
+        raise FieldError("step.before_last", "on", typed=on.isoformat(), on=on, last=last_recorded)
 
 
 NOTE_MAX = 500
@@ -373,6 +384,5 @@ def check_note(note: str | None) -> str | None:
         return None
     text = note.strip()
     if len(text) > NOTE_MAX or not text.isprintable():
-        raise FieldError("note", f"keep it on one line and at most {NOTE_MAX} characters (it has {len(text)})",
-                         message_de=f"Notiz: bitte in einer Zeile und höchstens {NOTE_MAX} Zeichen.")
+        raise FieldError("step.note_too_long", "note", typed=note, limit=NOTE_MAX, length=len(text))
     return text

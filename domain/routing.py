@@ -127,18 +127,13 @@ def resolve_district(value: str | None, catalogue: Catalogue) -> str:
 def validate_profession_text(text: str | None) -> str:
     """The profession as typed: non-empty, at most MAX_QUERY_LENGTH characters, no control characters."""
     if text is None or not text.strip():
-        raise InvalidInput("profession", "is empty; type the profession as the person says it, e.g. 'Krankenschwester'")
+        raise InvalidInput("profession.empty", "profession")
     if len(text) > MAX_QUERY_LENGTH:
-        raise InvalidInput(
-            "profession",
-            f"is {len(text):,} characters long; give the profession in at most {MAX_QUERY_LENGTH} characters",
-        )
+        raise InvalidInput("profession.too_long", "profession", length=len(text), limit=MAX_QUERY_LENGTH)
     text = text.strip()  # a trailing newline from a pasted value is harmless
     control = _CONTROL.search(text)
     if control:
-        raise InvalidInput(
-            "profession", f"contains the control character U+{ord(control.group()):04X}; remove it and type plain text"
-        )
+        raise InvalidInput("profession.control_character", "profession", character=f"U+{ord(control.group()):04X}")
     return text
 
 

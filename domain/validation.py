@@ -1,9 +1,10 @@
 """Field parsers shared by the CLI, the CSV import and the web form (`/work/shared/import-format.md`).
 
 Each parser takes the raw value as typed (str or None) and returns a typed value, or raises
-`FieldError` (an `InvalidInput`) whose message names the value and the fix, in English (`message`)
-and in German (`message_de`), so that the web page and the import report can speak to an adviser
-in either language. None of them reads the clock: a rule that depends on today takes `today`.
+`FieldError` (an `InvalidInput`) with a code of `domain.messages.MESSAGES`: its English (`message`)
+and German (`message_de`) texts name the value and the fix, so that the web page and the import
+report can speak to an adviser in either language. None of them reads the clock: a rule that
+depends on today takes `today`.
 
 Names are kept exactly as written: any script, apostrophes, hyphens, and also text that looks like
 markup, template syntax or a spreadsheet formula (`<b>`, `{{ x }}`, `=HYPERLINK(...)`). Such text
@@ -20,9 +21,8 @@ import unicodedata
 from collections.abc import Collection
 from datetime import date
 
-from domain.errors import InvalidInput, _clip
+from domain.errors import DomainError, InvalidInput, _clip
 from domain.routing import validate_profession_text
-from domain.text import MAX_QUERY_LENGTH
 
 MAX_NAME_LENGTH = 100
 MAX_PHONE_LENGTH = 50
@@ -31,13 +31,13 @@ EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
 class FieldError(InvalidInput):
-    """A typed value is not acceptable; `message` is English, `message_de` German, both name the
-    value and the fix. `value` is the value as typed (None when the field was empty)."""
+    """A typed value is not acceptable: `code` and `params` make the English `message` and the German
+    `message_de` (domain.messages). `value` is the value as typed (None when the field was empty),
+    given as `typed=` because `value` is the name the texts use for the clipped value they quote."""
 
-    def __init__(self, field: str, message: str, *, message_de: str, value: str | None = None) -> None:
-        super().__init__(field, message)
-        self.message_de = message_de
-        self.value = value
+    def __init__(self, code: str, field: str, *, typed: str | None = None, **params) -> None:
+        DomainError.__init__(self, code, field, **params)  # always a code: the legacy form is InvalidInput's only
+        self.value = typed
 
 
 # --- characters a typed value may not contain ---------------------------------------------------
@@ -61,26 +61,15 @@ def _refused_character(text: str) -> str | None:
     return None
 
 
-_NAMED_CHARACTERS = {
-    "\n": ("a line break", "einen Zeilenumbruch"),
-    "\r": ("a line break", "einen Zeilenumbruch"),
-    "\t": ("a tab", "einen Tabulator"),
-}
+# The characters an adviser knows by name; any other is named by its code point.
+_CHARACTER_CODES = {"\n": "text.line_break", "\r": "text.line_break", "\t": "text.tab"}
 
 
 def _check_characters(field: str, value: str) -> None:
     ch = _refused_character(value)
     if ch is not None:
-        code = f"U+{ord(ch):04X}"
-        en, de = _NAMED_CHARACTERS.get(
-            ch, (f"the invisible or control character {code}", f"das unsichtbare Steuerzeichen {code}")
-        )
-        raise FieldError(
-            field,
-            f"'{_clip(value)}' contains {en}; retype the value as plain text on one line",
-            message_de=f"„{_clip(value)}“ enthält {de}; bitte den Wert als einfachen Text in einer Zeile neu eingeben",
-            value=value,
-        )
+        error_code = _CHARACTER_CODES.get(ch, "text.invisible_character")
+        raise FieldError(error_code, field, typed=value, value=_clip(value), character=f"U+{ord(ch):04X}")
 
 
 def _text(value: str | None) -> str:
@@ -91,23 +80,20 @@ def _text(value: str | None) -> str:
 # --- names ----------------------------------------------------------------------------------------
 
 
-def _name(field: str, value: str | None, *, en: str, de: str) -> str:
+# field → (empty, too long)
+_NAME_CODES = {
+    "given_name": ("given_name.empty", "given_name.too_long"),
+    "family_name": ("family_name.empty", "family_name.too_long"),
+}
+
+
+def _name(field: str, value: str | None) -> str:
+    empty_code, too_long_code = _NAME_CODES[field]
     text = _text(value)
     if not text:
-        raise FieldError(
-            field,
-            f"is empty; write the {en} as in the passport",
-            message_de=f"ist leer; bitte den {de} wie im Pass eintragen",
-            value=value,
-        )
+        raise FieldError(empty_code, field, typed=value)
     if len(text) > MAX_NAME_LENGTH:
-        raise FieldError(
-            field,
-            f"'{_clip(text)}' is {len(text)} characters long; give the {en} in at most {MAX_NAME_LENGTH} characters",
-            message_de=f"„{_clip(text)}“ ist {len(text)} Zeichen lang; bitte den {de} in höchstens "
-            f"{MAX_NAME_LENGTH} Zeichen angeben",
-            value=value,
-        )
+        raise FieldError(too_long_code, field, typed=value, value=_clip(text), length=len(text), limit=MAX_NAME_LENGTH)
     _check_characters(field, text)
     return text
 
@@ -116,12 +102,12 @@ def given_name(value: str | None) -> str:
     """The given name (Vorname) exactly as written, without surrounding whitespace; 1–100 characters
     (code points), any script. Markup, template syntax and formula-like text are kept literally;
     escaping is the renderer's job (see the module docstring)."""
-    return _name("given_name", value, en="given name", de="Vornamen")
+    return _name("given_name", value)
 
 
 def family_name(value: str | None) -> str:
     """The family name (Nachname) exactly as written; the same rules as `given_name`."""
-    return _name("family_name", value, en="family name", de="Nachnamen")
+    return _name("family_name", value)
 
 
 # --- dates ----------------------------------------------------------------------------------------
@@ -137,49 +123,21 @@ def birth_date(value: str | None, *, today: date) -> date:
     birth date."""
     text = _text(value)
     if not text:
-        raise FieldError(
-            "birth_date",
-            "is empty; write the birth date as YYYY-MM-DD or DD.MM.YYYY, e.g. 1990-03-25 or 25.03.1990",
-            message_de="ist leer; bitte das Geburtsdatum als JJJJ-MM-TT oder TT.MM.JJJJ eintragen, "
-            "z. B. 1990-03-25 oder 25.03.1990",
-            value=value,
-        )
+        raise FieldError("birth_date.empty", "birth_date", typed=value)
     if match := _ISO_DATE.fullmatch(text):
         year, month, day = (int(part) for part in match.groups())
     elif match := _GERMAN_DATE.fullmatch(text):
         day, month, year = (int(part) for part in match.groups())
     else:
-        raise FieldError(
-            "birth_date",
-            f"'{_clip(text)}' is not in the form YYYY-MM-DD or DD.MM.YYYY; write e.g. 1990-03-25 or 25.03.1990",
-            message_de=f"„{_clip(text)}“ ist nicht im Format JJJJ-MM-TT oder TT.MM.JJJJ; "
-            "bitte z. B. 1990-03-25 oder 25.03.1990 eintragen",
-            value=value,
-        )
+        raise FieldError("birth_date.format", "birth_date", typed=value, value=_clip(text))
     try:
         born = date(year, month, day)
     except ValueError:
-        raise FieldError(
-            "birth_date",
-            f"'{text}' is not a real date; check day and month (e.g. February has 28 or 29 days)",
-            message_de=f"„{text}“ ist kein gültiges Datum; bitte Tag und Monat prüfen "
-            "(der Februar hat z. B. 28 oder 29 Tage)",
-            value=value,
-        ) from None
+        raise FieldError("birth_date.not_a_date", "birth_date", typed=value, value=text) from None
     if born > today:
-        raise FieldError(
-            "birth_date",
-            f"'{text}' is in the future (today is {today.isoformat()}); check the year",
-            message_de=f"„{text}“ liegt in der Zukunft (heute ist der {today:%d.%m.%Y}); bitte das Jahr prüfen",
-            value=value,
-        )
+        raise FieldError("birth_date.future", "birth_date", typed=value, value=text, today=today)
     if born < EARLIEST_BIRTH_DATE:
-        raise FieldError(
-            "birth_date",
-            f"'{text}' is before 1900; check the year",
-            message_de=f"„{text}“ liegt vor 1900; bitte das Jahr prüfen",
-            value=value,
-        )
+        raise FieldError("birth_date.too_early", "birth_date", typed=value, value=text, year=EARLIEST_BIRTH_DATE.year)
     return born
 
 
@@ -196,13 +154,7 @@ def sex(value: str | None) -> str | None:
         return None
     code = _SEX.get(text.casefold())
     if code is None:
-        raise FieldError(
-            "sex",
-            f"'{_clip(text)}' is not a known entry; write f (or w), m, d (or x), or leave it empty",
-            message_de=f"„{_clip(text)}“ ist keine gültige Angabe; bitte w (oder f), m, d (oder x) "
-            "eintragen oder leer lassen",
-            value=value,
-        )
+        raise FieldError("sex.unknown", "sex", typed=value, value=_clip(text))
     return code
 
 
@@ -224,7 +176,7 @@ _LANGUAGE_HINTS = {
     "iq": "ar", "al": "sq", "rs": "sr", "by": "be", "ge": "ka", "kz": "kk", "vn": "vi", "pk": "ur",
     "at": "de", "ee": "et",
 }
-_LANGUAGE_EXAMPLES = "uk, ru, ar, fa, tr, en, de"
+_LANGUAGE_EXAMPLES = ("uk", "ru", "ar", "fa", "tr", "en", "de")
 
 
 def language(value: str | None) -> str:
@@ -232,26 +184,15 @@ def language(value: str | None) -> str:
     not taken: "Persisch" may mean fa or Dari, and the letters need the code."""
     text = _text(value)
     if not text:
-        raise FieldError(
-            "language",
-            f"is empty; use a two-letter ISO 639-1 code such as {_LANGUAGE_EXAMPLES}",
-            message_de=f"ist leer; bitte einen zweibuchstabigen Sprachcode nach ISO 639-1 eintragen, "
-            f"z. B. {_LANGUAGE_EXAMPLES}",
-            value=value,
-        )
+        raise FieldError("language.empty", "language", typed=value, examples=_LANGUAGE_EXAMPLES)
     code = text.lower()
     if code in ISO_639_1:
         return code
     hint = _LANGUAGE_HINTS.get(code)
-    en = f" ('{code}' is a country; the language is probably '{hint}')" if hint else ""
-    de = f" („{code}“ ist ein Länderkürzel; die Sprache ist wahrscheinlich „{hint}“)" if hint else ""
-    raise FieldError(
-        "language",
-        f"'{_clip(text)}' is not a language code{en}; use a two-letter ISO 639-1 code such as {_LANGUAGE_EXAMPLES}",
-        message_de=f"„{_clip(text)}“ ist kein Sprachcode{de}; bitte einen zweibuchstabigen Code nach "
-        f"ISO 639-1 eintragen, z. B. {_LANGUAGE_EXAMPLES}",
-        value=value,
-    )
+    if hint:
+        raise FieldError("language.country_code", "language", typed=value, value=_clip(text), country=code,
+                         language=hint, examples=_LANGUAGE_EXAMPLES)
+    raise FieldError("language.unknown", "language", typed=value, value=_clip(text), examples=_LANGUAGE_EXAMPLES)
 
 
 # --- contact --------------------------------------------------------------------------------------
@@ -270,18 +211,12 @@ def email(value: str | None) -> str | None:
     if len(text) <= MAX_EMAIL_LENGTH and _EMAIL.fullmatch(text):
         return text
     if text.count("@") > 1 or any(sep in text for sep in ",;"):
-        en, de = "give one address only", "bitte nur eine Adresse eintragen"
+        error_code = "email.several"
     elif any(ch.isspace() for ch in text):
-        en, de = "remove the spaces", "bitte die Leerzeichen entfernen"
+        error_code = "email.spaces"
     else:
-        en = "an e-mail address needs a domain, e.g. name@example.org"
-        de = "eine E-Mail-Adresse braucht eine Domain, z. B. name@example.org"
-    raise FieldError(
-        "email",
-        f"'{_clip(text)}' is not an e-mail address; {en}",
-        message_de=f"„{_clip(text)}“ ist keine E-Mail-Adresse; {de}",
-        value=value,
-    )
+        error_code = "email.no_domain"
+    raise FieldError(error_code, "email", typed=value, value=_clip(text))
 
 
 def phone(value: str | None) -> str | None:
@@ -291,13 +226,7 @@ def phone(value: str | None) -> str | None:
     if not text:
         return None
     if len(text) > MAX_PHONE_LENGTH:
-        raise FieldError(
-            "phone",
-            f"'{_clip(text)}' is {len(text)} characters long; give the number in at most {MAX_PHONE_LENGTH} characters",
-            message_de=f"„{_clip(text)}“ ist {len(text)} Zeichen lang; bitte die Nummer in höchstens "
-            f"{MAX_PHONE_LENGTH} Zeichen angeben",
-            value=value,
-        )
+        raise FieldError("phone.too_long", "phone", typed=value, value=_clip(text), length=len(text), limit=MAX_PHONE_LENGTH)
     _check_characters("phone", text)
     return text
 
@@ -314,11 +243,9 @@ def free_text(field: str, value: str | None, *, limit: int) -> str | None:
         return None
     text = " ".join(str(value).split())
     if not text.isprintable():
-        raise FieldError(field, f"'{_clip(text)}' contains control characters; type it again",
-                         message_de=f"„{_clip(text)}“ enthält Steuerzeichen; bitte neu eintippen", value=value)
+        raise FieldError("text.control_characters", field, typed=value, value=_clip(text))
     if len(text) > limit:
-        raise FieldError(field, f"is {len(text)} characters long; at most {limit}",
-                         message_de=f"ist {len(text)} Zeichen lang; höchstens {limit}", value=value)
+        raise FieldError("text.too_long", field, typed=value, length=len(text), limit=limit)
     return text
 
 
@@ -326,8 +253,7 @@ def german_postcode(value: str | None, field: str = "postcode") -> str | None:
     """A German postcode: exactly five digits (DIN 5008 address field); empty → None."""
     text = free_text(field, value, limit=10)
     if text is not None and not _POSTCODE.match(text):
-        raise FieldError(field, f"'{_clip(text)}' is not a German postcode; give 5 digits, e.g. 27283",
-                         message_de=f"„{_clip(text)}“ ist keine deutsche Postleitzahl (5 Ziffern, z. B. 27283)", value=value)
+        raise FieldError("postcode.not_german", field, typed=value, value=_clip(text))
     return text
 
 
@@ -348,14 +274,7 @@ def yes_no(field: str, value: str | None, *, default: bool = False) -> bool:
         return True
     if folded in _NO:
         return False
-    raise FieldError(
-        field,
-        f"'{_clip(text)}' is not yes or no; write yes or no (or ja/nein), or leave it empty for "
-        f"{'yes' if default else 'no'}",
-        message_de=f"„{_clip(text)}“ ist weder ja noch nein; bitte ja oder nein eintragen oder leer "
-        f"lassen für {'ja' if default else 'nein'}",
-        value=value,
-    )
+    raise FieldError("yes_no.unknown", field, typed=value, value=_clip(text), default=default)
 
 
 # --- district and profession ----------------------------------------------------------------------
@@ -368,37 +287,18 @@ def district(value: str | None, *, known: Collection[str]) -> str:
     key = keys.get(text.casefold()) if text else None
     if key is not None:
         return key
-    choices = " or ".join(known)
-    choices_de = " oder ".join(known)
     if not text:
-        raise FieldError(
-            "district",
-            f"is empty; use {choices}",
-            message_de=f"ist leer; bitte {choices_de} eintragen",
-            value=value,
-        )
-    raise FieldError(
-        "district",
-        f"'{_clip(text)}' is not served; use {choices}",
-        message_de=f"„{_clip(text)}“ wird nicht betreut; bitte {choices_de} eintragen",
-        value=value,
-    )
+        raise FieldError("district.empty", "district", typed=value, known=list(known))
+    raise FieldError("district.not_served", "district", typed=value, value=_clip(text), known=list(known))
 
 
 def profession(value: str | None) -> str:
-    """The profession as the person says it; the rule and the English message are
-    `domain.routing.validate_profession_text`, this adds the German message."""
+    """The profession as the person says it; the rule is `domain.routing.validate_profession_text`
+    (shared with routing), this keeps the value as typed for the import report."""
     try:
         return validate_profession_text(value)
     except InvalidInput as error:
-        text = value or ""
-        if not text.strip():
-            de = "ist leer; bitte den Beruf so eintragen, wie die Person ihn nennt, z. B. „Krankenschwester“"
-        elif len(text) > MAX_QUERY_LENGTH:
-            de = f"ist {len(text):,} Zeichen lang; bitte den Beruf in höchstens {MAX_QUERY_LENGTH} Zeichen angeben"
-        else:
-            de = "enthält ein Steuerzeichen; bitte den Beruf als einfachen Text neu eingeben"
-        raise FieldError("profession", error.message, message_de=de, value=value) from None
+        raise FieldError(error.code, "profession", typed=value, **error.params) from None
 
 
 # --- countries ------------------------------------------------------------------------------------
@@ -589,14 +489,7 @@ def country(value: str | None) -> str | None:
     if code is None and upper in ISO_3166_ALPHA2:
         code = upper
     if code is None:
-        raise FieldError(
-            "country_of_training",
-            f"'{_clip(text)}' is not a country we know; write the country in German or English "
-            "(e.g. Ukraine, Syrien, Turkey) or its two-letter ISO 3166 code (e.g. UA, SY, TR)",
-            message_de=f"„{_clip(text)}“ ist kein bekanntes Land; bitte das Land auf Deutsch oder Englisch "
-            "(z. B. Ukraine, Syrien, Türkei) oder als zweibuchstabigen ISO-3166-Code (z. B. UA, SY, TR) eintragen",
-            value=value,
-        )
+        raise FieldError("country.unknown", "country_of_training", typed=value, value=_clip(text))
     return code
 
 
@@ -636,18 +529,13 @@ def arrival_date(value: str | None, *, today: date) -> date | None:
     elif match := _GERMAN_DATE.fullmatch(text):
         day, month, year = (int(part) for part in match.groups())
     else:
-        raise FieldError("arrival_date", f"'{_clip(text)}' is not in the form YYYY-MM-DD or DD.MM.YYYY; write e.g. 2023-03-25",
-                         message_de=f"„{_clip(text)}“ ist nicht im Format TT.MM.JJJJ; bitte z. B. 25.03.2023 eintragen",
-                         value=value)
+        raise FieldError("arrival_date.format", "arrival_date", typed=value, value=_clip(text))
     try:
         arrived = date(year, month, day)
     except ValueError:
-        raise FieldError("arrival_date", f"'{text}' is not a real date; check day and month",
-                         message_de=f"„{text}“ ist kein gültiges Datum; bitte Tag und Monat prüfen", value=value) from None
+        raise FieldError("arrival_date.not_a_date", "arrival_date", typed=value, value=_clip(text)) from None
     if arrived > today:
-        raise FieldError("arrival_date", f"'{text}' is in the future; give the day the person arrived in Germany",
-                         message_de=f"„{text}“ liegt in der Zukunft; bitte den Tag der Einreise eintragen", value=value)
+        raise FieldError("arrival_date.future", "arrival_date", typed=value, value=_clip(text))
     if arrived < EARLIEST_ARRIVAL:
-        raise FieldError("arrival_date", f"'{text}' is before 1950; check the year",
-                         message_de=f"„{text}“ liegt vor 1950; bitte das Jahr prüfen", value=value)
+        raise FieldError("arrival_date.too_early", "arrival_date", typed=value, value=_clip(text), year=EARLIEST_ARRIVAL.year)
     return arrived

@@ -69,7 +69,5 @@ def checked(model: type[Model], values: dict[str, Any], **context: Any) -> Model
                 errors.append(error)
             else:  # a type the parsers did not see (e.g. a list where text belongs): say which field
                 name = str(item["loc"][0]) if item.get("loc") else "row"
-                errors.append(FieldError(name, f"{item['msg']}; give it as text",
-                                         message_de=f"ist ungültig ({item['msg']}); bitte als Text angeben",
-                                         value=str(item.get("input"))[:60]))
+                errors.append(FieldError("input.invalid", name, typed=str(item.get("input"))[:60], detail=item["msg"]))
         return errors

@@ -112,8 +112,7 @@ class PersonAddressCreate(SQLModel):
     def _needed(cls, value: Any, info: ValidationInfo) -> str:
         text = validation.free_text(info.field_name, value, limit=ADDRESS_LIMITS[info.field_name])
         if text is None:
-            raise FieldError(info.field_name, "is needed for the address field of a letter",
-                             message_de="fehlt; ein Brief braucht Straße, Postleitzahl und Ort", value=value)
+            raise FieldError("address.missing", info.field_name, typed=value)
         return text
 
     @field_validator("postcode", mode="before")
@@ -121,8 +120,7 @@ class PersonAddressCreate(SQLModel):
     def _postcode(cls, value: Any) -> str:
         text = validation.german_postcode(value)
         if text is None:
-            raise FieldError("postcode", "is needed for the address field of a letter",
-                             message_de="fehlt; ein Brief braucht Straße, Postleitzahl und Ort", value=value)
+            raise FieldError("address.missing", "postcode", typed=value)
         return text
 
     @field_validator("addition", mode="before")

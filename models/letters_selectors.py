@@ -12,7 +12,9 @@ from sqlmodel import Session, select
 from domain.catalogue import Catalogue
 from domain.checklist import ChecklistRules, DocumentFacts, checklist
 from domain.funding import FundingRoute
-from domain.letters import CaseFacts, LetterKey, LetterKind, PersonFacts, SmeFacts
+from domain.letters.compose import CaseFacts, PersonFacts, SmeFacts
+from domain.letters.due import LetterKey
+from domain.letters.kinds import LetterKind
 from domain.lifecycle import TRANSITIONS, CaseState, Outcome
 from models.adviser import Adviser
 from models.case import Case, CaseEvent, Deadline

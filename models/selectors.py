@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from domain.access import Actor, Role, districts_of, may_see
 from domain.checklist import CaseProfile, ChecklistRules, DocumentFacts, checklist
 from domain.deadlines import Kind
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, _clip
 from domain.lifecycle import CaseState, DeadlineStatus, Event, offered_events
 from models.adviser import Adviser
 from models.audit import AuditEvent
@@ -42,11 +42,11 @@ class NotFound(InvalidInput):
     line names the field and what a reference looks like."""
 
     def __init__(self, what: str, value: str) -> None:
-        shown = str(value)[:30]
+        shown = _clip(str(value), 30)
         if what == "case":
-            super().__init__("reference", f"no case '{shown}' (references look like VER-2026-0042)")
+            super().__init__("case.not_found", "reference", value=shown)
         else:
-            super().__init__(what, f"no {what} '{shown}'")
+            super().__init__("record.not_found", what, what=what, value=shown)
         self.what, self.value = what, shown
 
 

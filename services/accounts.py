@@ -20,7 +20,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from domain.access import ALL_DISTRICTS, Actor
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, _clip
 from models._types import utc_now
 from models.adviser import Adviser, Role
 from models.web_session import LoginAttempt, WebSession
@@ -62,17 +62,17 @@ def create_adviser(
     name = (name or "").strip()
     email = (email or "").strip().lower()
     if not name:
-        raise InvalidInput("--name", "give the adviser's full name")
+        raise InvalidInput("adviser.name_missing", "--name")
     if not EMAIL.match(email):
-        raise InvalidInput("--email", f"'{email[:60]}' is not an e-mail address; e.g. a.berg@welcome-center.example")
+        raise InvalidInput("adviser.email", "--email", value=_clip(email, 60))
     if role == Role.LEAD:
         district = None
     elif district not in ALL_DISTRICTS:
-        raise InvalidInput("--district", f"an {role.value} works for one district: {' or '.join(ALL_DISTRICTS)}")
+        raise InvalidInput("adviser.district", "--district", role=role.value, known=list(ALL_DISTRICTS))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("--password", f"use at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput("adviser.password", "--password", limit=MIN_PASSWORD_LENGTH)
     if session.exec(select(Adviser.id).where(Adviser.email == email)).first() is not None:
-        raise InvalidInput("--email", f"an adviser with {email} exists already")
+        raise InvalidInput("adviser.exists", "--email", value=_clip(email, 60))
     adviser = Adviser(name=name, email=email, district=district, role=role.value, password_hash=hash_password(password))
     session.add(adviser)
     session.flush()

@@ -17,7 +17,7 @@ from domain.access import Actor, check_new_case_district
 from domain.calendar import WorkingCalendar
 from domain.catalogue import Catalogue
 from domain.deadlines import Period
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, _clip
 from domain.funding import FundingRoute, funding_warnings
 from domain.lifecycle import (
     OCCUPATION_STATES,
@@ -85,7 +85,7 @@ def record_consent(
     session: Session, *, person: Person, given_on: date, given_by: str, actor: str, purpose: str = CONSENT_PURPOSE
 ) -> Consent:
     if not given_by.strip():
-        raise InvalidInput("given_by", "name who gave the consent: 'person' or the legal guardian's name")
+        raise InvalidInput("consent.given_by", "given_by", limit=100)
     consent = Consent(person_id=person.id, purpose=purpose, given_on=given_on, given_by=given_by.strip(), recorded_by=actor)
     session.add(consent)
     session.flush()
@@ -238,9 +238,9 @@ def choose_occupation(session: Session, *, case: Case, profession_key: str, cata
     """Fix the reference occupation the adviser chose (im Einvernehmen with the body, domain.md §1)."""
     profession = catalogue.professions.get(profession_key)
     if profession is None:
-        raise InvalidInput("reference occupation", f"'{profession_key[:60]}' is unknown; see `welcome-center professions --search`")
+        raise InvalidInput("occupation.unknown", "reference occupation", value=_clip(profession_key, 60))
     if CaseState(case.state) not in OCCUPATION_STATES:
-        raise InvalidInput("reference occupation", "can only be changed before the application is submitted")
+        raise InvalidInput("occupation.after_submission", "reference occupation")
     before = _routing_summary(case)
     routing = route(profession.name, case.district, catalogue)
     _apply_routing(case, routing)
@@ -321,15 +321,14 @@ def advance_case(
     before = CaseState(case.state)
     after = next_state(before, event)
     if event is Event.DECIDE and outcome is None:
-        raise InvalidInput("outcome", f"a decision needs its outcome: {', '.join(o.value for o in Outcome)}")
+        raise InvalidInput("step.outcome_missing", "outcome", outcomes=[o.value for o in Outcome])
     if event is not Event.DECIDE and outcome is not None:
-        raise InvalidInput("outcome", "only the event 'decide' has an outcome")
+        raise InvalidInput("step.outcome_not_expected", "outcome")
     if until is not None and until < on:
-        raise FieldError("until", "lies before the event's date; give the day the suspension ends",
-                         message_de="Hemmung bis: das Ende liegt vor dem Beginn; bitte die Daten prüfen.")
+        raise FieldError("step.until_before_start", "until")
     note = check_note(note)
     if event is Event.SUBMIT and case.procedure is None:
-        raise InvalidInput("reference occupation", "choose the reference occupation before submitting (case occupation REF KEY)")
+        raise InvalidInput("step.submit_without_occupation", "reference occupation")
 
     history = recorded_events(session, case)
     check_event_day(on, last_recorded=history[-1].on if history else None, today=today)
@@ -379,7 +378,7 @@ def _store_deadlines(session: Session, *, case: Case, deadlines) -> None:
 def add_appointment(session: Session, *, case: Case, starts_at, place: str, actor: str, note: str | None = None):
     """An appointment with the person; the person is reminded the working day before."""
     if not place.strip():
-        raise InvalidInput("place", "say where the appointment is, e.g. 'Kreishaus Verden, Raum 12'")
+        raise InvalidInput("appointment.place", "place")
     appointment = Appointment(case_id=case.id, starts_at=starts_at, place=place.strip()[:200], note=note)
     session.add(appointment)
     case.last_activity_at = utc_now()

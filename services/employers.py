@@ -34,7 +34,7 @@ def add_sme(
     with that field fills it in (a field already on file is kept)."""
     clean_name = validation.free_text("name", name, limit=200)
     if clean_name is None:
-        raise InvalidInput("name", "give the employer's name, e.g. 'Pflegedienst Aller GmbH'")
+        raise InvalidInput("sme.name_missing", "name")
     fields = {
         "name": clean_name,
         "street": validation.free_text("street", street, limit=200),

@@ -133,7 +133,8 @@ def _store_chunk(session: Session, chunk, *, catalogue: Catalogue, today: date, 
             check_new_case_district(requested=row.person.district, registered=known.district if known else None, actor=None,
                                     district_names=names)
         except FieldError as error:
-            refused.append(RowError(number, error.field, _clip(row.person.district, 60), error.message, error.message_de))
+            refused.append(RowError(number, error.field, _clip(row.person.district, 60), error.message, error.message_de,
+                                    error.code))
             continue
         allowed.append((number, row))
     chunk = allowed
@@ -240,14 +241,8 @@ def parse_row(raw: RawRow, *, today: date, districts: list[str]) -> ValidRow | l
     taken whole or not at all). Cells the file does not have count as empty."""
     if raw.surplus:
         shown = "; ".join(raw.surplus)
-        return [RowError(
-            raw.number, "row", _clip(shown, 60),
-            f"has {len(raw.surplus)} value(s) more than the header has columns ('{_clip(shown)}'); a value "
-            "probably contains the delimiter: put that value in quotes or remove the extra cells",
-            f"hat {len(raw.surplus)} Wert(e) mehr, als die Kopfzeile Spalten hat („{_clip(shown)}“); wahrscheinlich "
-            "enthält ein Wert das Trennzeichen: bitte den Wert in Anführungszeichen setzen oder die "
-            "überzähligen Zellen löschen",
-        )]
+        surplus = FieldError("import.surplus_values", "row", typed=shown, count=len(raw.surplus), values=_clip(shown))
+        return [RowError(raw.number, "row", _clip(shown, 60), surplus.message, surplus.message_de, surplus.code)]
     cells = raw.values
     person = checked(PersonCreate, {name: cells.get(name, "") for name in PERSON_COLUMNS}, today=today, districts=districts)
     case = checked(CaseCreate, {name: cells.get(name, "") for name in CASE_COLUMNS}, today=today, districts=districts)
@@ -255,7 +250,8 @@ def parse_row(raw: RawRow, *, today: date, districts: list[str]) -> ValidRow | l
     if errors:
         order = {key: index for index, key in enumerate(COLUMN_KEYS)}
         errors.sort(key=lambda e: order.get(e.field, len(order)))
-        return [RowError(raw.number, e.field, _clip(cells.get(e.field) or "", 60), e.message, e.message_de) for e in errors]
+        return [RowError(raw.number, e.field, _clip(cells.get(e.field) or "", 60), e.message, e.message_de, e.code)
+                for e in errors]
     return ValidRow(person, case)
 
 

@@ -25,16 +25,12 @@ from sqlmodel import Session, select
 from adapters.filestore import write_atomically
 from domain.catalogue import Catalogue
 from domain.checklist import ChecklistRules
-from domain.letters import (
-    ComposedLetter,
-    LetterKind,
-    LetterRefused,
-    LetterRequest,
-    LetterTexts,
-    compose_letter,
-    sender_for,
-    still_due,
-)
+from domain.errors import _clip
+from domain.letters.address import sender_for
+from domain.letters.compose import ComposedLetter, compose_letter
+from domain.letters.due import LetterRequest, still_due
+from domain.letters.kinds import LetterKind, LetterRefused
+from domain.letters.texts import LetterTexts
 from domain.validation import FieldError
 from models.audit import AuditEvent
 from models.case import Case
@@ -46,6 +42,7 @@ from models.letters_selectors import (
     smes_of,
     written_letter_keys,
 )
+from models.selectors import NotFound
 from services.audit import audit_json, record_audit
 
 ACTOR = "flow:letters"
@@ -74,6 +71,7 @@ class LetterResult:
     sha256: str = ""
     field: str = ""  # refused: the field that is missing
     reason: str = ""
+    reason_de: str = ""  # the refusal in German (domain.messages), for the web page
     letter_id: int | None = None
     pdf_path: str = ""
 
@@ -136,8 +134,9 @@ def write_letters(
         for job in jobs:
             case = facts.get(job.case_id)
             if case is None:
+                missing = NotFound("case", str(job.case_id))
                 results.append(LetterResult(str(job.case_id), job.kind or "", "", "refused", field="case",
-                                            reason=f"no case with id {job.case_id}"))
+                                            reason=missing.message, reason_de=missing.message_de))
                 continue
             if job.kind is None:
                 requests = still_due(case, written)
@@ -150,7 +149,7 @@ def write_letters(
                     letter = compose_letter(request, case, sender=sender, texts=texts, today=today, language=job.language)
                 except LetterRefused as refusal:
                     results.append(LetterResult(case.reference, request.kind.value, request.recipient, "refused",
-                                                field=refusal.field, reason=refusal.message))
+                                                field=refusal.field, reason=refusal.message, reason_de=refusal.message_de))
                     continue
                 data = templates.render(letter, day=today)
                 digest = hashlib.sha256(data).hexdigest()
@@ -185,8 +184,7 @@ def letter_language(value: str | None) -> str | None:
         return None
     code = value.strip().lower()
     if len(code) != 2 or not code.isalpha():
-        raise FieldError("language", f"'{value[:20]}' is not a language code; use e.g. uk, en, ru, ar or de",
-                         message_de="Bitte eine Sprache aus der Liste wählen.", value=value)
+        raise FieldError("letter.language_code", "language", typed=value, value=_clip(value, 20))
     return code
 
 
@@ -198,11 +196,11 @@ def chosen_sme(session: Session, *, case: Case, requested: int | None) -> int:
         return requested
     if requested is None and len(linked) == 1:
         return linked[0]
-    shown = ", ".join(map(str, linked)) or "none"
-    why_de = "kein Betrieb verknüpft" if not linked else (
-        "mehr als ein Betrieb verknüpft" if requested is None else "dieser Betrieb nicht verknüpft")
-    raise FieldError("sme", f"give the id of an employer linked to {case.reference}: {shown}",
-                     message_de=f"Bitte den Betrieb wählen; mit dem Fall ist {why_de}.", value=str(requested or ""))
+    if not linked:
+        raise FieldError("sme.none_linked", "sme", reference=case.reference)
+    if requested is None:
+        raise FieldError("sme.several_linked", "sme", reference=case.reference, linked=linked)
+    raise FieldError("sme.not_linked_here", "sme", typed=str(requested), value=requested, reference=case.reference, linked=linked)
 
 
 def write_one_letter(

@@ -1,4 +1,4 @@
-"""The pure rules of letters (domain/letters.py): which letters are due, what they say, the address field."""
+"""The pure rules of letters (domain/letters/): which letters are due, what they say, the address field."""
 
 import re
 from dataclasses import replace
@@ -9,27 +9,12 @@ import pytest
 from domain.catalogue import LINE
 from domain.checklist import CaseProfile, DocumentFacts, checklist
 from domain.errors import CatalogueError
-from domain.letters import (
-    CONTEXT_NAMES,
-    Block,
-    CaseFacts,
-    LetterKey,
-    LetterKind,
-    LetterRefused,
-    LetterRequest,
-    PersonFacts,
-    PostalAddress,
-    Section,
-    SmeFacts,
-    address_lines,
-    build_letter_texts,
-    compose_letter,
-    due_letters,
-    parse_kind,
-    sample_cases,
-    sender_for,
-    still_due,
-)
+from domain.letters.address import PostalAddress, address_lines, sender_for
+from domain.letters.compose import CONTEXT_NAMES, Block, CaseFacts, PersonFacts, Section, SmeFacts, compose_letter
+from domain.letters.due import LetterKey, LetterRequest, due_letters, still_due
+from domain.letters.kinds import LetterKind, LetterRefused, parse_kind
+from domain.letters.samples import sample_cases
+from domain.letters.texts import build_letter_texts
 from domain.lifecycle import CaseState, Outcome
 
 TODAY = date(2026, 11, 25)
@@ -153,7 +138,7 @@ def test_kind_names_are_parsed_with_hyphens_and_refused_with_the_list():
 
 def test_address_lines_follow_din_5008_with_plz_ort_last():
     lines = address_lines(PostalAddress("Olena Shevchenko", "Bahnhofstraße 12", "27283", "Verden (Aller)", prefix="Frau",
-                                        attention="c/o Wohnheim Nord"), who="person", fix="fix it")
+                                        attention="c/o Wohnheim Nord"), who="person", reference="VER-2026-0042")
     assert lines == ("Frau", "Olena Shevchenko", "c/o Wohnheim Nord", "Bahnhofstraße 12", "27283 Verden (Aller)")
 
 
@@ -162,19 +147,20 @@ def test_a_missing_address_field_is_refused_with_the_field_named(missing):
     fields = {"name": "Olena", "street": "Bahnhofstraße 1", "postcode": "27283", "city": "Verden"}
     fields[missing] = "  " if missing == "name" else None
     with pytest.raises(LetterRefused) as refused:
-        address_lines(PostalAddress(**fields), who="person", fix="record the address")
+        address_lines(PostalAddress(**fields), who="person", reference="VER-2026-0042")
     assert refused.value.field == f"person.{missing}"
-    assert "record the address" in str(refused.value)
+    assert "record the person's postal address (welcome-center address VER-2026-0042" in str(refused.value)
+    assert "Postanschrift der Person erfassen" in refused.value.message_de
 
 
 def test_a_postcode_that_is_not_five_digits_is_refused():
     with pytest.raises(LetterRefused, match="person.postcode"):
-        address_lines(PostalAddress("Olena", "Weg 1", "2728", "Verden"), who="person", fix="x")
+        address_lines(PostalAddress("Olena", "Weg 1", "2728", "Verden"), who="person", reference="VER-2026-0042")
 
 
 def test_nan_in_an_address_counts_as_missing():
     with pytest.raises(LetterRefused, match="person.city"):
-        address_lines(PostalAddress("Olena", "Weg 1", "27283", float("nan")), who="person", fix="x")
+        address_lines(PostalAddress("Olena", "Weg 1", "27283", float("nan")), who="person", reference="VER-2026-0042")
 
 
 # ---------------------------------------------------------------------------------- sender

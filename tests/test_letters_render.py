@@ -12,7 +12,10 @@ import pytest
 from docx.oxml.ns import qn
 
 from domain.checklist import CaseProfile, DocumentFacts, checklist
-from domain.letters import CaseFacts, LetterKind, LetterRequest, PersonFacts, SmeFacts, compose_letter, due_letters, sender_for
+from domain.letters.address import sender_for
+from domain.letters.compose import CaseFacts, PersonFacts, SmeFacts, compose_letter
+from domain.letters.due import LetterRequest, due_letters
+from domain.letters.kinds import LetterKind
 from domain.lifecycle import CaseState, Outcome
 from tests.conftest import ROOT
 from tools.letter_templates import build, tw

@@ -28,7 +28,7 @@ from domain.calendar import format_date, lower_saxony_calendar
 from domain.checklist import STATUS_DE as ITEM_STATUS_DE
 from domain.csvfile import parse_import
 from domain.deadlines import KIND_DE, Kind, Period
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, _clip
 from domain.funding import FUNDING_DE, FundingRoute, parse_funding
 from domain.lifecycle import (
     EVENT_DE,
@@ -282,7 +282,7 @@ def case_list(
         try:
             state_value = CaseState(state.strip().lower())
         except ValueError:
-            raise InvalidInput("state", f"'{state[:40]}' is unknown; use one of {', '.join(s.value for s in CaseState)}") from None
+            raise InvalidInput("state.unknown", "state", value=_clip(state), states=[s.value for s in CaseState]) from None
     order = {"sort": "next_due"} if overdue else {"sort": "created", "descending": True}
     with Session(ready_engine()) as session:
         rows = cases_page(session, district=district_key, state=state_value.value if state_value else None, overdue=overdue,
@@ -328,7 +328,7 @@ def case_advance(
         try:
             parsed_outcome = Outcome(outcome.strip().lower())
         except ValueError:
-            raise InvalidInput("outcome", f"'{outcome[:40]}' is unknown; use one of {', '.join(o.value for o in Outcome)}") from None
+            raise InvalidInput("step.outcome_unknown", "outcome", value=_clip(outcome), outcomes=[o.value for o in Outcome]) from None
     with session_scope(ready_engine()) as session:
         case = case_by_reference(session, reference)
         result = advance_case(
@@ -391,7 +391,7 @@ def case_appointment(
     try:
         starts_at = datetime.strptime(at.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=BERLIN)
     except ValueError:
-        raise InvalidInput("--at", f"'{at[:40]}' is not 'YYYY-MM-DD HH:MM'; write e.g. 2026-12-03 10:30") from None
+        raise InvalidInput("datetime.format", "--at", value=_clip(at)) from None
     with session_scope(ready_engine()) as session:
         case = case_by_reference(session, reference)
         add_appointment(session, case=case, starts_at=starts_at, place=place, actor=actor(), note=note)
@@ -467,7 +467,7 @@ def import_cases(
     try:
         data = file.read_bytes()
     except OSError as error:
-        raise InvalidInput("file", f"cannot read '{file}': {error.strerror}") from None
+        raise InvalidInput("file.unreadable", "file", value=_clip(str(file), 80), reason=error.strerror or str(error)) from None
     table = parse_import(data, file_name=file.name)
     catalogue = load_catalogue()
     engine = ready_engine()

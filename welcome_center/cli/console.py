@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from adapters.settings import get_settings
-from domain.errors import CatalogueError, DomainError, InvalidInput
+from domain.errors import CatalogueError, DomainError, InvalidInput, _clip
 from domain.validation import FieldError
 
 out = Console(highlight=False)
@@ -82,11 +82,11 @@ def parse_iso_date(value: str, field: str) -> date:
     """YYYY-MM-DD only, and a real date: 2026-02-30 and 30.02.2026 are refused with the fix."""
     text = (value or "").strip()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise InvalidInput(field, f"'{text[:40]}' is not in the form YYYY-MM-DD; write e.g. 2026-03-25")
+        raise InvalidInput("date.iso_format", field, value=_clip(text))
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(field, f"'{text}' is not a real date (check day and month); e.g. 2026-03-25") from None
+        raise InvalidInput("date.not_a_date", field, value=_clip(text)) from None
 
 
 def print_json(payload) -> None:

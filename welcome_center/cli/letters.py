@@ -38,7 +38,7 @@ from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
 from adapters.settings import get_settings
 from domain.calendar import format_date
 from domain.errors import InvalidInput
-from domain.letters import KIND_DE, LetterKind, parse_kind
+from domain.letters.kinds import KIND_DE, LetterKind, parse_kind
 from domain.routing import resolve_district
 from models._types import checked
 from models.db import session_scope
@@ -204,7 +204,7 @@ def letters(
 ):
     """Write the letters that are due (--due), or list the letters of one case."""
     if due == (reference is not None):
-        raise InvalidInput("letters", "give either --due (write the letters that are due) or a case reference (list its letters)")
+        raise InvalidInput("letters.due_or_reference", "letters")
     if reference is not None:
         return _list_letters(reference, as_json)
     if district is not None:
@@ -320,7 +320,7 @@ def sme_link(
         case = case_by_reference(session, reference)
         sme = session.get(Sme, sme_id)
         if sme is None:
-            raise InvalidInput("sme", f"no employer number {sme_id}; see `welcome-center sme list`")
+            raise InvalidInput("sme.unknown", "sme", value=sme_id)
         link_sme(session, case=case, sme=sme, actor=actor(), agreed_on=day if agreed else None)
     note = f", Einverständnis vom {format_date(day)}" if agreed else "; ohne Einverständnis der Person wird kein Brief an den Betrieb geschrieben"
     out.print(f"{escape(sme.name)} mit {case.reference} verknüpft{note}.")

@@ -13,7 +13,7 @@ from adapters.catalogue import load_catalogue
 from domain.calendar import format_date, lower_saxony_calendar
 from domain.catalogue import Catalogue
 from domain.deadlines import Kind, Period, Suspension, due_date
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, _clip
 from domain.routing import resolve_district
 from domain.routing import route as route_profession
 from domain.text import fold
@@ -94,7 +94,7 @@ def deadline(
     for item in suspend or []:
         first, sep, last = item.partition("..")
         if not sep:
-            raise InvalidInput("--suspend", f"'{item[:40]}' needs the form YYYY-MM-DD..YYYY-MM-DD")
+            raise InvalidInput("date.range_format", "--suspend", value=_clip(item))
         suspensions.append(Suspension(parse_iso_date(first, "--suspend"), parse_iso_date(last, "--suspend")))
     due = due_date(
         Kind(kind.value),

@@ -65,7 +65,7 @@ def demo(
     settings = get_settings()
     if fresh:
         if settings.database_url != settings.default_database_url:
-            raise InvalidInput("--fresh", "only resets the embedded default; this run uses another database")
+            raise InvalidInput("demo.fresh_other_database", "--fresh")
         reset_state(settings.home)
     engine = ready_engine()
     catalogue = load_catalogue()

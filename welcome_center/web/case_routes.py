@@ -32,7 +32,7 @@ from domain.deadlines import Period
 from domain.errors import InvalidInput
 from domain.files import MEDIA_TYPES, FileKind, safe_name
 from domain.funding import FundingRoute, funding_warnings
-from domain.letters import LetterKind
+from domain.letters.kinds import LetterKind
 from domain.lifecycle import (
     EVENT_DE,
     OCCUPATION_STATES,
@@ -242,20 +242,16 @@ async def case_step(request: Request, reference: str, actor: Actor = Depends(wri
                               outcome=outcome, period=period, until=until, note=note, today=day)
     except InvalidInput as error:
         session.rollback()
-        return _step_refused(request, session, actor, case_by_reference(session, reference, actor=actor), _step_error_de(error))
+        return _step_refused(request, session, actor, case_by_reference(session, reference, actor=actor), _step_message(error))
     session.commit()
     hint = "&hinweis=finanzierung" if result.warnings else ""
     return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=schritt{hint}#schritte", status_code=303)
 
 
-def _step_error_de(error: InvalidInput) -> str:
-    if getattr(error, "message_de", None):
-        return error.message_de
-    if "only once" in error.message:
-        return "Die Entscheidungsfrist kann nur einmal verlängert werden (§ 13 Abs. 3 BQFG)."
-    if "no open deadline for the person" in error.message:
-        return "Es gibt keine offene Frist der Person, die als erfüllt erfasst werden könnte."
-    return f"Der Schritt ist nicht möglich ({error.field}: {error.message})."
+def _step_message(error: InvalidInput) -> str:
+    """The refusal's German text (domain.messages), as a sentence."""
+    text = error.message_de
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
 
 
 def _step_refused(request, session, actor, case, message: str):
@@ -374,14 +370,16 @@ async def letter_write(request: Request, reference: str, actor: Actor = Depends(
     except FieldError as refused:
         return _letter_refused(request, session, actor, case, refused.message_de)
     if result.outcome == "refused":
-        return _letter_refused(request, session, actor, case, _letter_refusal_de(result.field, result.reason))
+        return _letter_refused(request, session, actor, case, _letter_refusal_de(result.field, result.reason_de))
     ok = "brief" if result.outcome == "written" else "brief_unveraendert"
     return RedirectResponse(f"/faelle/{quote(case.reference)}?ok={ok}#briefe", status_code=303)
 
 
-def _letter_refusal_de(field_name: str, reason: str) -> str:
+def _letter_refusal_de(field_name: str, reason_de: str) -> str:
+    """What the page says of a refused letter: the page's own wording per field where the catalogue's
+    text names a command-line step (the address form is on this page), else the catalogue's German."""
     message = LETTER_REFUSED_DE.get(field_name) or LETTER_REFUSED_DE.get(field_name.split(".")[0])
-    return f"Brief nicht geschrieben: {message}" if message else f"Brief nicht geschrieben ({field_name}: {reason})."
+    return f"Brief nicht geschrieben: {message or reason_de}"
 
 
 def _letter_refused(request, session, actor, case, message: str):

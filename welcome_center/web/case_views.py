@@ -12,8 +12,8 @@ from adapters.catalogue import load_catalogue, load_checklist_rules, load_letter
 from domain.calendar import format_date
 from domain.deadlines import KIND_DE as DEADLINE_KIND_DE
 from domain.deadlines import Kind, Period
-from domain.letters import KIND_DE as LETTER_KIND_DE
-from domain.letters import LetterKind
+from domain.letters.kinds import KIND_DE as LETTER_KIND_DE
+from domain.letters.kinds import LetterKind
 from domain.lifecycle import (
     EVENT_DE,
     OCCUPATION_STATES,

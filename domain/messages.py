@@ -1,0 +1,666 @@
+"""The one catalogue of error messages: code → (English, German).
+
+An error carries a code and its parameters (`domain.errors.DomainError`); both texts are made from
+the entry here, so the CLI can print the English and the web page the German without ever choosing
+a text by matching another one (/work/shared/style.md, "Small habits").
+
+Texts are `str.format` templates. Parameters are values, and this module formats them per language:
+
+- `date` → "2026-11-25" in English, "25.11.2026" in German (DIN 5008 numeric date);
+- `bool` → yes/no, ja/nein;
+- a number with the spec `,` (`{length:,}`) → "1,234" in English, "1.234" in German;
+- `Term` → a domain value with its German name: the value as the CLI takes it in English ("submit"),
+  the name the adviser sees on the page in German ("Antrag gestellt");
+- a list or tuple → items joined with ", ", empty → "none"/"keine"; with the spec `or` → joined
+  with " or "/" oder " (a list of tuples: each tuple as alternatives, the tuples joined with ", ");
+  with the spec `quoted` → each item in the language's quotes ('x' / „x“), joined with "; ".
+
+User values arrive already clipped (`domain.errors._clip`); the templates put the quotes around them.
+English texts address the person at the CLI; German texts an adviser (Sachbearbeiterin) on the web
+page: plain, without "Sie", naming what is wrong and the fix.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+LANGUAGES = ("en", "de")
+
+# Shared by the import messages: how to save a spreadsheet as CSV UTF-8 (menu names as Excel and
+# LibreOffice show them in a German installation).
+_SAVE_AS_UTF8 = (
+    "in Excel choose File → Save As → 'CSV UTF-8 (durch Trennzeichen getrennt) (*.csv)'; in LibreOffice "
+    "choose Save As → 'Text CSV', tick 'Edit filter settings' and pick the character set 'Unicode (UTF-8)'; "
+    "then import the new file",
+    "in Excel „Datei → Speichern unter → CSV UTF-8 (durch Trennzeichen getrennt) (*.csv)“ wählen; in "
+    "LibreOffice „Speichern unter → Text CSV“, „Filtereinstellungen bearbeiten“ ankreuzen und den Zeichensatz "
+    "„Unicode (UTF-8)“ wählen; dann die neue Datei importieren",
+)
+_RETYPE = (
+    "retype the value as plain text on one line",
+    "bitte den Wert als einfachen Text in einer Zeile neu eingeben",
+)
+_PERSON_ADDRESS = (
+    "record the person's postal address (welcome-center address {reference} --street … --postcode … --city …)",
+    "bitte die Postanschrift der Person erfassen (welcome-center address {reference} --street … --postcode … --city …)",
+)
+_BODY_ADDRESS = (
+    "correct the body '{body}' in data/bodies.yaml",
+    "bitte die Stelle „{body}“ in data/bodies.yaml berichtigen",
+)
+_SME_ADDRESS = (
+    "complete employer {sme}'s address (welcome-center sme add --name … --postcode … --street … --city …)",
+    "bitte die Anschrift des Betriebs {sme} vervollständigen (welcome-center sme add --name … --postcode … --street … "
+    "--city …)",
+)
+_ADDRESS_MISSING = (
+    "is missing, so the address field cannot be filled; ",
+    "fehlt, daher kann das Anschriftfeld nicht gefüllt werden; ",
+)
+_NOT_A_POSTCODE = (
+    "'{value}' is not a German postcode (5 digits); ",
+    "„{value}“ ist keine deutsche Postleitzahl (5 Ziffern); ",
+)
+
+
+def _both(first: tuple[str, str], second: tuple[str, str]) -> tuple[str, str]:
+    return first[0] + second[0], first[1] + second[1]
+
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- data files (for the person editing YAML or a Word template; English is enough there) ------
+    "data.broken": ("{message}", "Datendatei fehlerhaft: {message}"),
+    "template.broken": ("{message}", "Briefvorlage fehlerhaft: {message}"),
+    # --- typed text (domain/validation.py) ----------------------------------------------------------
+    "text.line_break": (
+        "'{value}' contains a line break; " + _RETYPE[0],
+        "„{value}“ enthält einen Zeilenumbruch; " + _RETYPE[1],
+    ),
+    "text.tab": (
+        "'{value}' contains a tab; " + _RETYPE[0],
+        "„{value}“ enthält einen Tabulator; " + _RETYPE[1],
+    ),
+    "text.invisible_character": (
+        "'{value}' contains the invisible or control character {character}; " + _RETYPE[0],
+        "„{value}“ enthält das unsichtbare Steuerzeichen {character}; " + _RETYPE[1],
+    ),
+    "text.control_characters": (
+        "'{value}' contains control characters; type it again",
+        "„{value}“ enthält Steuerzeichen; bitte neu eintippen",
+    ),
+    "text.too_long": (
+        "is {length} characters long; at most {limit}",
+        "ist {length} Zeichen lang; höchstens {limit}",
+    ),
+    "given_name.empty": (
+        "is empty; write the given name as in the passport",
+        "ist leer; bitte den Vornamen wie im Pass eintragen",
+    ),
+    "given_name.too_long": (
+        "'{value}' is {length} characters long; give the given name in at most {limit} characters",
+        "„{value}“ ist {length} Zeichen lang; bitte den Vornamen in höchstens {limit} Zeichen angeben",
+    ),
+    "family_name.empty": (
+        "is empty; write the family name as in the passport",
+        "ist leer; bitte den Nachnamen wie im Pass eintragen",
+    ),
+    "family_name.too_long": (
+        "'{value}' is {length} characters long; give the family name in at most {limit} characters",
+        "„{value}“ ist {length} Zeichen lang; bitte den Nachnamen in höchstens {limit} Zeichen angeben",
+    ),
+    "birth_date.empty": (
+        "is empty; write the birth date as YYYY-MM-DD or DD.MM.YYYY, e.g. 1990-03-25 or 25.03.1990",
+        "ist leer; bitte das Geburtsdatum als JJJJ-MM-TT oder TT.MM.JJJJ eintragen, z. B. 1990-03-25 oder 25.03.1990",
+    ),
+    "birth_date.format": (
+        "'{value}' is not in the form YYYY-MM-DD or DD.MM.YYYY; write e.g. 1990-03-25 or 25.03.1990",
+        "„{value}“ ist nicht im Format JJJJ-MM-TT oder TT.MM.JJJJ; bitte z. B. 1990-03-25 oder 25.03.1990 eintragen",
+    ),
+    "birth_date.not_a_date": (
+        "'{value}' is not a real date; check day and month (e.g. February has 28 or 29 days)",
+        "„{value}“ ist kein gültiges Datum; bitte Tag und Monat prüfen (der Februar hat z. B. 28 oder 29 Tage)",
+    ),
+    "birth_date.future": (
+        "'{value}' is in the future (today is {today}); check the year",
+        "„{value}“ liegt in der Zukunft (heute ist der {today}); bitte das Jahr prüfen",
+    ),
+    "birth_date.too_early": (
+        "'{value}' is before {year}; check the year",
+        "„{value}“ liegt vor {year}; bitte das Jahr prüfen",
+    ),
+    "sex.unknown": (
+        "'{value}' is not a known entry; write f (or w), m, d (or x), or leave it empty",
+        "„{value}“ ist keine gültige Angabe; bitte w (oder f), m, d (oder x) eintragen oder leer lassen",
+    ),
+    "language.empty": (
+        "is empty; use a two-letter ISO 639-1 code such as {examples}",
+        "ist leer; bitte einen zweibuchstabigen Sprachcode nach ISO 639-1 eintragen, z. B. {examples}",
+    ),
+    "language.unknown": (
+        "'{value}' is not a language code; use a two-letter ISO 639-1 code such as {examples}",
+        "„{value}“ ist kein Sprachcode; bitte einen zweibuchstabigen Code nach ISO 639-1 eintragen, z. B. {examples}",
+    ),
+    "language.country_code": (
+        "'{value}' is not a language code ('{country}' is a country; the language is probably '{language}'); "
+        "use a two-letter ISO 639-1 code such as {examples}",
+        "„{value}“ ist kein Sprachcode („{country}“ ist ein Länderkürzel; die Sprache ist wahrscheinlich "
+        "„{language}“); bitte einen zweibuchstabigen Code nach ISO 639-1 eintragen, z. B. {examples}",
+    ),
+    "email.several": (
+        "'{value}' is not an e-mail address; give one address only",
+        "„{value}“ ist keine E-Mail-Adresse; bitte nur eine Adresse eintragen",
+    ),
+    "email.spaces": (
+        "'{value}' is not an e-mail address; remove the spaces",
+        "„{value}“ ist keine E-Mail-Adresse; bitte die Leerzeichen entfernen",
+    ),
+    "email.no_domain": (
+        "'{value}' is not an e-mail address; an e-mail address needs a domain, e.g. name@example.org",
+        "„{value}“ ist keine E-Mail-Adresse; eine E-Mail-Adresse braucht eine Domain, z. B. name@example.org",
+    ),
+    "phone.too_long": (
+        "'{value}' is {length} characters long; give the number in at most {limit} characters",
+        "„{value}“ ist {length} Zeichen lang; bitte die Nummer in höchstens {limit} Zeichen angeben",
+    ),
+    "postcode.not_german": (
+        "'{value}' is not a German postcode; give 5 digits, e.g. 27283",
+        "„{value}“ ist keine deutsche Postleitzahl (5 Ziffern, z. B. 27283)",
+    ),
+    "yes_no.unknown": (
+        "'{value}' is not yes or no; write yes or no (or ja/nein), or leave it empty for {default}",
+        "„{value}“ ist weder ja noch nein; bitte ja oder nein eintragen oder leer lassen für {default}",
+    ),
+    "district.empty": (
+        "is empty; use {known:or}",
+        "ist leer; bitte {known:or} eintragen",
+    ),
+    "district.not_served": (
+        "'{value}' is not served; use {known:or}",
+        "„{value}“ wird nicht betreut; bitte {known:or} eintragen",
+    ),
+    "country.unknown": (
+        "'{value}' is not a country we know; write the country in German or English (e.g. Ukraine, Syrien, "
+        "Turkey) or its two-letter ISO 3166 code (e.g. UA, SY, TR)",
+        "„{value}“ ist kein bekanntes Land; bitte das Land auf Deutsch oder Englisch (z. B. Ukraine, Syrien, "
+        "Türkei) oder als zweibuchstabigen ISO-3166-Code (z. B. UA, SY, TR) eintragen",
+    ),
+    # --- profession as typed (domain/routing.py) -----------------------------------------------------
+    "profession.empty": (
+        "is empty; type the profession as the person says it, e.g. 'Krankenschwester'",
+        "ist leer; bitte den Beruf so eintragen, wie die Person ihn nennt, z. B. „Krankenschwester“",
+    ),
+    "profession.too_long": (
+        "is {length:,} characters long; give the profession in at most {limit} characters",
+        "ist {length:,} Zeichen lang; bitte den Beruf in höchstens {limit} Zeichen angeben",
+    ),
+    "profession.control_character": (
+        "contains the control character {character}; remove it and type plain text",
+        "enthält das Steuerzeichen {character}; bitte den Beruf als einfachen Text neu eingeben",
+    ),
+    # --- the import file (domain/csvfile.py) ---------------------------------------------------------
+    "import.excel_workbook": _both(
+        ("'{file}' is an Excel workbook, not a CSV file; ", "„{file}“ ist eine Excel-Arbeitsmappe, keine CSV-Datei; "),
+        _SAVE_AS_UTF8,
+    ),
+    "import.utf16": _both(
+        ("'{file}' is saved as UTF-16 ('Unicode Text'), not as CSV UTF-8; ",
+         "„{file}“ ist als UTF-16 („Unicode-Text“) gespeichert, nicht als CSV UTF-8; "),
+        _SAVE_AS_UTF8,
+    ),
+    "import.not_utf8": _both(
+        ("'{file}' is not UTF-8: line {line} has the byte 0x{byte:02X}, so the file was probably saved as "
+         "'CSV (Trennzeichen-getrennt)' in Windows-1252 and letters such as ä, ö, ü or Cyrillic would come out "
+         "garbled; ",
+         "„{file}“ ist nicht UTF-8: Zeile {line} enthält das Byte 0x{byte:02X}, die Datei wurde also wohl als "
+         "„CSV (Trennzeichen-getrennt)“ in Windows-1252 gespeichert, und Umlaute oder kyrillische Buchstaben kämen "
+         "verstümmelt an; "),
+        _SAVE_AS_UTF8,
+    ),
+    "import.not_utf8_windows_1252": _both(
+        ("'{file}' is not UTF-8: line {line} has the byte 0x{byte:02X} ('{character}' in Windows-1252), so the "
+         "file was probably saved as 'CSV (Trennzeichen-getrennt)' in Windows-1252 and letters such as ä, ö, ü or "
+         "Cyrillic would come out garbled; ",
+         "„{file}“ ist nicht UTF-8: Zeile {line} enthält das Byte 0x{byte:02X} („{character}“ in Windows-1252), "
+         "die Datei wurde also wohl als „CSV (Trennzeichen-getrennt)“ in Windows-1252 gespeichert, und Umlaute oder "
+         "kyrillische Buchstaben kämen verstümmelt an; "),
+        _SAVE_AS_UTF8,
+    ),
+    "import.unreadable": (
+        "'{file}', row {row}: cannot be read as CSV ({reason}); check for a quote (\") that opens a value and "
+        "never closes",
+        "„{file}“, Zeile {row}: ist kein lesbares CSV ({reason}); bitte prüfen, ob ein Anführungszeichen (\") einen "
+        "Wert öffnet und nicht schließt",
+    ),
+    "import.empty": (
+        "'{file}' is empty; the first row must name the columns, e.g. Vorname;Nachname;Geburtsdatum;…",
+        "„{file}“ ist leer; die erste Zeile muss die Spalten benennen, z. B. Vorname;Nachname;Geburtsdatum;…",
+    ),
+    "import.tabs": _both(
+        ("'{file}' separates its columns with tabs; the import takes semicolons or commas: ",
+         "„{file}“ trennt die Spalten mit Tabulatoren; der Import nimmt Semikolon oder Komma: "),
+        _SAVE_AS_UTF8,
+    ),
+    "import.duplicate_column": (
+        "'{file}': the columns '{first}' ({first_column}) and '{second}' ({second_column}) both give {key}; "
+        "delete one of them",
+        "„{file}“: die Spalten „{first}“ ({first_column}) und „{second}“ ({second_column}) meinen beide {key}; "
+        "bitte eine davon löschen",
+    ),
+    "import.missing_column": (
+        "'{file}': the header row lacks the required column {missing}; it has {found:quoted}. The first row must "
+        "name the columns; accepted headers: {accepted:or} (required: {required})",
+        "„{file}“: in der Kopfzeile fehlt die Pflichtspalte {missing}; sie enthält {found:quoted}. Die erste Zeile "
+        "muss die Spalten benennen; erlaubt sind: {accepted:or} (Pflicht: {required})",
+    ),
+    "import.missing_columns": (
+        "'{file}': the header row lacks the required columns {missing}; it has {found:quoted}. The first row must "
+        "name the columns; accepted headers: {accepted:or} (required: {required})",
+        "„{file}“: in der Kopfzeile fehlen die Pflichtspalten {missing}; sie enthält {found:quoted}. Die erste "
+        "Zeile muss die Spalten benennen; erlaubt sind: {accepted:or} (Pflicht: {required})",
+    ),
+    "import.open_quote": (
+        "'{file}', row {row}: a quote (\") opens a value that never closes, so every following line would be read "
+        "into it; close the quote or remove it, then import again",
+        "„{file}“, Zeile {row}: ein Anführungszeichen (\") öffnet einen Wert und schließt ihn nie, alle folgenden "
+        "Zeilen würden hineingelesen; bitte das Anführungszeichen schließen oder entfernen und erneut importieren",
+    ),
+    "import.surplus_values": (
+        "has {count} value(s) more than the header has columns ('{values}'); a value probably contains the "
+        "delimiter: put that value in quotes or remove the extra cells",
+        "hat {count} Wert(e) mehr, als die Kopfzeile Spalten hat („{values}“); wahrscheinlich enthält ein Wert das "
+        "Trennzeichen: bitte den Wert in Anführungszeichen setzen oder die überzähligen Zellen löschen",
+    ),
+    # --- periods and deadlines (domain/deadlines.py, domain/lifecycle.py) -----------------------------
+    "period.not_positive": (
+        "must be a positive number of days, weeks or months",
+        "muss eine positive Anzahl von Tagen, Wochen oder Monaten sein",
+    ),
+    "period.unreadable": (
+        "'{value}' is not a period; write e.g. 14d, 6w or 1m",
+        "„{value}“ ist keine Dauer; bitte z. B. 14d (Tage), 6w (Wochen) oder 1m (Monate) eingeben",
+    ),
+    "period.zero": (
+        "must be at least 1 day, week or month",
+        "muss mindestens 1 Tag, 1 Woche oder 1 Monat sein",
+    ),
+    "suspension.reversed": (
+        "ends {end} before it starts {start}; swap the dates",
+        "endet am {end}, also vor ihrem Beginn am {start}; bitte die beiden Daten tauschen",
+    ),
+    "deadline.no_statutory_deadline": (
+        "'{procedure}' sets no statutory deadline; use BQFG or NBQFG (ZAB, school certificates and lawyers have none)",
+        "„{procedure}“ setzt keine gesetzliche Frist; bitte BQFG oder NBQFG angeben (ZAB, Schulabschlüsse und "
+        "Rechtsanwälte haben keine)",
+    ),
+    "deadline.person_not_statutory": (
+        "a deadline for the person has no statutory period; give days or weeks",
+        "eine Frist für die Person hat keine gesetzliche Dauer; bitte Tage oder Wochen angeben",
+    ),
+    "deadline.unknown_kind": (
+        "'{value}' is unknown; use {kinds}",
+        "„{value}“ ist keine bekannte Fristart; bitte {kinds} angeben",
+    ),
+    "deadline.person_needs_period": (
+        "a deadline for the person needs a number of days or weeks",
+        "eine Frist für die Person braucht eine Anzahl von Tagen oder Wochen",
+    ),
+    "deadline.period_is_statutory": (
+        "the {kind} period is statutory; do not give one",
+        "die Frist für die {kind} ist gesetzlich festgelegt; bitte keine Dauer angeben",
+    ),
+    "deadline.extension_decision_only": (
+        "only the decision deadline can be extended",
+        "nur die Entscheidungsfrist kann verlängert werden",
+    ),
+    "deadline.extension_eu_limit": (
+        "training from the EU/EEA/CH: at most 1 month (§ 13 Abs. 3 S. 4 BQFG)",
+        "Ausbildung aus der EU, dem EWR oder der Schweiz: höchstens 1 Monat Verlängerung (§ 13 Abs. 3 S. 4 BQFG)",
+    ),
+    "deadline.extend_once": (
+        "the decision deadline can be extended only once ({law})",
+        "die Entscheidungsfrist kann nur einmal verlängert werden ({law})",
+    ),
+    "deadline.extension_needs_period": (
+        "an extension needs its length, e.g. 1m or 4w",
+        "eine Verlängerung braucht ihre Dauer, z. B. 1m (1 Monat) oder 4w (4 Wochen)",
+    ),
+    "deadline.person_needs_days_or_weeks": (
+        "a deadline for the person needs days or weeks, e.g. 14d or 6w",
+        "eine Frist für die Person braucht eine Dauer in Tagen oder Wochen, z. B. 14d oder 6w",
+    ),
+    "deadline.none_open_for_person": (
+        "there is no open deadline for the person to mark as met",
+        "es gibt keine offene Frist der Person, die als erfüllt erfasst werden könnte",
+    ),
+    # --- the case's steps (domain/lifecycle.py) ------------------------------------------------------
+    "step.not_allowed": (
+        "'{event}' is not allowed in state '{state}'; allowed: {allowed}",
+        "der Schritt „{event}“ ist im Stand „{state}“ nicht möglich; möglich sind: {allowed}",
+    ),
+    "step.case_final": (
+        "'{event}' is not allowed in state '{state}'; allowed: none (the case is final)",
+        "der Schritt „{event}“ ist im Stand „{state}“ nicht möglich; der Fall ist beendet, es folgt kein Schritt mehr",
+    ),
+    "step.unknown": (
+        "'{value}' is unknown; use one of {events}",
+        "„{value}“ ist kein bekannter Schritt; bitte einen von {events} angeben",
+    ),
+    # --- funding (domain/funding.py) -------------------------------------------------------------------
+    "funding.unknown": (
+        "'{value}' is unknown; use one of {routes}",
+        "„{value}“ ist keine bekannte Finanzierung; bitte eine von {routes} angeben",
+    ),
+    # --- letters (domain/letters/) -----------------------------------------------------------------------
+    "letter.unknown_kind": (
+        "'{value}' is unknown; use one of {kinds}",
+        "„{value}“ ist keine bekannte Briefart; bitte eine von {kinds} angeben",
+    ),
+    "letter.person_address_missing": _both(_ADDRESS_MISSING, _PERSON_ADDRESS),
+    "letter.person_postcode": _both(_NOT_A_POSTCODE, _PERSON_ADDRESS),
+    "letter.body_address_missing": _both(_ADDRESS_MISSING, _BODY_ADDRESS),
+    "letter.body_postcode": _both(_NOT_A_POSTCODE, _BODY_ADDRESS),
+    "letter.sme_address_missing": _both(_ADDRESS_MISSING, _SME_ADDRESS),
+    "letter.sme_postcode": _both(_NOT_A_POSTCODE, _SME_ADDRESS),
+    "letter.contact_missing": (
+        "the information block needs it; add '{name}' to the welcome_center block of data/districts.yaml "
+        "(or set the case's adviser)",
+        "der Informationsblock des Briefs braucht diese Angabe; bitte „{name}“ im Block welcome_center von "
+        "data/districts.yaml ergänzen (oder dem Fall eine Beratungsperson zuordnen)",
+    ),
+    "letter.german_only": (
+        "the letter '{kind}' is written in German only; leave --lang out",
+        "der Brief „{kind}“ wird nur auf Deutsch geschrieben; bitte --lang weglassen",
+    ),
+    "letter.no_decision": (
+        "the case has no decision yet (state {state}); record it with the event '{event}'",
+        "der Fall hat noch keinen Bescheid (Stand „{state}“); bitte ihn mit dem Schritt „{event}“ erfassen",
+    ),
+    "letter.no_occupation": (
+        "is not fixed yet, so there is no responsible body; choose it with `case occupation REF KEY`",
+        "ist noch nicht festgelegt, daher gibt es keine zuständige Stelle; bitte zuerst den Referenzberuf wählen "
+        "(`case occupation REF KEY`)",
+    ),
+    "letter.no_checklist": (
+        "the case has no document checklist yet",
+        "der Fall hat noch keine Unterlagen-Checkliste; bitte zuerst den Referenzberuf wählen",
+    ),
+    "letter.no_consent": (
+        "the person has not consented to the processing and passing on of their data; record it first "
+        "(welcome-center consent {reference})",
+        "die Person hat der Verarbeitung und Weitergabe ihrer Daten nicht zugestimmt; bitte zuerst die "
+        "Einwilligung erfassen (welcome-center consent {reference})",
+    ),
+    "letter.nothing_to_enclose": (
+        "no document of the checklist is on file, so the cover letter has nothing to enclose; add the documents "
+        "to case {reference} first",
+        "zu keiner Unterlage der Checkliste liegt etwas vor, das Anschreiben hätte also keine Anlagen; bitte zuerst "
+        "die Unterlagen zum Fall {reference} erfassen",
+    ),
+    "letter.sme_not_linked": (
+        "employer {sme} is not linked to case {reference} (linked: {linked}); link it with "
+        "`welcome-center sme link REF SME_ID`",
+        "der Betrieb {sme} ist nicht mit dem Fall {reference} verknüpft (verknüpft: {linked}); bitte verknüpfen mit "
+        "`welcome-center sme link REF SME_ID`",
+    ),
+    "letter.sme_no_contact": (
+        "employer {sme} ({name}) has no contact person; add one (welcome-center sme add --name … --postcode … "
+        "--contact …)",
+        "der Betrieb {sme} ({name}) hat keine Ansprechperson; bitte eine eintragen (welcome-center sme add "
+        "--name … --postcode … --contact …)",
+    ),
+    "letter.sme_not_agreed": (
+        "{person} has not agreed that the outcome may be told to employer {sme}; record it with "
+        "`welcome-center sme link {reference} {sme} --agreed`",
+        "{person} hat nicht zugestimmt, dass der Betrieb {sme} das Ergebnis erfährt; bitte die Zustimmung erfassen "
+        "mit `welcome-center sme link {reference} {sme} --agreed`",
+    ),
+    # --- checklist, files ----------------------------------------------------------------------------
+    "checklist.unknown_item": (
+        "'{value}' is not a checklist item; see {file}",
+        "„{value}“ ist keine Unterlage der Checkliste; siehe {file}",
+    ),
+    "file.max_bytes": (
+        "must be a positive number of bytes, not {value}",
+        "muss eine positive Anzahl von Bytes sein, nicht {value}",
+    ),
+    # --- adapters --------------------------------------------------------------------------------------
+    "pdf.unavailable": (
+        "needs LibreOffice (soffice), which is not installed; install libreoffice-writer-nogui or leave --pdf out",
+        "braucht LibreOffice (soffice), das nicht installiert ist; bitte libreoffice-writer-nogui installieren "
+        "oder --pdf weglassen",
+    ),
+    "database.schema_outdated": (
+        "schema is at revision {current}, newest is {head}; run `welcome-center db upgrade`",
+        "das Schema steht auf Revision {current}, die neueste ist {head}; bitte `welcome-center db upgrade` ausführen",
+    ),
+    "database.schema_missing": (
+        "schema is at revision none, newest is {head}; run `welcome-center db upgrade`",
+        "die Datenbank hat noch kein Schema (neueste Revision {head}); bitte `welcome-center db upgrade` ausführen",
+    ),
+    # --- dates a person typed (domain/validation.py, domain/lifecycle.py, the CLI) -----------------------
+    "arrival_date.format": (
+        "'{value}' is not in the form YYYY-MM-DD or DD.MM.YYYY; write e.g. 2023-03-25",
+        "„{value}“ ist nicht im Format TT.MM.JJJJ; bitte z. B. 25.03.2023 eintragen",
+    ),
+    "arrival_date.not_a_date": (
+        "'{value}' is not a real date; check day and month",
+        "„{value}“ ist kein gültiges Datum; bitte Tag und Monat prüfen",
+    ),
+    "arrival_date.future": (
+        "'{value}' is in the future; give the day the person arrived in Germany",
+        "„{value}“ liegt in der Zukunft; bitte den Tag der Einreise eintragen",
+    ),
+    "arrival_date.too_early": ("'{value}' is before {year}; check the year", "„{value}“ liegt vor {year}; bitte das Jahr prüfen"),
+    "date.iso_format": (
+        "'{value}' is not in the form YYYY-MM-DD; write e.g. 2026-03-25",
+        "„{value}“ ist nicht im Format JJJJ-MM-TT; bitte z. B. 2026-03-25 eintragen",
+    ),
+    "date.not_a_date": (
+        "'{value}' is not a real date (check day and month); e.g. 2026-03-25",
+        "„{value}“ ist kein gültiges Datum; bitte Tag und Monat prüfen, z. B. 2026-03-25",
+    ),
+    "date.range_format": (
+        "'{value}' needs the form YYYY-MM-DD..YYYY-MM-DD",
+        "„{value}“ braucht die Form JJJJ-MM-TT..JJJJ-MM-TT",
+    ),
+    "datetime.format": (
+        "'{value}' is not 'YYYY-MM-DD HH:MM'; write e.g. 2026-12-03 10:30",
+        "„{value}“ ist nicht im Format JJJJ-MM-TT HH:MM; bitte z. B. 2026-12-03 10:30 eintragen",
+    ),
+    # --- steps of a case (domain/lifecycle.py, services/cases.py) ---------------------------------------
+    "step.date_in_future": (
+        "{on} lies in the future (today is {today}); give the day the step happened",
+        "Datum: {on} liegt in der Zukunft (heute ist der {today}); bitte den Tag angeben, an dem der Schritt geschah.",
+    ),
+    "step.before_last": (
+        "{on} is before the last recorded event ({last}); events are recorded in order",
+        "Datum: {on} liegt vor dem zuletzt erfassten Schritt ({last}); Schritte werden in zeitlicher Reihenfolge erfasst.",
+    ),
+    "step.until_before_start": (
+        "lies before the event's date; give the day the suspension ends",
+        "Hemmung bis: das Ende liegt vor dem Beginn; bitte die Daten prüfen.",
+    ),
+    "step.note_too_long": (
+        "keep it on one line and at most {limit} characters (it has {length:,})",
+        "Notiz: bitte in einer Zeile und höchstens {limit} Zeichen (sie hat {length:,}).",
+    ),
+    "step.outcome_missing": (
+        "a decision needs its outcome: {outcomes}",
+        "ein Bescheid braucht sein Ergebnis; bitte eines wählen: {outcomes}",
+    ),
+    "step.outcome_not_expected": (
+        "only the event 'decide' has an outcome",
+        "nur der Schritt „Bescheid erhalten“ hat ein Ergebnis",
+    ),
+    "step.outcome_unknown": (
+        "'{value}' is unknown; use one of {outcomes}",
+        "„{value}“ ist kein bekanntes Ergebnis; bitte eines wählen: {outcomes}",
+    ),
+    "step.submit_without_occupation": (
+        "choose the reference occupation before submitting (case occupation REF KEY)",
+        "vor der Antragstellung bitte den Referenzberuf festlegen",
+    ),
+    "state.unknown": ("'{value}' is unknown; use one of {states}", "„{value}“ ist kein bekannter Stand; möglich: {states}"),
+    "occupation.unknown": (
+        "'{value}' is unknown; see `welcome-center professions --search`",
+        "„{value}“ ist kein bekannter Referenzberuf; bitte einen aus der Liste wählen",
+    ),
+    "occupation.after_submission": (
+        "can only be changed before the application is submitted",
+        "der Referenzberuf kann nach der Antragstellung nicht mehr geändert werden",
+    ),
+    "consent.given_by": (
+        "name who gave the consent: 'person' or the legal guardian's name (one line, at most {limit} characters)",
+        "bitte „Person“ oder den Namen der gesetzlichen Vertretung eintragen (eine Zeile, höchstens {limit} Zeichen)",
+    ),
+    "appointment.place": (
+        "say where the appointment is, e.g. 'Kreishaus Verden, Raum 12'",
+        "bitte angeben, wo der Termin ist, z. B. „Kreishaus Verden, Raum 12“",
+    ),
+    # --- who may open a case where (domain/access.py) ---------------------------------------------------
+    "district.not_yours": (
+        "you advise for {mine:or}; a case for {there} is opened there",
+        "Sie beraten für {mine:or}; ein Fall für {there} wird dort angelegt",
+    ),
+    "person.registered_elsewhere": (
+        "the person is already registered in {district}; open the case there (district {key}) or ask the lead to "
+        "change the person's district first",
+        "die Person ist bereits für {district} erfasst; bitte den Fall dort anlegen (Landkreis „{key}“) oder die Leitung "
+        "bitten, den Landkreis der Person zu ändern",
+    ),
+    "person.known_elsewhere": (
+        "a person with this name and birth date cannot be registered here; please ask the lead to open the case",
+        "eine Person mit diesem Namen und Geburtsdatum kann hier nicht erfasst werden; bitte an die Leitung wenden, die "
+        "den Fall anlegt",
+    ),
+    # --- what was asked for is not there (models/selectors.py) ------------------------------------------
+    "case.not_found": (
+        "no case '{value}' (references look like VER-2026-0042)",
+        "kein Fall „{value}“ (Aktenzeichen sehen so aus: VER-2026-0042)",
+    ),
+    "record.not_found": ("no {what} '{value}'", "nicht gefunden: {what} „{value}“"),
+    # --- addresses, employers, letters (models/letter.py, services/) -----------------------------------
+    "address.missing": (
+        "is needed for the address field of a letter",
+        "fehlt; ein Brief braucht Straße, Postleitzahl und Ort",
+    ),
+    "sme.name_missing": (
+        "give the employer's name, e.g. 'Pflegedienst Aller GmbH'",
+        "bitte den Namen des Betriebs eintragen, z. B. „Pflegedienst Aller GmbH“",
+    ),
+    "sme.unknown": ("no employer number {value}; see `welcome-center sme list`", "kein Betrieb mit der Nummer {value}"),
+    "sme.none_linked": (
+        "no employer is linked to {reference}; link one with `welcome-center sme link`",
+        "Bitte den Betrieb wählen; mit dem Fall {reference} ist kein Betrieb verknüpft.",
+    ),
+    "sme.several_linked": (
+        "give the employer's id; linked to {reference}: {linked}",
+        "Bitte den Betrieb wählen; mit dem Fall {reference} sind mehrere Betriebe verknüpft: {linked}.",
+    ),
+    "sme.not_linked_here": (
+        "employer {value} is not linked to {reference}; linked: {linked}",
+        "Bitte den Betrieb wählen; der Betrieb {value} ist nicht mit dem Fall {reference} verknüpft (verknüpft: {linked}).",
+    ),
+    "letter.language_code": (
+        "'{value}' is not a language code; use e.g. uk, en, ru, ar or de",
+        "„{value}“ ist kein Sprachcode; bitte eine Sprache aus der Liste wählen.",
+    ),
+    "letters.due_or_reference": (
+        "give either --due (write the letters that are due) or a case reference (list its letters)",
+        "bitte entweder --due (fällige Briefe schreiben) oder ein Aktenzeichen (seine Briefe auflisten) angeben",
+    ),
+    # --- accounts (services/accounts.py) --------------------------------------------------------------
+    "adviser.name_missing": ("give the adviser's full name", "bitte den vollständigen Namen eintragen"),
+    "adviser.email": (
+        "'{value}' is not an e-mail address; e.g. a.berg@welcome-center.example",
+        "„{value}“ ist keine E-Mail-Adresse; z. B. a.berg@welcome-center.example",
+    ),
+    "adviser.district": (
+        "an {role} works for one district: {known:or}",
+        "ein Konto mit der Rolle „{role}“ arbeitet für genau einen Landkreis: {known:or}",
+    ),
+    "adviser.password": (
+        "use at least {limit} characters",
+        "bitte mindestens {limit} Zeichen verwenden",
+    ),
+    "adviser.exists": ("an adviser with {value} exists already", "ein Konto mit {value} gibt es schon"),
+    # --- the command line (welcome_center/cli/) --------------------------------------------------------
+    "file.unreadable": ("cannot read '{value}': {reason}", "„{value}“ kann nicht gelesen werden: {reason}"),
+    "demo.fresh_other_database": (
+        "only resets the embedded default; this run uses another database",
+        "setzt nur die eingebettete Standarddatenbank zurück; dieser Lauf nutzt eine andere Datenbank",
+    ),
+    "input.invalid": ("is not valid ({detail}); give it as text", "ist ungültig ({detail}); bitte als Text angeben"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A domain value and its German name (from EVENT_DE, STATE_DE, KIND_DE …): an English text shows
+    `value` as the CLI takes it, a German text `de` as the page shows it."""
+
+    value: str
+    de: str
+
+
+_WORDS = {
+    "en": {"none": "none", "or": " or ", "yes": "yes", "no": "no", "quote": "'{}'"},
+    "de": {"none": "keine", "or": " oder ", "yes": "ja", "no": "nein", "quote": "„{}“"},
+}
+_GERMAN_SEPARATORS = str.maketrans({",": ".", ".": ","})
+
+
+class _Formatter(string.Formatter):
+    """`str.format` that formats parameter values for one language (see the module docstring)."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+        self.words = _WORDS[language]
+
+    def format_field(self, value, format_spec: str) -> str:
+        german = self.language == "de"
+        if isinstance(value, Term):
+            return value.de if german else value.value
+        if isinstance(value, bool):
+            return self.words["yes" if value else "no"]
+        if isinstance(value, date) and not isinstance(value, datetime) and not format_spec:
+            return value.strftime("%d.%m.%Y") if german else value.isoformat()
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return self._sequence(list(value), format_spec)
+        text = format(value, format_spec)
+        if german and isinstance(value, (int, float)) and "," in format_spec:
+            text = text.translate(_GERMAN_SEPARATORS)
+        return text
+
+    def _sequence(self, items: list, spec: str) -> str:
+        if not items:
+            return self.words["none"]
+        if spec == "or":
+            if any(isinstance(item, (list, tuple)) for item in items):
+                return ", ".join(self._sequence(list(item), "or") if isinstance(item, (list, tuple))
+                                 else self.format_field(item, "") for item in items)
+            return self.words["or"].join(self.format_field(item, "") for item in items)
+        if spec == "quoted":
+            return "; ".join(self.words["quote"].format(self.format_field(item, "")) for item in items)
+        if spec:
+            raise ValueError(f"unknown format for a list: {spec!r}; use 'or', 'quoted' or none")
+        return ", ".join(self.format_field(item, "") for item in items)
+
+
+_FORMATTERS = {language: _Formatter(language) for language in LANGUAGES}
+
+
+def render(code: str, language: str, params: Mapping[str, object]) -> str:
+    """The text of `code` in `language` ("en" or "de") with `params` filled in; KeyError for an
+    unknown code or a parameter the text needs but `params` lacks."""
+    english, german = MESSAGES[code]
+    return _FORMATTERS[language].vformat(german if language == "de" else english, (), params)
+
+
+def placeholders(text: str) -> list[tuple[str, str]]:
+    """(name, format spec) of every placeholder in a catalogue text, in order."""
+    return [(name, spec or "") for _, name, spec, _ in string.Formatter().parse(text) if name is not None]
