@@ -10,11 +10,14 @@ data file, or a new release, builds it afresh; a copy that cannot be read is bui
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import os
 import pickle
 import sys
+from dataclasses import replace
 from functools import lru_cache
+from importlib.util import find_spec
 from pathlib import Path
 
 import yaml
@@ -23,8 +26,8 @@ import domain
 from adapters.settings import get_settings
 from domain.catalogue import LINE, Catalogue, build_catalogue
 from domain.checklist import ChecklistRules, build_checklist_rules
+from domain.countries import CountryTable, build_country_table
 from domain.errors import CatalogueError
-from domain.letters.texts import LetterTexts, build_letter_texts
 from domain.reminders import ReminderRule, build_reminder_rules
 
 
@@ -69,15 +72,23 @@ def catalogue_fingerprint(data_dir: Path) -> str:
     """SHA-256 over the data files the catalogue is built from and the source of the rules that build
     and use it (a changed rule may index the catalogue differently)."""
     districts, bodies, professions = _catalogue_files(data_dir)
-    digest = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version_info[:2]}".encode())
-    rules = sorted(Path(domain.__file__).parent.glob("*.py"))
-    for path in (*rules, districts, bodies, *professions):
+    digest = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version_info[:2]}|{_installed('pycountry')}|{_installed('babel')}".encode())
+    rules = sorted(Path(domain.__file__).parent.rglob("*.py"))
+    for path in (*rules, districts, bodies, *professions, data_dir / "countries.yaml"):
         digest.update(path.name.encode() + b"\0")
         try:
             digest.update(path.read_bytes())
         except OSError:
             digest.update(b"(unreadable)")
     return digest.hexdigest()[:32]
+
+
+def _installed(package: str) -> str:
+    """Where a library is installed and when it was written: a new release of the country names
+    builds the catalogue afresh (found without importing the library, which would cost its import)."""
+    spec = find_spec(package)
+    origin = Path(spec.origin) if spec and spec.origin else None
+    return f"{origin}:{origin.stat().st_mtime_ns}" if origin and origin.exists() else f"{package}:none"
 
 
 def load_catalogue_from(data_dir: Path, *, cache_dir: Path | None = None) -> Catalogue:
@@ -92,7 +103,7 @@ def load_catalogue_from(data_dir: Path, *, cache_dir: Path | None = None) -> Cat
                 return catalogue
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             pass
-    catalogue = _build_catalogue(data_dir)
+    catalogue = replace(_build_catalogue(data_dir), countries=load_countries(data_dir))
     if cached is not None:
         _keep(catalogue, cached)
     return catalogue
@@ -150,15 +161,50 @@ def load_reminder_rules(data_dir: Path | None = None) -> tuple[ReminderRule, ...
     return build_reminder_rules("data/reminders.yaml", read_yaml(path, "data/reminders.yaml"))
 
 
-def load_letter_texts_from(data_dir: Path) -> LetterTexts:
-    """data/letters/<language>.yaml: the letters' texts, German binding, one file per translation."""
-    folder = data_dir / "letters"
-    files = sorted(folder.glob("*.yaml"))
-    if not files:
-        raise CatalogueError("data/letters", None, None, "(folder)", "holds no *.yaml file; German and English are required")
-    return build_letter_texts([(f"data/letters/{p.name}", read_yaml(p, f"data/letters/{p.name}")) for p in files])
-
-
 @lru_cache(maxsize=4)
-def load_letter_texts(data_dir: Path | None = None) -> LetterTexts:
-    return load_letter_texts_from(data_dir or get_settings().data_dir)
+def load_countries(data_dir: Path | None = None) -> CountryTable:
+    """Every country's codes and names from well-kept sources: ISO 3166-1 with its official German
+    names (pycountry, which ships Debian's iso-codes: "Korea, Republik", "Syrien, Arabische Republik"),
+    the Unicode CLDR names in German and English (Babel: "Südkorea", "Kosovo"), and the additions of
+    data/countries.yaml (names advisers use besides those; the EU, the EEA and Switzerland)."""
+    path = (data_dir or get_settings().data_dir) / "countries.yaml"
+    data = read_yaml(path, "data/countries.yaml")
+    if not isinstance(data, dict) or not isinstance(data.get("eu_eea_ch"), dict):
+        raise CatalogueError("data/countries.yaml", 1, None, "eu_eea_ch", "is missing; list the eu, eea and ch members")
+    # deferred: pycountry and Babel cost about 0.1 s to import, and the catalogue's copy on disk
+    # already holds the table this builds
+    import pycountry
+    from babel import Locale
+
+    german = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["de"], fallback=True)
+    cldr_de, cldr_en = Locale("de").territories, Locale("en").territories
+    codes: list[tuple[str, str]] = []
+    iso_names: list[tuple[str, str]] = []
+    for entry in pycountry.countries:
+        alpha2 = entry.alpha_2
+        codes += [(alpha2, alpha2), (entry.alpha_3, alpha2)]
+        for name in (entry.name, getattr(entry, "official_name", None), getattr(entry, "common_name", None)):
+            if name:
+                iso_names += [(name, alpha2), (german.gettext(name), alpha2)]
+    codes += [("XK", "XK"), ("XKX", "XK")]  # Kosovo: not in ISO 3166-1; the code the EU and German authorities use
+    aliases: list[tuple[str, str]] = []
+    for entry in data.get("aliases") or []:
+        code = str(entry.get("code", "")).upper()
+        if code not in dict(codes).values():
+            raise CatalogueError("data/countries.yaml", entry.get(LINE), code, "code", "is not an ISO 3166-1 alpha-2 code")
+        aliases += [(str(name), code) for name in entry.get("names") or []]
+    cldr = [(name, code) for territories in (cldr_de, cldr_en) for code, name in territories.items()
+            if len(code) == 2 and code.isalpha()]
+    known = {alpha2 for _, alpha2 in codes}
+    members = []
+    for group in ("eu", "eea", "ch"):
+        for code in data["eu_eea_ch"].get(group) or []:
+            if not isinstance(code, str) or code.upper() not in known:
+                raise CatalogueError("data/countries.yaml", data["eu_eea_ch"].get(f"{LINE}{group}"), group, group,
+                                     f"{code!r} is not an ISO 3166-1 alpha-2 code (write NO in quotes: YAML reads it as false)")
+            members.append(code.upper())
+    return build_country_table(
+        codes=codes, names=[*aliases, *iso_names, *cldr],
+        names_de={code: name for code, name in cldr_de.items() if len(code) == 2},
+        eu_eea_ch=members,
+    )

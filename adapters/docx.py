@@ -36,12 +36,13 @@ from pathlib import Path
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
+from adapters.catalogue import read_yaml
 from adapters.settings import get_settings
 from domain.errors import CatalogueError
 from domain.letters.compose import CONTEXT_NAMES, ComposedLetter
 from domain.letters.kinds import TEMPLATES
 from domain.letters.samples import sample_letters
-from domain.letters.texts import LetterTexts
+from domain.letters.texts import LetterTexts, build_letter_texts
 
 _TAG_MARK = re.compile(r"\{[{%#]")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -300,3 +301,20 @@ def load_checked_templates(directory: Path, *, texts: LetterTexts, today: date) 
 
 def templates_dir() -> Path:
     return get_settings().templates_dir / "letters"
+
+
+# ------------------------------------------------------------------------------------ texts
+
+
+def load_letter_texts_from(data_dir: Path) -> LetterTexts:
+    """data/letters/<language>.yaml: the letters' texts, German binding, one file per translation."""
+    folder = data_dir / "letters"
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise CatalogueError("data/letters", None, None, "(folder)", "holds no *.yaml file; German and English are required")
+    return build_letter_texts([(f"data/letters/{p.name}", read_yaml(p, f"data/letters/{p.name}")) for p in files])
+
+
+@lru_cache(maxsize=4)
+def load_letter_texts(data_dir: Path | None = None) -> LetterTexts:
+    return load_letter_texts_from(data_dir or get_settings().data_dir)

@@ -114,8 +114,7 @@ def make_letters(count: int, rng: random.Random, *, texts, catalogue, rules):
 
 def bench_render(args, home: Path, rows: list) -> None:
     from adapters.catalogue import load_catalogue, load_checklist_rules
-    from adapters.docx import TemplateSet, _load, templates_dir
-    from adapters.catalogue import load_letter_texts
+    from adapters.docx import TemplateSet, _load, load_letter_texts, templates_dir
 
     catalogue, rules, texts = load_catalogue(), load_checklist_rules(), load_letter_texts()
     TemplateSet.load(templates_dir())  # imports docxtpl once
@@ -279,13 +278,12 @@ def forget_letters(engine, cases_dir: Path) -> None:
 def bench_flow(args, home: Path, rows: list) -> None:
     from prefect import flow
 
-    from flows.letters import letters_flow
-    from services.letters import batches, select_due, write_letters
     from adapters.catalogue import load_catalogue, load_checklist_rules
     from adapters.database import configured_engine, upgrade
-    from adapters.docx import TemplateSet, templates_dir
-    from adapters.catalogue import load_letter_texts
+    from adapters.docx import TemplateSet, load_letter_texts, templates_dir
     from adapters.settings import get_settings
+    from flows.letters import letters_flow
+    from services.letters import batches, select_due, write_letters
 
     upgrade()
     engine = configured_engine()

@@ -13,9 +13,13 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.errors import CatalogueError
+
+if TYPE_CHECKING:  # domain.countries imports the field parsers, which import routing and so this module
+    from domain.countries import CountryTable
+
 from domain.text import deletions, fold_variants, trigrams
 
 LINE = "__line__"
@@ -147,6 +151,8 @@ class Catalogue:
     literal: Mapping[str, tuple[str, ...]] = field(repr=False)
     # derived texts, filled on first use (the catalogue itself never changes)
     memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # countries of training (domain.countries.CountryTable), added by the loader
+    countries: CountryTable | None = field(default=None, repr=False, compare=False)
 
 
 class _Entry:

@@ -3,7 +3,7 @@
 a text by matching another one (/work/shared/style.md). Each text names the field and the fix; the
 CLI and the web page turn an error into one line and an exit code, never a traceback."""
 
-from domain.messages import MESSAGES, render
+from domain.messages import render
 
 
 class DomainError(ValueError):

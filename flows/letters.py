@@ -25,9 +25,9 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from adapters.catalogue import load_catalogue, load_checklist_rules, load_letter_texts
+from adapters.catalogue import load_catalogue, load_checklist_rules
 from adapters.database import configured_engine
-from adapters.docx import TemplateSet, load_checked_templates, templates_dir
+from adapters.docx import TemplateSet, load_checked_templates, load_letter_texts, templates_dir
 from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
 from adapters.settings import get_settings
 from flows import batches

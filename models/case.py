@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic import ConfigDict, ValidationInfo, field_validator, model_validator
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain import validation
+from domain.countries import country
 from domain.funding import FundingRoute
 from domain.lifecycle import CaseState
 from models._types import UTCDateTime, long_text, timestamp
@@ -68,13 +69,15 @@ class Case(CaseBase, table=True):
 
 class CaseCreate(SQLModel):
     """A new case as typed at any door: the profession as the person says it, the country of training
-    (a name in German or English, or an ISO code) and the fast track (§ 81a AufenthG)."""
+    (a name in German or English, or an ISO code) and the fast track (§ 81a AufenthG). Needs the
+    context `countries` (adapters.catalogue.load_countries)."""
 
     model_config = ConfigDict(validate_default=True)  # an absent field is checked (and refused) like an empty one
 
     profession: str = None
     country_of_training: str | None = None  # ISO 3166-1 alpha-2 after validation
     fast_track: bool = False
+    eu_training: bool = False  # set from the country: training in the EU, the EEA or Switzerland
 
     @field_validator("profession", mode="before")
     @classmethod
@@ -83,19 +86,21 @@ class CaseCreate(SQLModel):
 
     @field_validator("country_of_training", mode="before")
     @classmethod
-    def _country(cls, value: Any) -> str | None:
-        return validation.country(value)
+    def _country(cls, value: Any, info: ValidationInfo) -> str | None:
+        return country(value, table=(info.context or {})["countries"])
 
     @field_validator("fast_track", mode="before")
     @classmethod
     def _fast_track(cls, value: Any, info: ValidationInfo) -> bool:
         return value if isinstance(value, bool) else validation.yes_no(info.field_name, value)
 
-    @property
-    def eu_training(self) -> bool:
+    @model_validator(mode="after")
+    def _eu_training(self, info: ValidationInfo) -> CaseCreate:
         """Training in the EU, the EEA or Switzerland (the extension is then at most one month,
         § 13 Abs. 3 Satz 4 BQFG)."""
-        return bool(self.country_of_training and validation.is_eu_eea_ch(self.country_of_training))
+        table = (info.context or {}).get("countries")
+        self.eu_training = bool(self.country_of_training and table and table.is_eu_eea_ch(self.country_of_training))
+        return self
 
 
 class CaseEvent(SQLModel, table=True):

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain.access import check_new_case_district
+from domain.countries import CountryTable
 from domain.catalogue import Catalogue
 from domain.csvfile import COLUMNS, ImportTable, RawRow, RowError
 from domain.errors import _clip
@@ -91,7 +92,7 @@ def import_table(
     report = ImportReport(table.file_name, table.unknown_columns)
     valid: list[tuple[int, ValidRow]] = []
     for raw in table.rows:
-        result = parse_row(raw, today=today, districts=list(catalogue.districts))
+        result = parse_row(raw, today=today, districts=list(catalogue.districts), countries=catalogue.countries)
         if isinstance(result, list):
             report.refused.extend(result)
         else:
@@ -236,7 +237,7 @@ class ValidRow:
         return (self.person.given_name, self.person.family_name, self.person.birth_date)
 
 
-def parse_row(raw: RawRow, *, today: date, districts: list[str]) -> ValidRow | list[RowError]:
+def parse_row(raw: RawRow, *, today: date, districts: list[str], countries: CountryTable) -> ValidRow | list[RowError]:
     """One record of the file → the models every door shares, or every error of the row (a row is
     taken whole or not at all). Cells the file does not have count as empty."""
     if raw.surplus:
@@ -244,8 +245,9 @@ def parse_row(raw: RawRow, *, today: date, districts: list[str]) -> ValidRow | l
         surplus = FieldError("import.surplus_values", "row", typed=shown, count=len(raw.surplus), values=_clip(shown))
         return [RowError(raw.number, "row", _clip(shown, 60), surplus.message, surplus.message_de, surplus.code)]
     cells = raw.values
-    person = checked(PersonCreate, {name: cells.get(name, "") for name in PERSON_COLUMNS}, today=today, districts=districts)
-    case = checked(CaseCreate, {name: cells.get(name, "") for name in CASE_COLUMNS}, today=today, districts=districts)
+    context = {"today": today, "districts": districts, "countries": countries}
+    person = checked(PersonCreate, {name: cells.get(name, "") for name in PERSON_COLUMNS}, **context)
+    case = checked(CaseCreate, {name: cells.get(name, "") for name in CASE_COLUMNS}, **context)
     errors = [*(person if isinstance(person, list) else []), *(case if isinstance(case, list) else [])]
     if errors:
         order = {key: index for index, key in enumerate(COLUMN_KEYS)}

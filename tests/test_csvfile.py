@@ -4,15 +4,18 @@ headers, row numbers in the report, and every error of a row named with its fix.
 import csv
 import io
 from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from types import SimpleNamespace
-
+from adapters.catalogue import load_countries
 from domain.csvfile import ImportFileError, RowError, parse_import
 from services.importing import parse_row
+
+COUNTRIES = load_countries(Path(__file__).resolve().parent.parent / "data")
 from domain.errors import InvalidInput
 
 TODAY = date(2026, 11, 25)
@@ -36,7 +39,7 @@ def parse(data: bytes, name="liste.csv"):
 def validate_row(row, *, today, districts) -> SimpleNamespace | list[RowError]:
     """The import's row parser (services.importing.parse_row: the models every door shares), its person
     and case fields side by side."""
-    parsed = parse_row(row, today=today, districts=list(districts))
+    parsed = parse_row(row, today=today, districts=list(districts), countries=COUNTRIES)
     if isinstance(parsed, list):
         return parsed
     return SimpleNamespace(**parsed.person.model_dump(include=set(PERSON_COLUMNS)), **parsed.case.model_dump())
@@ -82,7 +85,7 @@ def test_a_german_excel_file_with_bom_crlf_and_semicolons():
     assert first == SimpleNamespace(
         given_name="Олександра", family_name="Шевченко", birth_date=date(1988, 3, 5), sex="f", district="verden",
         language="uk", email="olena@example.org", phone="+49 176 1234567", profession="Pflegefachfrau",
-        country_of_training="UA", fast_track=True, receives_buergergeld=True,
+        country_of_training="UA", fast_track=True, receives_buergergeld=True, eu_training=False,
     )
     assert (second.given_name, second.family_name) == ("محمد", "عبد الله")
     assert (second.district, second.country_of_training, second.email, second.fast_track) == ("osterholz", "SY", None, False)

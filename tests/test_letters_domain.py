@@ -22,7 +22,7 @@ TODAY = date(2026, 11, 25)
 
 @pytest.fixture(scope="module")
 def texts():
-    from adapters.catalogue import load_letter_texts_from
+    from adapters.docx import load_letter_texts_from
     from tests.conftest import ROOT
 
     return load_letter_texts_from(ROOT / "data")

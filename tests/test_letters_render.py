@@ -11,6 +11,7 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
+from adapters.docx import LetterTemplate, TemplateBroken, TemplateSet, environment, load_letter_texts_from
 from domain.checklist import CaseProfile, DocumentFacts, checklist
 from domain.letters.address import sender_for
 from domain.letters.compose import CaseFacts, PersonFacts, SmeFacts, compose_letter
@@ -19,8 +20,6 @@ from domain.letters.kinds import LetterKind
 from domain.lifecycle import CaseState, Outcome
 from tests.conftest import ROOT
 from tools.letter_templates import build, tw
-from adapters.docx import LetterTemplate, TemplateBroken, TemplateSet, environment
-from adapters.catalogue import load_letter_texts_from
 
 TODAY = date(2026, 11, 25)
 TEMPLATES = ROOT / "templates" / "letters"

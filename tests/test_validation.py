@@ -254,62 +254,6 @@ def test_profession_is_kept_as_the_person_says_it():
     assert v.profession(" медсестра ") == "медсестра"
 
 
-# --- countries ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "typed, expected",
-    [
-        ("Ukraine", "UA"), ("Syrien", "SY"), ("Syria", "SY"), ("Türkei", "TR"), ("Tuerkei", "TR"),
-        ("turkey", "TR"), ("Türkiye", "TR"), ("Russland", "RU"), ("Weißrussland", "BY"),
-        ("Moldawien", "MD"), ("Republik Moldau", "MD"), ("Kosovo", "XK"), ("Bosnien und Herzegowina", "BA"),
-        ("Bosnia-Herzegovina", "BA"), ("Nordmazedonien", "MK"), ("Vereinigte Staaten", "US"), ("USA", "US"),
-        ("UK", "GB"), ("Großbritannien", "GB"), ("Grossbritannien", "GB"), ("Ägypten", "EG"),
-        ("Aegypten", "EG"), ("Côte d'Ivoire", "CI"), ("Österreich", "AT"), ("Tschechien", "CZ"),
-        ("Czech Republic", "CZ"), ("Deutschland", "DE"),
-        ("ua", "UA"), ("UKR", "UA"), ("syr", "SY"), ("NZ", "NZ"), ("jp", "JP"),
-    ],
-)
-def test_country_of_training_by_name_or_code(typed, expected):
-    assert v.country(typed) == expected
-
-
-def test_an_empty_country_is_none():
-    assert v.country("") is None and v.country(None) is None
-
-
-@pytest.mark.parametrize("typed", ["Atlantis", "QQ", "NZL", "Europa"])
-def test_an_unknown_country_is_refused_with_examples(typed):
-    error = refused(v.country, typed)
-    assert error.field == "country_of_training"
-    assert "German or English" in error.message and "UA, SY, TR" in error.message
-
-
-def test_the_country_table_is_consistent():
-    assert len(v.ISO_3166_ALPHA2) == 249
-    assert len(v.COUNTRIES) >= 60
-    for alpha2, alpha3, german, english in v.COUNTRIES:
-        assert alpha2 in v.ISO_3166_ALPHA2 or alpha2 == "XK"
-        assert len(alpha3) == 3 and german and english
-        for name in (*german, *english):
-            assert v.country(name) == alpha2, name
-        assert v.country(alpha3) == alpha2
-
-
-@pytest.mark.parametrize("code", ["DE", "PL", "RO", "BG", "HR", "GR", "NL", "pl", "NO", "IS", "LI", "CH"])
-def test_eu_eea_and_switzerland(code):
-    assert v.is_eu_eea_ch(code)
-
-
-@pytest.mark.parametrize("code", ["UA", "GB", "TR", "RS", "XK", "US", "SY", "MD"])
-def test_third_countries(code):
-    assert not v.is_eu_eea_ch(code)
-
-
-def test_eu_has_27_member_states():
-    assert len(v.EU) == 27 and len(v.EU_EEA_CH) == 31
-
-
 # --- export ---------------------------------------------------------------------------------------
 
 

@@ -150,7 +150,7 @@ def case_new(
         if value is None and interactive:
             values[key] = typer.prompt(labels[key], default="", show_default=False)
     catalogue = load_catalogue()
-    context = {"today": today(), "districts": list(catalogue.districts)}
+    context = {"today": today(), "districts": list(catalogue.districts), "countries": catalogue.countries}
     person = checked(PersonCreate, {
         **{k: values[k] for k in ("given_name", "family_name", "birth_date", "district", "language")},
         "sex": sex, "email": email, "phone": phone, "receives_buergergeld": buergergeld, "arrival_date": arrival,

@@ -31,9 +31,9 @@ from rich.progress import (
 from rich.table import Table
 from sqlmodel import Session
 
-from adapters.catalogue import load_catalogue, load_checklist_rules, load_letter_texts
+from adapters.catalogue import load_catalogue, load_checklist_rules
 from adapters.database import ready_engine
-from adapters.docx import load_checked_templates, templates_dir
+from adapters.docx import load_checked_templates, load_letter_texts, templates_dir
 from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
 from adapters.settings import get_settings
 from domain.calendar import format_date

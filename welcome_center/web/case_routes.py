@@ -137,7 +137,7 @@ async def new_case(request: Request, actor: Actor = Depends(writer), session: Se
     errors = FormErrors()
     day = today(request)
     catalogue = load_catalogue()
-    context = {"today": day, "districts": list(catalogue.districts)}
+    context = {"today": day, "districts": list(catalogue.districts), "countries": catalogue.countries}
     person = checked(PersonCreate, {
         **{name: values[name] for name in ("given_name", "family_name", "birth_date", "sex", "district", "language",
                                             "email", "phone", "arrival_date")},
