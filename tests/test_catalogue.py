@@ -79,6 +79,7 @@ BROKEN_ENTRY = """
   law: BQFG
   legal_basis: "§ 4 BQFG"
   procedure: BQFG
+  procedure_family: non_regulated
   body: {body}
   source: {source}
   verified: true
@@ -95,7 +96,7 @@ def test_profession_pointing_to_a_missing_body_is_rejected_with_file_line_entry_
     with pytest.raises(CatalogueError) as caught:
         load_catalogue_from(data_copy)
     message = str(caught.value)
-    assert "data/professions/zz_broken.yaml, line 9" in message
+    assert "data/professions/zz_broken.yaml, line 10" in message
     assert "entry 'broken_entry'" in message
     assert "field 'body'" in message
     assert "unknown body 'ihk_nowhere'" in message
