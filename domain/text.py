@@ -19,9 +19,18 @@ _GENDER_SUFFIX = re.compile(
 _BINNEN_I = re.compile(r"(?<=[a-zäöüß])In(?:nen)?\b")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-# Arabic: hamza forms of alif, ta marbuta and alif maqsura are typed interchangeably; tatweel is
-# decoration. Harakat are combining marks and go with the diacritics.
-_ARABIC = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
+# Letters typed interchangeably, folded to one form in the catalogue and the query alike:
+# - Arabic: hamza forms of alif, ta marbuta and alif maqsura; tatweel is decoration. Harakat are
+#   combining marks and go with the diacritics.
+# - Persian/Dari: an Arabic keyboard gives ي and ك where a Persian one gives ی and ک, and ۀ is ه with
+#   a hamza; the zero-width non-joiner inside words ("دندان‌پزشک") is typed as a space or not at all.
+# - Turkish: dotless ı is typed as i on any other keyboard ("asci" for "aşçı"); the other Turkish
+#   letters (ş ç ğ ö ü) lose their marks with the diacritics.
+_LETTERS = str.maketrans({
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None,
+    "ی": "ي", "ک": "ك", "ۀ": "ه", "ھ": "ه", "\u200c": " ",
+    "ı": "i",
+})
 
 
 # Combining marks of the scripts people type here (Latin, Cyrillic, Arabic harakat, Hebrew) and
@@ -40,7 +49,7 @@ def _strip_diacritics(text: str) -> str:
 
 
 def _base(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_ARABIC)
+    text = unicodedata.normalize("NFKC", text).translate(_LETTERS)
     text = _BINNEN_I.sub("", text)
     text = _GENDER_SUFFIX.sub("", text)
     return text.casefold()
@@ -56,7 +65,7 @@ def fold(text: str) -> str:
         # one word of letters only (most queries): no suffix, Binnen-I or punctuation to remove
         if text.isascii():
             return text.casefold()
-        return _strip_diacritics(unicodedata.normalize("NFKC", text).translate(_ARABIC).casefold())
+        return _strip_diacritics(unicodedata.normalize("NFKC", text).translate(_LETTERS).casefold())
     return _squash(_strip_diacritics(_base(text).replace("ß", "ss")))
 
 
