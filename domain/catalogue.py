@@ -42,6 +42,7 @@ REGULATES = ("activity", "title", "none")
 # health professions the Kenntnisprüfung, e.g. § 3 Abs. 3 BÄO, § 40 Abs. 3 PflBG).
 MEASURES = ("Kenntnisprüfung", "Anpassungslehrgang", "Eignungsprüfung")
 CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+STEM_PREFIX = 5  # an inflected word shares at least this many first letters with its synonym
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -271,6 +272,9 @@ class Catalogue:
     trigrams: Mapping[str, tuple[int, ...]] = field(repr=False)
     # NFC-casefolded synonym exactly as written → profession keys (tells "exact" from "normalised")
     literal: Mapping[str, tuple[str, ...]] = field(repr=False)
+    # first STEM_PREFIX letters of each one-word choice → positions in `choices` (inflected forms:
+    # "медсестрою" → "медсестра", "öğretmenim" → "öğretmen")
+    stems: Mapping[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     # derived texts, filled on first use (the catalogue itself never changes)
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -468,6 +472,7 @@ def build_catalogue(
         deletions=_positions(choices, lambda word: {word} | deletions(word)),
         trigrams=_positions(choices, trigrams),
         literal=_literal(profession_map),
+        stems=_positions(choices, lambda word: {word[:STEM_PREFIX]} if " " not in word and len(word) >= STEM_PREFIX else set()),
     )
 
 

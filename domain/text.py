@@ -103,15 +103,27 @@ def trigrams(word: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
-# Words around a profession in a sentence that do not change which profession it is
-# ("Ich bin gelernte Krankenschwester", "I was a nurse", "Я працювала медсестрою" is not covered:
-# inflected forms are left to the synonym lists). Folded forms.
-FILLER = frozenset(
-    """
+# Words around a profession in a sentence that do not change which profession it is ("Ich bin
+# gelernte Krankenschwester", "I was a nurse", "Я працювала медсестрою", "Ben hemşireyim" is an
+# inflected word, not filler). Written as typed and folded below, like every query.
+_FILLER_WORDS = """
     ich bin war habe hatte als eine einer ein einen der die das gelernte gelernter ausgebildete
     ausgebildeter staatlich examinierte examinierter diplomierte diplomierter mit abschluss beruf
-    von und im in am
-    i am was a an as the trained qualified certified registered former my job profession
-    я є був була працюю працювала работаю работала
-    """.split()
+    von und im in am gearbeitet arbeite arbeitete tätig gelernt
+    i am was a an as the trained qualified certified registered former my job profession worked work
+    я є був була працюю працював працювала за фахом професією
+    работаю работал работала был была по профессии специальности
+    أنا كنت أعمل عملت مهنتي
+    ben benim olarak çalıştım çalışıyorum mesleğim bir idim
+    من هستم بودم کار می کنم میکنم کردم شغل شغلم به عنوان
+"""
+FILLER = frozenset(word for raw in _FILLER_WORDS.split() if (word := fold(raw)))
+
+# Words after a profession that open a qualifier: "Lehrerin für Mathematik", "Ingenieur für
+# Elektrotechnik", "teacher of maths", "вчитель з математики", "учитель по физике", "معلم في مدرسة".
+# What follows them narrows the profession; it does not name another one.
+QUALIFIERS = frozenset(
+    word
+    for raw in "für fuer im in der des mit fachrichtung schwerpunkt for of in with з зі по в у с со في در رشته".split()
+    if (word := fold(raw))
 )
