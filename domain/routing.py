@@ -168,14 +168,14 @@ def route(
     query = validate_profession_text(text)
     district_key = resolve_district(district, catalogue)
 
-    keys, method, score = _exact(query, catalogue)
+    folded = fold(query)
+    keys, method, score = _exact(query, folded, catalogue)
     if len(keys) == 1:
         return _matched(query, district_key, catalogue.professions[keys[0]], method, score, catalogue, eu_training)
     if len(keys) > 1:
         ranked = [(catalogue.professions[k], 100) for k in keys]
         return _unmatched(query, district_key, ranked, catalogue, ambiguous=True, eu_training=eu_training)
 
-    folded = fold(query)
     ranked, methods, phrase = _near(folded, catalogue)
     if ranked:
         (best, best_score), runner_up = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0)
@@ -185,8 +185,7 @@ def route(
     return _unmatched(query, district_key, candidates, catalogue, ambiguous=False, eu_training=eu_training)
 
 
-def _exact(query: str, catalogue: Catalogue) -> tuple[tuple[str, ...], Method | None, int]:
-    folded = fold(query)
+def _exact(query: str, folded: str, catalogue: Catalogue) -> tuple[tuple[str, ...], Method | None, int]:
     keys = catalogue.index.get(folded)
     if keys:
         return keys, ("exact" if _is_literal_synonym(query, keys, catalogue) else "normalised"), 100
