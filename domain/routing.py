@@ -36,7 +36,11 @@ FUZZY_LEAD = 4
 FUZZY_FLOOR = 60
 MAX_CANDIDATES = 5
 SHORTLIST = 25  # words scored for candidates, chosen by shared trigrams
-COMMON_TRIGRAM = 250  # trigrams in more words than this are skipped for the shortlist
+# Trigrams in more than this share of the indexed words ("er ", " ka") select nothing and cost the
+# most: they are skipped for the shortlist, unless all trigrams of a text are that common; then the
+# rarest RARE_FALLBACK of them are used. (A share, not a count: the catalogue grows.)
+COMMON_TRIGRAM_SHARE = 0.06
+RARE_FALLBACK = 3
 # A phrase: the words that are a known synonym score this, the first of them (the head in German,
 # English, Ukrainian, Russian, Arabic and Farsi) a little more; a merely similar string (WRatio)
 # scores below them, so it is never offered first.
@@ -356,11 +360,16 @@ def _rivals(qualifier: str, families: set[str], head: tuple[str, ...], catalogue
 def _shortlist(folded: str, catalogue: Catalogue) -> list[int]:
     """The SHORTLIST choices sharing the most character trigrams with the text: a shortlist from the
     trigram index instead of a scan of every synonym."""
+    common = catalogue.memo.get("common trigram")
+    if common is None:
+        common = catalogue.memo["common trigram"] = max(1, round(len(catalogue.choices) * COMMON_TRIGRAM_SHARE))
+    postings = [catalogue.trigrams.get(gram, ()) for gram in trigrams(folded)]
+    selective = [p for p in postings if len(p) <= common]
+    if not selective:
+        selective = sorted((p for p in postings if p), key=len)[:RARE_FALLBACK]
     shared: Counter[int] = Counter()
-    for gram in trigrams(folded):
-        postings = catalogue.trigrams.get(gram, ())
-        if len(postings) <= COMMON_TRIGRAM:  # "er " or " ka" select nothing and cost the most
-            shared.update(postings)
+    for positions in selective:
+        shared.update(positions)
     return [position for position, _ in shared.most_common(SHORTLIST)]
 
 
