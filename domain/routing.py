@@ -53,7 +53,7 @@ STEM_SYNONYM_ENDING = 1
 STEM_WORD_ENDING = 3
 ARABIC_ARTICLE = "ال"
 
-Method = Literal["exact", "normalised", "inflected", "fuzzy"]
+Method = Literal["exact", "normalised", "inflected", "phrase", "fuzzy"]
 
 REGULATED_DEFINITION = "§ 3 Abs. 5 BQFG"
 
@@ -316,7 +316,7 @@ def _phrase(words: list[str], spans: list[_Span], catalogue: Catalogue, offer) -
     professions = catalogue.professions
     before, after = words[: head.start], words[head.end :]
     certain = CERTAIN_PHRASE if head.exact else FUZZY_ACCEPT
-    method: Method = "fuzzy" if head.exact else "inflected"
+    method: Method = "phrase" if head.exact else "inflected"
     if any(w not in FILLER for w in before):
         certain = None
     if certain and after and after[0] in QUALIFIERS:
@@ -325,7 +325,7 @@ def _phrase(words: list[str], spans: list[_Span], catalogue: Catalogue, offer) -
         for span in spans[1:]:
             offer([k for k in span.keys if k not in narrower], SPAN_SCORE - 10, "fuzzy")
         if narrower:
-            offer(narrower, CERTAIN_PHRASE, "fuzzy")
+            offer(narrower, CERTAIN_PHRASE, "phrase")
             offer(head.keys, SPAN_SCORE, method)
             return
         rivals = _rivals(" ".join(after[1:]), families, head.keys, catalogue)
@@ -399,6 +399,7 @@ _METHOD_TEXT = {
     "exact": "Treffer in der Synonymliste",
     "normalised": "Treffer nach Vereinheitlichung von Groß-/Kleinschreibung, Akzenten und Genderformen",
     "inflected": "Treffer nach Abtrennen einer Wortendung",
+    "phrase": "Treffer im Satz; die übrigen Wörter sind Füllwörter oder eine nähere Angabe",
 }
 
 REFERENCE_OCCUPATION_SOURCE = "https://www.migrationsportal.de/service/glossar/r/referenzberuf"
@@ -503,7 +504,8 @@ def _training_text(profession: Profession, eu_training: bool | None, catalogue: 
     if eu_training is not None:
         chosen = routes.route(eu_training)
         origin = "EU/EWR/Schweiz" if eu_training else "einem Drittstaat"
-        return f"Ausbildung in {origin}: {chosen.note} (Quelle: {routes.source}{_unverified(routes.verified)}).", None
+        note = chosen.note.rstrip(".")
+        return f"Ausbildung in {origin}: {note} (Quelle: {routes.source}{_unverified(routes.verified)}).", None
     eu, third = catalogue.bodies[routes.eu.body], catalogue.bodies[routes.third_country.body]
     conflict = (
         "Zuständigkeit nicht eindeutig: Sie hängt davon ab, wo die Ausbildung abgeschlossen wurde. "

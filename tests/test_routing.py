@@ -245,7 +245,9 @@ def test_a_derivation_is_not_an_inflection(catalogue):
     ],
 )
 def test_a_qualifier_after_the_profession_names_the_subject_not_another_profession(typed, expected, catalogue):
-    assert key_of(typed, catalogue) == expected
+    result = route(typed, "verden", catalogue)
+    assert result.profession.key == expected
+    assert result.method == "phrase" and "Treffer im Satz" in result.reason
 
 
 def test_a_qualifier_of_the_same_family_is_the_more_specific_profession(catalogue):
