@@ -74,7 +74,7 @@ def catalogue_fingerprint(data_dir: Path) -> str:
     districts, bodies, professions = _catalogue_files(data_dir)
     digest = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version_info[:2]}|{_installed('pycountry')}|{_installed('babel')}".encode())
     rules = sorted(Path(domain.__file__).parent.rglob("*.py"))
-    for path in (*rules, districts, bodies, *professions, data_dir / "countries.yaml"):
+    for path in (*rules, districts, bodies, *professions, data_dir / "procedures.yaml", data_dir / "countries.yaml"):
         digest.update(path.name.encode() + b"\0")
         try:
             digest.update(path.read_bytes())
@@ -114,10 +114,12 @@ def _build_catalogue(data_dir: Path) -> Catalogue:
         return f"data/{path.relative_to(data_dir).as_posix()}"
 
     districts, bodies, professions = _catalogue_files(data_dir)
+    procedures = data_dir / "procedures.yaml"
     return build_catalogue(
         districts=(shown(districts), read_yaml(districts, shown(districts))),
         bodies=(shown(bodies), read_yaml(bodies, shown(bodies))),
         professions=[(shown(p), read_yaml(p, shown(p))) for p in professions],
+        procedures=(shown(procedures), read_yaml(procedures, shown(procedures))),
     )
 
 

@@ -19,9 +19,18 @@ _GENDER_SUFFIX = re.compile(
 _BINNEN_I = re.compile(r"(?<=[a-zäöüß])In(?:nen)?\b")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-# Arabic: hamza forms of alif, ta marbuta and alif maqsura are typed interchangeably; tatweel is
-# decoration. Harakat are combining marks and go with the diacritics.
-_ARABIC = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
+# Letters typed interchangeably, folded to one form in the catalogue and the query alike:
+# - Arabic: hamza forms of alif, ta marbuta and alif maqsura; tatweel is decoration. Harakat are
+#   combining marks and go with the diacritics.
+# - Persian/Dari: an Arabic keyboard gives ي and ك where a Persian one gives ی and ک, and ۀ is ه with
+#   a hamza; the zero-width non-joiner inside words ("دندان‌پزشک") is typed as a space or not at all.
+# - Turkish: dotless ı is typed as i on any other keyboard ("asci" for "aşçı"); the other Turkish
+#   letters (ş ç ğ ö ü) lose their marks with the diacritics.
+_LETTERS = str.maketrans({
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None,
+    "ی": "ي", "ک": "ك", "ۀ": "ه", "ھ": "ه", "\u200c": " ",
+    "ı": "i",
+})
 
 
 # Combining marks of the scripts people type here (Latin, Cyrillic, Arabic harakat, Hebrew) and
@@ -40,7 +49,7 @@ def _strip_diacritics(text: str) -> str:
 
 
 def _base(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_ARABIC)
+    text = unicodedata.normalize("NFKC", text).translate(_LETTERS)
     text = _BINNEN_I.sub("", text)
     text = _GENDER_SUFFIX.sub("", text)
     return text.casefold()
@@ -56,7 +65,7 @@ def fold(text: str) -> str:
         # one word of letters only (most queries): no suffix, Binnen-I or punctuation to remove
         if text.isascii():
             return text.casefold()
-        return _strip_diacritics(unicodedata.normalize("NFKC", text).translate(_ARABIC).casefold())
+        return _strip_diacritics(unicodedata.normalize("NFKC", text).translate(_LETTERS).casefold())
     return _squash(_strip_diacritics(_base(text).replace("ß", "ss")))
 
 
@@ -94,15 +103,27 @@ def trigrams(word: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
-# Words around a profession in a sentence that do not change which profession it is
-# ("Ich bin gelernte Krankenschwester", "I was a nurse", "Я працювала медсестрою" is not covered:
-# inflected forms are left to the synonym lists). Folded forms.
-FILLER = frozenset(
-    """
+# Words around a profession in a sentence that do not change which profession it is ("Ich bin
+# gelernte Krankenschwester", "I was a nurse", "Я працювала медсестрою", "Ben hemşireyim" is an
+# inflected word, not filler). Written as typed and folded below, like every query.
+_FILLER_WORDS = """
     ich bin war habe hatte als eine einer ein einen der die das gelernte gelernter ausgebildete
     ausgebildeter staatlich examinierte examinierter diplomierte diplomierter mit abschluss beruf
-    von und im in am
-    i am was a an as the trained qualified certified registered former my job profession
-    я є був була працюю працювала работаю работала
-    """.split()
+    von und im in am gearbeitet arbeite arbeitete tätig gelernt
+    i am was a an as the trained qualified certified registered former my job profession worked work
+    я є був була працюю працював працювала за фахом професією
+    работаю работал работала был была по профессии специальности
+    أنا كنت أعمل عملت مهنتي
+    ben benim olarak çalıştım çalışıyorum mesleğim bir idim
+    من هستم بودم کار می کنم میکنم کردم شغل شغلم به عنوان
+"""
+FILLER = frozenset(word for raw in _FILLER_WORDS.split() if (word := fold(raw)))
+
+# Words after a profession that open a qualifier: "Lehrerin für Mathematik", "Ingenieur für
+# Elektrotechnik", "teacher of maths", "вчитель з математики", "учитель по физике", "معلم في مدرسة".
+# What follows them narrows the profession; it does not name another one.
+QUALIFIERS = frozenset(
+    word
+    for raw in "für fuer im in der des mit fachrichtung schwerpunkt for of in with з зі по в у с со في در رشته".split()
+    if (word := fold(raw))
 )

@@ -146,6 +146,13 @@ def reserve_references(session: Session, *, prefix: str, year: int, count: int) 
     return [f"{prefix}-{year}-{number:04d}" for number in range(last - count + 1, last + 1)]
 
 
+def trained_in_eu(country_of_training: str | None, eu_training: bool) -> bool | None:
+    """Where the training was done, as routing asks it: EU/EEA/CH, a third country, or unknown (no
+    country recorded): teachers and lawyers go to different bodies by it, and the compensation
+    measures differ (domain.md §9)."""
+    return eu_training if country_of_training else None
+
+
 def routing_fields(routing: Routing) -> dict[str, Any]:
     """The case columns a routing result fills (shared by open_case and the bulk import)."""
     profession = routing.profession
@@ -217,7 +224,7 @@ def open_case(
 ) -> Case:
     """A new case in state intake, routed for the person's district (candidates kept in the reason
     when the profession is not certain; the adviser then picks one with `choose_occupation`)."""
-    routing = route(profession_text, person.district, catalogue)
+    routing = route(profession_text, person.district, catalogue, eu_training=trained_in_eu(country_of_training, eu_training))
     prefix = catalogue.districts[person.district].reference_prefix
     fields = new_case_fields(
         reference=next_reference(session, prefix=prefix, year=today.year), person_id=person.id,
@@ -242,7 +249,8 @@ def choose_occupation(session: Session, *, case: Case, profession_key: str, cata
     if CaseState(case.state) not in OCCUPATION_STATES:
         raise InvalidInput("occupation.after_submission", "reference occupation")
     before = _routing_summary(case)
-    routing = route(profession.name, case.district, catalogue)
+    routing = route(profession.name, case.district, catalogue,
+                    eu_training=trained_in_eu(case.country_of_training, case.eu_training))
     _apply_routing(case, routing)
     case.updated_at = case.last_activity_at = utc_now()
     session.add(case)

@@ -27,8 +27,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain.access import check_new_case_district
-from domain.countries import CountryTable
 from domain.catalogue import Catalogue
+from domain.countries import CountryTable
 from domain.csvfile import COLUMNS, ImportTable, RawRow, RowError
 from domain.errors import _clip
 from domain.routing import route
@@ -44,6 +44,7 @@ from services.cases import (
     new_case_fields,
     person_create_audit,
     reserve_references,
+    trained_in_eu,
 )
 
 CHUNK = 500
@@ -195,7 +196,9 @@ def _store_chunk(session: Session, chunk, *, catalogue: Catalogue, today: date, 
         reference = references[catalogue.districts[district].reference_prefix].pop(0)
         fields = new_case_fields(
             reference=reference, person_id=person_ids[identity], district=district,
-            routing=route(row.case.profession, district, catalogue), fast_track=row.case.fast_track,
+            routing=route(row.case.profession, district, catalogue,
+                          eu_training=trained_in_eu(row.case.country_of_training, row.case.eu_training)),
+            fast_track=row.case.fast_track,
             country_of_training=row.case.country_of_training, eu_training=row.case.eu_training,
         )
         cases.append(fields)

@@ -42,6 +42,7 @@ from models.selectors import (
     person_of,
     steps_offered,
 )
+from services.cases import trained_in_eu
 from welcome_center.labels import (
     ACTION_DE,
     CONFIRM_EVENTS,
@@ -130,7 +131,8 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
 
 def occupation_choice(case: Case, catalogue) -> dict:
     """The reference occupations to choose from: the routing's suggestions first, then all of them."""
-    routing = route(case.profession_text, case.district, catalogue)
+    routing = route(case.profession_text, case.district, catalogue,
+                    eu_training=trained_in_eu(case.country_of_training, case.eu_training))
     suggested = [(c.profession.key, c.profession.name) for c in routing.candidates]
     everything = sorted(((p.key, p.name) for p in catalogue.professions.values()), key=lambda kv: kv[1].casefold())
     return {"suggested": suggested, "all": everything, "current": case.reference_occupation_key}
