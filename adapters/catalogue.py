@@ -1,5 +1,6 @@
-"""Reads the YAML files in data/ (with line numbers) and builds the catalogue, the checklist rules, the
-reminder rules and the letter texts once per process.
+"""Reads the YAML files in data/ (with line numbers) and builds the catalogue (districts, bodies,
+professions with their procedure families, countries) once per process. The checklist and reminder
+rules are read by `adapters.rules`, the letter texts by `adapters.docx`.
 
 The catalogue (professions with their search indexes, bodies, districts) takes about 0.15 s to build;
 a command such as `welcome-center route` answers in less than that from a copy kept on disk
@@ -25,10 +26,8 @@ import yaml
 import domain
 from adapters.settings import get_settings
 from domain.catalogue import LINE, Catalogue, build_catalogue
-from domain.checklist import ChecklistRules, build_checklist_rules
 from domain.countries import CountryTable, build_country_table
 from domain.errors import CatalogueError
-from domain.reminders import ReminderRule, build_reminder_rules
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -142,25 +141,6 @@ def _keep(catalogue: Catalogue, path: Path) -> None:
 def load_catalogue(data_dir: Path | None = None) -> Catalogue:
     settings = get_settings()
     return load_catalogue_from(data_dir or settings.data_dir, cache_dir=settings.home / "cache")
-
-
-@lru_cache(maxsize=4)
-def load_checklist_rules(data_dir: Path | None = None) -> ChecklistRules:
-    """data/checklists.yaml, checked against the catalogue's bodies and professions."""
-    directory = data_dir or get_settings().data_dir
-    catalogue = load_catalogue(data_dir)
-    path = directory / "checklists.yaml"
-    return build_checklist_rules(
-        "data/checklists.yaml", read_yaml(path, "data/checklists.yaml"),
-        bodies=catalogue.bodies.keys(), professions=catalogue.professions.keys(),
-    )
-
-
-@lru_cache(maxsize=4)
-def load_reminder_rules(data_dir: Path | None = None) -> tuple[ReminderRule, ...]:
-    """data/reminders.yaml: who is reminded of what, how far ahead."""
-    path = (data_dir or get_settings().data_dir) / "reminders.yaml"
-    return build_reminder_rules("data/reminders.yaml", read_yaml(path, "data/reminders.yaml"))
 
 
 @lru_cache(maxsize=4)

@@ -229,7 +229,7 @@ def prepare_inboxes(args, *, engine, settings, home: Path, today: date, referenc
 def bench_take_in(*, engine, settings, rows: list) -> None:
     from flows import batches
     from services.intake import scan_inbox, take_in
-    from adapters.catalogue import load_checklist_rules
+    from adapters.rules import load_checklist_rules
 
     rules = load_checklist_rules()
     started = time.perf_counter()
@@ -508,7 +508,8 @@ def main() -> None:
     import sqlite3
 
     from models.db import make_engine
-    from adapters.catalogue import load_catalogue, load_checklist_rules
+    from adapters.catalogue import load_catalogue
+    from adapters.rules import load_checklist_rules
     from welcome_center.cli.console import today as berlin_today
     from adapters.database import upgrade
     from adapters.settings import get_settings

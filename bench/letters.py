@@ -113,7 +113,8 @@ def make_letters(count: int, rng: random.Random, *, texts, catalogue, rules):
 
 
 def bench_render(args, home: Path, rows: list) -> None:
-    from adapters.catalogue import load_catalogue, load_checklist_rules
+    from adapters.catalogue import load_catalogue
+    from adapters.rules import load_checklist_rules
     from adapters.docx import TemplateSet, _load, load_letter_texts, templates_dir
 
     catalogue, rules, texts = load_catalogue(), load_checklist_rules(), load_letter_texts()
@@ -278,7 +279,8 @@ def forget_letters(engine, cases_dir: Path) -> None:
 def bench_flow(args, home: Path, rows: list) -> None:
     from prefect import flow
 
-    from adapters.catalogue import load_catalogue, load_checklist_rules
+    from adapters.catalogue import load_catalogue
+    from adapters.rules import load_checklist_rules
     from adapters.database import configured_engine, upgrade
     from adapters.docx import TemplateSet, load_letter_texts, templates_dir
     from adapters.settings import get_settings

@@ -823,7 +823,8 @@ def main() -> None:
 
     from domain.calendar import lower_saxony_calendar
     from models import Case
-    from adapters.catalogue import load_catalogue, load_checklist_rules, load_reminder_rules
+    from adapters.catalogue import load_catalogue
+    from adapters.rules import load_checklist_rules, load_reminder_rules
     from adapters.database import upgrade
     from adapters.settings import get_settings
 

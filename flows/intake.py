@@ -12,8 +12,8 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from adapters.catalogue import load_checklist_rules
 from adapters.database import configured_engine
+from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from flows import batches
 from services.intake import NO_CASE_FOLDER, InboxFile, Outcome, scan_inbox, take_in

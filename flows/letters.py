@@ -25,10 +25,11 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from adapters.catalogue import load_catalogue, load_checklist_rules
+from adapters.catalogue import load_catalogue
 from adapters.database import configured_engine
 from adapters.docx import TemplateSet, load_checked_templates, load_letter_texts, templates_dir
 from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
+from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from flows import batches
 from services.letters import (

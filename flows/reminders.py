@@ -11,9 +11,10 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from adapters.catalogue import load_catalogue, load_checklist_rules, load_reminder_rules
+from adapters.catalogue import load_catalogue
 from adapters.database import configured_engine
 from adapters.mailer import MailComposer, SmtpSender
+from adapters.rules import load_checklist_rules, load_reminder_rules
 from adapters.settings import get_settings
 from domain.calendar import lower_saxony_calendar
 from services.reminders import (

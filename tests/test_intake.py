@@ -17,7 +17,7 @@ from models import Document, IntakeFile
 from models.selectors import case_checklist
 from services.cases import find_or_create_person, open_case, record_consent
 from welcome_center.demo import samples
-from adapters.catalogue import load_checklist_rules
+from adapters.rules import load_checklist_rules
 
 from .conftest import ROOT
 
@@ -230,7 +230,7 @@ import sys
 from pathlib import Path
 from services.intake import scan_inbox, take_in
 from models.db import make_engine
-from adapters.catalogue import load_checklist_rules
+from adapters.rules import load_checklist_rules
 url, root = sys.argv[1], Path(sys.argv[2])
 engine = make_engine(url)
 rules = load_checklist_rules(Path(sys.argv[3]))

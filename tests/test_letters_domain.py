@@ -30,7 +30,7 @@ def texts():
 
 @pytest.fixture(scope="module")
 def rules(catalogue):
-    from adapters.catalogue import load_checklist_rules
+    from adapters.rules import load_checklist_rules
     from tests.conftest import ROOT
 
     return load_checklist_rules(ROOT / "data")

@@ -34,7 +34,7 @@ CALENDAR = lower_saxony_calendar()
 @pytest.fixture(scope="module")
 def kit(catalogue):
     """What the batch function needs besides the database: templates parsed once for the module."""
-    from adapters.catalogue import load_checklist_rules
+    from adapters.rules import load_checklist_rules
     from adapters.docx import load_checked_templates, load_letter_texts_from
 
     rules = load_checklist_rules(ROOT / "data")

@@ -32,7 +32,7 @@ def texts():
 
 @pytest.fixture(scope="module")
 def rules():
-    from adapters.catalogue import load_checklist_rules
+    from adapters.rules import load_checklist_rules
 
     return load_checklist_rules(ROOT / "data")
 

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from domain.calendar import lower_saxony_calendar
 from domain.errors import CatalogueError
 from domain.reminders import CaseFacts, Recipient, build_reminder_rules, select_reminders
-from adapters.catalogue import load_reminder_rules, read_yaml
+from adapters.catalogue import read_yaml
+from adapters.rules import load_reminder_rules
 
 from .conftest import ROOT
 

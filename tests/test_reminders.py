@@ -22,7 +22,7 @@ from models import OutboxMessage
 from services.outbox import Composed, message_id, write_pending
 from services.cases import advance_case, find_or_create_person, open_case, record_consent, set_funding
 from domain.funding import FundingRoute
-from adapters.catalogue import load_checklist_rules, load_reminder_rules
+from adapters.rules import load_checklist_rules, load_reminder_rules
 from adapters.mailer import MailComposer, SmtpSender
 
 from .conftest import ROOT, free_port

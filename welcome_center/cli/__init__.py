@@ -21,7 +21,7 @@ from adapters.settings import get_settings
 
 # command → the module of this package that defines it (in its own `app`)
 COMMANDS: dict[str, str] = {
-    "route": "lookup", "deadline": "lookup", "bodies": "lookup", "professions": "lookup",
+    "route": "lookup", "deadline": "deadlines", "bodies": "lookup", "professions": "lookup",
     "case": "cases", "import": "cases", "consent": "cases", "db": "cases",
     "intake": "runs", "demo": "runs", "remind": "reminders",
     "letter": "letters", "letters": "letters", "address": "letters", "sme": "letters",

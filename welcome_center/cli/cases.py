@@ -21,8 +21,9 @@ from rich.progress import (
 from rich.table import Table
 from sqlmodel import Session
 
-from adapters.catalogue import load_catalogue, load_checklist_rules
+from adapters.catalogue import load_catalogue
 from adapters.database import ready_engine, upgrade
+from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from domain.calendar import format_date, lower_saxony_calendar
 from domain.checklist import STATUS_DE as ITEM_STATUS_DE

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import re
 import sys
 from datetime import date, datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -25,6 +27,7 @@ EXIT_INVALID = 2
 EXIT_DATA = 3
 EXIT_DATABASE = 4
 EXIT_FILE = 5
+EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h)
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -42,15 +45,18 @@ def friendly(command):
         except OSError as error:
             where = f" ({error.filename})" if error.filename else ""
             fail("File error", f"{error.strerror or error}{where}", EXIT_FILE)
+        except (typer.Exit, typer.Abort, typer.TyperException, click.exceptions.Exit, click.ClickException):
+            raise  # the command line's own ways to end: an exit code, Ctrl-C, a usage error
         except Exception as error:
-            if not _database_error(error):
+            if _database_error(error):
+                detail = str(getattr(error, "orig", None) or error).splitlines()[0]
+                fail("Database error", f"{detail}. Check WELCOME_CENTER_DATABASE_URL and run `welcome-center db upgrade`.",
+                     EXIT_DATABASE)
+            if os.environ.get("WELCOME_CENTER_DEBUG"):
                 raise
-            detail = str(getattr(error, "orig", None) or error).splitlines()[0]
-            fail(
-                "Database error",
-                f"{detail}. Check WELCOME_CENTER_DATABASE_URL and run `welcome-center db upgrade`.",
-                EXIT_DATABASE,
-            )
+            # a fault of the program, not of the input: one line, and the way to the details
+            fail("Internal error", f"{type(error).__name__}: {str(error)[:200]}. Nothing further was done; "
+                 "run again with WELCOME_CENTER_DEBUG=1 to see the traceback and report it.", EXIT_INTERNAL)
 
     return wrapper
 

@@ -31,10 +31,11 @@ from rich.progress import (
 from rich.table import Table
 from sqlmodel import Session
 
-from adapters.catalogue import load_catalogue, load_checklist_rules
+from adapters.catalogue import load_catalogue
 from adapters.database import ready_engine
 from adapters.docx import load_checked_templates, load_letter_texts, templates_dir
 from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
+from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from domain.calendar import format_date
 from domain.errors import InvalidInput

@@ -23,8 +23,9 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from adapters.catalogue import load_catalogue, load_checklist_rules
+from adapters.catalogue import load_catalogue
 from adapters.docx import load_checked_templates, templates_dir
+from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from domain.access import Actor
 from domain.calendar import lower_saxony_calendar

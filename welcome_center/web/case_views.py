@@ -8,8 +8,9 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from adapters.catalogue import load_catalogue, load_checklist_rules
+from adapters.catalogue import load_catalogue
 from adapters.docx import load_letter_texts
+from adapters.rules import load_checklist_rules
 from domain.calendar import format_date
 from domain.deadlines import KIND_DE as DEADLINE_KIND_DE
 from domain.deadlines import Kind, Period
