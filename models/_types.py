@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError, ValidationInfo
 from sqlalchemy import DateTime, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
 from domain.validation import FieldError
+from domain.validation import yes_no as _yes_no
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -71,3 +72,24 @@ def checked(model: type[Model], values: dict[str, Any], **context: Any) -> Model
                 name = str(item["loc"][0]) if item.get("loc") else "row"
                 errors.append(FieldError("input.invalid", name, typed=str(item.get("input"))[:60], detail=item["msg"]))
         return errors
+
+
+def parsed(parser) -> BeforeValidator:
+    """A field of an `XCreate` model checked by a parser of `domain.validation` (value → value)."""
+    return BeforeValidator(lambda value: parser(value))
+
+
+def parsed_in_context(parser) -> BeforeValidator:
+    """As `parsed`, for a parser that needs the field's name or the context (today, the districts served,
+    the countries): `parser(value, info)`."""
+    return BeforeValidator(lambda value, info: parser(value, info))
+
+
+def yes_no(value: Any, info: ValidationInfo) -> bool:
+    """A bool as it is, or the text of an import cell ("ja", "nein", "WAHR")."""
+    return value if isinstance(value, bool) else _yes_no(info.field_name, value)
+
+
+def day_text(value: Any) -> Any:
+    """A date as the text the parsers read (they check its range too); anything else as it is."""
+    return value.isoformat() if isinstance(value, (date, datetime)) else value

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, ValidationInfo, model_validator
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -13,7 +13,7 @@ from domain import validation
 from domain.countries import country
 from domain.funding import FundingRoute
 from domain.lifecycle import CaseState
-from models._types import UTCDateTime, long_text, timestamp
+from models._types import UTCDateTime, long_text, parsed, parsed_in_context, timestamp, yes_no
 
 
 class CaseBase(SQLModel):
@@ -67,6 +67,10 @@ class Case(CaseBase, table=True):
     last_activity_at: datetime = timestamp()
 
 
+def _country(value: Any, info: ValidationInfo) -> str | None:
+    return country(value, table=info.context["countries"])
+
+
 class CaseCreate(SQLModel):
     """A new case as typed at any door: the profession as the person says it, the country of training
     (a name in German or English, or an ISO code) and the fast track (§ 81a AufenthG). Needs the
@@ -74,25 +78,11 @@ class CaseCreate(SQLModel):
 
     model_config = ConfigDict(validate_default=True)  # an absent field is checked (and refused) like an empty one
 
-    profession: str = None
-    country_of_training: str | None = None  # ISO 3166-1 alpha-2 after validation
-    fast_track: bool = False
+    profession: Annotated[str, parsed(validation.profession)] = None
+    # ISO 3166-1 alpha-2 after validation
+    country_of_training: Annotated[str | None, parsed_in_context(_country)] = None
+    fast_track: Annotated[bool, parsed_in_context(yes_no)] = False
     eu_training: bool = False  # set from the country: training in the EU, the EEA or Switzerland
-
-    @field_validator("profession", mode="before")
-    @classmethod
-    def _profession(cls, value: Any) -> str:
-        return validation.profession(value)
-
-    @field_validator("country_of_training", mode="before")
-    @classmethod
-    def _country(cls, value: Any, info: ValidationInfo) -> str | None:
-        return country(value, table=(info.context or {})["countries"])
-
-    @field_validator("fast_track", mode="before")
-    @classmethod
-    def _fast_track(cls, value: Any, info: ValidationInfo) -> bool:
-        return value if isinstance(value, bool) else validation.yes_no(info.field_name, value)
 
     @model_validator(mode="after")
     def _eu_training(self, info: ValidationInfo) -> CaseCreate:

@@ -12,15 +12,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic import ConfigDict, ValidationInfo
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain import validation
 from domain.validation import FieldError
-from models._types import timestamp
+from models._types import parsed, parsed_in_context, timestamp
 
 
 class SmeBase(SQLModel):
@@ -96,34 +96,22 @@ class Letter(SQLModel, table=True):
 ADDRESS_LIMITS = {"street": 200, "postcode": 10, "city": 100, "addition": 200}
 
 
+def _needed(value: Any, info: ValidationInfo) -> str:
+    """Street, postcode and city: one line each, and none of them may be left out."""
+    name = info.field_name
+    text = validation.german_postcode(value) if name == "postcode" else validation.free_text(name, value, limit=ADDRESS_LIMITS[name])
+    if text is None:
+        raise FieldError("address.missing", name, typed=value)
+    return text
+
+
 class PersonAddressCreate(SQLModel):
     """A postal address as typed (the CLI's `address`, the web form): street, postcode and city are
     all needed for the DIN 5008 address field; one line each, no control characters."""
 
     model_config = ConfigDict(validate_default=True)  # an absent field is refused like an empty one
 
-    street: str = None
-    postcode: str = None
-    city: str = None
-    addition: str | None = None
-
-    @field_validator("street", "city", mode="before")
-    @classmethod
-    def _needed(cls, value: Any, info: ValidationInfo) -> str:
-        text = validation.free_text(info.field_name, value, limit=ADDRESS_LIMITS[info.field_name])
-        if text is None:
-            raise FieldError("address.missing", info.field_name, typed=value)
-        return text
-
-    @field_validator("postcode", mode="before")
-    @classmethod
-    def _postcode(cls, value: Any) -> str:
-        text = validation.german_postcode(value)
-        if text is None:
-            raise FieldError("address.missing", "postcode", typed=value)
-        return text
-
-    @field_validator("addition", mode="before")
-    @classmethod
-    def _addition(cls, value: Any) -> str | None:
-        return validation.free_text("addition", value, limit=ADDRESS_LIMITS["addition"])
+    street: Annotated[str, parsed_in_context(_needed)] = None
+    postcode: Annotated[str, parsed_in_context(_needed)] = None
+    city: Annotated[str, parsed_in_context(_needed)] = None
+    addition: Annotated[str | None, parsed(lambda value: validation.free_text("addition", value, limit=ADDRESS_LIMITS["addition"]))] = None

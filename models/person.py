@@ -7,14 +7,14 @@ field is checked by the parsers of `domain.validation`, whose errors name the fi
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic import ConfigDict, ValidationInfo
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain import validation
-from models._types import timestamp
+from models._types import day_text, parsed, parsed_in_context, timestamp, yes_no
 
 CONSENT_PURPOSE = "anerkennungsberatung"  # processing for advice and the recognition procedure (Art. 6 (1) a DSGVO)
 
@@ -47,8 +47,16 @@ class Person(PersonBase, table=True):
     created_at: datetime = timestamp()
 
 
-def _today(info: ValidationInfo) -> date:
-    return (info.context or {})["today"]
+def _birth_date(value: Any, info: ValidationInfo) -> date:
+    return validation.birth_date(day_text(value), today=info.context["today"])
+
+
+def _arrival_date(value: Any, info: ValidationInfo) -> date | None:
+    return validation.arrival_date(day_text(value), today=info.context["today"])
+
+
+def _district(value: Any, info: ValidationInfo) -> str:
+    return validation.district(value, known=info.context["districts"])
 
 
 class PersonCreate(SQLModel):
@@ -58,68 +66,18 @@ class PersonCreate(SQLModel):
 
     model_config = ConfigDict(validate_default=True)  # an absent field is checked (and refused) like an empty one
 
-    given_name: str = None
-    family_name: str = None
-    birth_date: date = None
-    sex: str | None = None
-    language: str = None
-    email: str | None = None
-    phone: str | None = None
-    district: str = None
-    receives_buergergeld: bool = False
-    arrival_date: date | None = None
-    lives_abroad: bool = False
-    name_changed: bool = False
-
-    @field_validator("given_name", mode="before")
-    @classmethod
-    def _given_name(cls, value: Any) -> str:
-        return validation.given_name(value)
-
-    @field_validator("family_name", mode="before")
-    @classmethod
-    def _family_name(cls, value: Any) -> str:
-        return validation.family_name(value)
-
-    @field_validator("birth_date", mode="before")
-    @classmethod
-    def _birth_date(cls, value: Any, info: ValidationInfo) -> date:
-        return validation.birth_date(value.isoformat() if isinstance(value, date) else value, today=_today(info))
-
-    @field_validator("sex", mode="before")
-    @classmethod
-    def _sex(cls, value: Any) -> str | None:
-        return validation.sex(value)
-
-    @field_validator("language", mode="before")
-    @classmethod
-    def _language(cls, value: Any) -> str:
-        return validation.language(value)
-
-    @field_validator("email", mode="before")
-    @classmethod
-    def _email(cls, value: Any) -> str | None:
-        return validation.email(value)
-
-    @field_validator("phone", mode="before")
-    @classmethod
-    def _phone(cls, value: Any) -> str | None:
-        return validation.phone(value)
-
-    @field_validator("district", mode="before")
-    @classmethod
-    def _district(cls, value: Any, info: ValidationInfo) -> str:
-        return validation.district(value, known=(info.context or {})["districts"])
-
-    @field_validator("receives_buergergeld", "lives_abroad", "name_changed", mode="before")
-    @classmethod
-    def _yes_no(cls, value: Any, info: ValidationInfo) -> bool:
-        return value if isinstance(value, bool) else validation.yes_no(info.field_name, value)
-
-    @field_validator("arrival_date", mode="before")
-    @classmethod
-    def _arrival_date(cls, value: Any, info: ValidationInfo) -> date | None:
-        return validation.arrival_date(value.isoformat() if isinstance(value, date) else value, today=_today(info))
+    given_name: Annotated[str, parsed(validation.given_name)] = None
+    family_name: Annotated[str, parsed(validation.family_name)] = None
+    birth_date: Annotated[date, parsed_in_context(_birth_date)] = None
+    sex: Annotated[str | None, parsed(validation.sex)] = None
+    language: Annotated[str, parsed(validation.language)] = None
+    email: Annotated[str | None, parsed(validation.email)] = None
+    phone: Annotated[str | None, parsed(validation.phone)] = None
+    district: Annotated[str, parsed_in_context(_district)] = None
+    receives_buergergeld: Annotated[bool, parsed_in_context(yes_no)] = False
+    arrival_date: Annotated[date | None, parsed_in_context(_arrival_date)] = None
+    lives_abroad: Annotated[bool, parsed_in_context(yes_no)] = False
+    name_changed: Annotated[bool, parsed_in_context(yes_no)] = False
 
 
 class Consent(SQLModel, table=True):
