@@ -285,7 +285,8 @@ def bench_flow(args, home: Path, rows: list) -> None:
     from adapters.docx import TemplateSet, load_letter_texts, templates_dir
     from adapters.settings import get_settings
     from flows.letters import letters_flow
-    from services.letters import batches, select_due, write_letters
+    from flows import batches
+    from services.letters import LetterKit, select_due, write_letters
 
     upgrade()
     engine = configured_engine()
@@ -300,8 +301,8 @@ def bench_flow(args, home: Path, rows: list) -> None:
         written = 0
         for batch in batches(jobs, args.batch):
             templates = TemplateSet.load(templates_dir())  # once per batch, as the task does
-            results = write_letters(batch, engine=engine, templates=templates, texts=texts, catalogue=catalogue,
-                                    rules=rules, cases_dir=cases_dir, today=TODAY, actor=ACTOR)
+            kit = LetterKit(templates=templates, texts=texts, catalogue=catalogue, rules=rules, cases_dir=cases_dir)
+            results = write_letters(batch, engine=engine, kit=kit, today=TODAY, actor=ACTOR)
             written += sum(r.outcome == "written" for r in results)
         return written
 

@@ -36,6 +36,7 @@ from services.letters import (
     ACTOR,
     ARTIFACT_ROWS,
     LetterJob,
+    LetterKit,
     LetterReport,
     make_pdfs,
     report_rows,
@@ -58,10 +59,9 @@ def select_due_task(district: str | None = None) -> LetterReport:
 
 @task(name="write-letter-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def write_batch_task(jobs: list[LetterJob], today: date, actor: str) -> LetterReport:
-    return LetterReport(write_letters(
-        jobs, engine=configured_engine(), templates=TemplateSet.load(templates_dir()), texts=load_letter_texts(),
-        catalogue=load_catalogue(), rules=load_checklist_rules(), cases_dir=get_settings().cases_dir, today=today, actor=actor,
-    ))
+    kit = LetterKit(templates=TemplateSet.load(templates_dir()), texts=load_letter_texts(), catalogue=load_catalogue(),
+                    rules=load_checklist_rules(), cases_dir=get_settings().cases_dir)
+    return LetterReport(write_letters(jobs, engine=configured_engine(), kit=kit, today=today, actor=actor))
 
 
 @task(name="convert-letters-to-pdf", cache_policy=NO_CACHE)

@@ -8,8 +8,8 @@
    written for the case's current state is not due again.
 2. `make_pdfs`: one LibreOffice conversion for all letters written.
 
-`write_one_letter` is the command line's `letter REF KIND` and the web page's button; `write_due` and
-`flows/letters.py` (the same steps as Prefect tasks, one per batch) write every letter that is due.
+`write_one_letter` is the command line's `letter REF KIND` and the web page's button; `flows/letters.py`
+runs `select_due` and `write_letters` as Prefect tasks (one per batch) to write every letter that is due.
 """
 
 from __future__ import annotations
@@ -108,19 +108,21 @@ def select_due(engine: Engine, *, district: str | None = None) -> list[LetterJob
         return [LetterJob(case_id) for case_id in cases_in_letter_states(session, district=district)]
 
 
-def write_letters(
-    jobs: list[LetterJob],
-    *,
-    engine: Engine,
-    templates,
-    texts: LetterTexts,
-    catalogue: Catalogue,
-    rules: ChecklistRules,
-    cases_dir: Path,
-    today: date,
-    actor: str,
-) -> list[LetterResult]:
+@dataclass(frozen=True)
+class LetterKit:
+    """What writing letters needs besides the database: the parsed templates (adapters.docx), the
+    texts per language, the catalogue, the checklist rules and the folder the case files go to."""
+
+    templates: object
+    texts: LetterTexts
+    catalogue: Catalogue
+    rules: ChecklistRules
+    cases_dir: Path
+
+
+def write_letters(jobs: list[LetterJob], *, engine: Engine, kit: LetterKit, today: date, actor: str) -> list[LetterResult]:
     """Write one batch of letters in one transaction (see the module docstring)."""
+    templates, texts, catalogue, rules, cases_dir = kit.templates, kit.texts, kit.catalogue, kit.rules, kit.cases_dir
     results: list[LetterResult] = []
     with Session(engine, expire_on_commit=False) as session:
         case_ids = list({job.case_id for job in jobs})
@@ -208,11 +210,7 @@ def write_one_letter(
     *,
     case: Case,
     kind: LetterKind,
-    templates,
-    texts: LetterTexts,
-    catalogue: Catalogue,
-    rules: ChecklistRules,
-    cases_dir: Path,
+    kit: LetterKit,
     today: date,
     actor: str,
     language: str | None = None,
@@ -226,26 +224,10 @@ def write_one_letter(
         with Session(engine) as session:
             sme_id = chosen_sme(session, case=case, requested=sme_id)
     job = LetterJob(case.id, kind.value, sme_id, language)
-    results = write_letters([job], engine=engine, templates=templates, texts=texts, catalogue=catalogue, rules=rules,
-                            cases_dir=cases_dir, today=today, actor=actor)
+    results = write_letters([job], engine=engine, kit=kit, today=today, actor=actor)
     if convert is not None:
-        results = make_pdfs(results, engine=engine, cases_dir=cases_dir, actor=actor, convert=convert)
+        results = make_pdfs(results, engine=engine, cases_dir=kit.cases_dir, actor=actor, convert=convert)
     return results[0]
-
-
-def write_due(engine: Engine, *, district: str | None, templates, texts: LetterTexts, catalogue: Catalogue,
-              rules: ChecklistRules, cases_dir: Path, today: date, actor: str, batch_size: int = 500,
-              progress=None) -> list[LetterResult]:
-    """Every letter the cases' states call for, in batches, without Prefect (flows/letters.py runs the
-    same steps as tasks)."""
-    jobs = select_due(engine, district=district)
-    results: list[LetterResult] = []
-    for start in range(0, len(jobs), batch_size):
-        results.extend(write_letters(jobs[start:start + batch_size], engine=engine, templates=templates, texts=texts,
-                                     catalogue=catalogue, rules=rules, cases_dir=cases_dir, today=today, actor=actor))
-        if progress:
-            progress(min(start + batch_size, len(jobs)), len(jobs))
-    return results
 
 
 def make_pdfs(results: list[LetterResult], *, engine: Engine, cases_dir: Path, actor: str, convert) -> list[LetterResult]:

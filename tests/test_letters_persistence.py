@@ -24,7 +24,7 @@ from services.cases import (
     set_person_address,
 )
 from services.employers import add_sme, link_sme
-from services.letters import LetterJob, select_due, write_letters
+from services.letters import LetterJob, LetterKit, select_due, write_letters
 from tests.conftest import ROOT
 
 TODAY = date(2026, 11, 25)
@@ -44,8 +44,9 @@ def kit(catalogue):
 
 
 def run(engine, kit, catalogue, tmp_path, jobs):
-    return write_letters(jobs, engine=engine, templates=kit["templates"], texts=kit["texts"], catalogue=catalogue,
-                         rules=kit["rules"], cases_dir=tmp_path / "cases", today=TODAY, actor="test:letters")
+    materials = LetterKit(templates=kit["templates"], texts=kit["texts"], catalogue=catalogue, rules=kit["rules"],
+                          cases_dir=tmp_path / "cases")
+    return write_letters(jobs, engine=engine, kit=materials, today=TODAY, actor="test:letters")
 
 
 def new_case(session, catalogue, *, given="Olena", family="Shevchenko", district="verden", language="uk",

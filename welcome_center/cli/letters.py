@@ -48,7 +48,7 @@ from models.letters_selectors import find_smes, letters_of
 from models.selectors import case_by_reference, person_of
 from services.cases import set_person_address
 from services.employers import add_sme, link_sme
-from services.letters import letter_language, write_one_letter
+from services.letters import LetterKit, letter_language, write_one_letter
 from welcome_center.cli.console import (
     actor,
     err,
@@ -99,9 +99,9 @@ def letter(
         case = case_by_reference(session, reference)
     result = write_one_letter(
         engine, case=case, kind=letter_kind, language=letter_language(lang), sme_id=sme,
-        templates=load_checked_templates(templates_dir(), texts=texts, today=day), texts=texts,
-        catalogue=load_catalogue(), rules=load_checklist_rules(), cases_dir=settings.cases_dir, today=day,
-        actor=actor(), convert=convert_to_pdf if pdf else None,
+        kit=LetterKit(templates=load_checked_templates(templates_dir(), texts=texts, today=day), texts=texts,
+                      catalogue=load_catalogue(), rules=load_checklist_rules(), cases_dir=settings.cases_dir),
+        today=day, actor=actor(), convert=convert_to_pdf if pdf else None,
     )
     if as_json:
         print_json(asdict(result) | {"folder": str(settings.cases_dir)})

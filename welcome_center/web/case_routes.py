@@ -67,7 +67,7 @@ from services.cases import (
     set_person_address,
 )
 from services.intake import take_in_upload
-from services.letters import letter_language, write_one_letter
+from services.letters import LetterKit, letter_language, write_one_letter
 from welcome_center.labels import (
     ADDRESS_LABELS,
     EVENT_PERIOD_UNITS,
@@ -364,9 +364,9 @@ async def letter_write(request: Request, reference: str, actor: Actor = Depends(
         result = await run_in_threadpool(
             write_one_letter, request.app.state.engine, case=case, kind=kind,
             language=letter_language(form_text(form, "language", 5) or None),
-            sme_id=int(chosen) if chosen.isdigit() else None, templates=_letter_templates(day), texts=letter_texts(),
-            catalogue=load_catalogue(), rules=load_checklist_rules(), cases_dir=settings.cases_dir, today=day,
-            actor=actor.audit_name,
+            sme_id=int(chosen) if chosen.isdigit() else None, today=day, actor=actor.audit_name,
+            kit=LetterKit(templates=_letter_templates(day), texts=letter_texts(), catalogue=load_catalogue(),
+                          rules=load_checklist_rules(), cases_dir=settings.cases_dir),
         )
     except FieldError as refused:
         return _letter_refused(request, session, actor, case, refused.message_de)
