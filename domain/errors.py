@@ -3,6 +3,7 @@
 a text by matching another one (/work/shared/style.md). Each text names the field and the fix; the
 CLI and the web page turn an error into one line and an exit code, never a traceback."""
 
+from domain.display import visible
 from domain.messages import render
 
 
@@ -54,8 +55,6 @@ class CatalogueError(DomainError):
 
 
 def _clip(value: str, limit: int = 40) -> str:
-    """Quote at most `limit` characters of a value in a message, without control characters."""
-    shown = value[:limit]
-    if not shown.isprintable():
-        shown = "".join(ch if ch.isprintable() else "?" for ch in shown)
-    return shown + ("…" if len(value) > limit else "")
+    """Quote at most `limit` characters of a value in a message, its control, bidi and invisible
+    characters made visible (domain.display.visible: a newline as `\\n`, U+202E as `<U+202E>`)."""
+    return visible(value[:limit]) + ("…" if len(value) > limit else "")

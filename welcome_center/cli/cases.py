@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -75,6 +74,7 @@ from welcome_center.cli.console import (
     BERLIN,
     actor,
     err,
+    escape,
     friendly,
     out,
     parse_iso_date,

@@ -14,11 +14,20 @@ from zoneinfo import ZoneInfo
 import click
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as rich_escape
 
 from adapters.settings import get_settings
+from domain.display import visible
 from domain.errors import CatalogueError, DomainError, InvalidInput, _clip
 from domain.validation import FieldError
+
+
+def escape(text: object) -> str:
+    """Outside text (names, file names, an import cell, a server's answer) for the terminal: control,
+    bidi and invisible characters made visible (domain.display.visible), then Rich's markup escaped,
+    so "[bold]" in a name is printed as typed and "\x1b[2J" cannot clear the screen."""
+    return rich_escape(visible(text))
+
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -95,8 +104,14 @@ def parse_iso_date(value: str, field: str) -> date:
         raise InvalidInput("date.not_a_date", field, value=_clip(text)) from None
 
 
+_INVISIBLE_IN_JSON = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ufeff\u2028\u2029]")
+
+
 def print_json(payload) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+    """JSON for programs: any script as it is; the controls JSON escapes anyway, and the bidi and
+    invisible characters as \\uXXXX too, so the text cannot turn on a terminal (it is still the same JSON)."""
+    text = json.dumps(payload, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write(_INVISIBLE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def show_field_errors(errors: list[FieldError]) -> None:

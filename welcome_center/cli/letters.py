@@ -20,7 +20,6 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -52,6 +51,7 @@ from services.letters import LetterKit, letter_language, write_one_letter
 from welcome_center.cli.console import (
     actor,
     err,
+    escape,
     fail,
     friendly,
     out,

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -25,6 +24,7 @@ from flows.reminders import reminders_flow
 from models.outbox import OutboxMessage, OutboxState
 from welcome_center.cli.console import (
     err,
+    escape,
     friendly,
     out,
     parse_iso_date,

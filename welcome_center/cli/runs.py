@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session
 
@@ -17,7 +16,7 @@ from domain.errors import InvalidInput
 from domain.lifecycle import STATE_DE, CaseState
 from flows.intake import intake_flow
 from models.selectors import state_counts
-from welcome_center.cli.console import err, friendly, out, print_json, today
+from welcome_center.cli.console import err, escape, friendly, out, print_json, today
 from welcome_center.cli.letters import print_letters_summary, write_due_letters
 from welcome_center.demo.accounts import demo_login_line, ensure_demo_accounts
 from welcome_center.demo.letters import prepare_demo_letters

@@ -11,14 +11,13 @@ from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from adapters.database import ready_engine
 from domain.access import Role
 from models.db import session_scope
 from services.accounts import create_adviser, list_advisers
-from welcome_center.cli.console import actor, err, friendly, out
+from welcome_center.cli.console import actor, err, escape, friendly, out
 
 Opt = typer.Option
 adviser_app = typer.Typer(help="Adviser accounts for the web page (adviser, lead, readonly).", no_args_is_help=True)
