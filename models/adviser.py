@@ -15,6 +15,8 @@ class AdviserBase(SQLModel):
     email: str = Field(max_length=254, unique=True, index=True)
     district: str | None = Field(default=None, max_length=20)
     role: str = Field(default=Role.ADVISER.value, max_length=20)
+    phone: str | None = Field(default=None, max_length=50)  # the contact person's line in a letter's information block
+    function: str | None = Field(default=None, max_length=100)  # under the signature, e.g. "Beraterin Anerkennung"
 
 
 class Adviser(AdviserBase, table=True):

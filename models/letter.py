@@ -64,6 +64,7 @@ class PersonAddress(SQLModel, table=True):
     postcode: str = Field(max_length=10)
     city: str = Field(max_length=100)
     addition: str | None = Field(default=None, max_length=200)  # c/o, Wohnheim, Zimmer …
+    country: str = Field(default="DE", max_length=2)  # ISO 3166-1 alpha-2; abroad: a country line (DIN 5008)
     updated_at: datetime = timestamp()
 
 

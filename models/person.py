@@ -32,6 +32,10 @@ class PersonBase(SQLModel):
     arrival_date: date | None = None
     lives_abroad: bool = False  # outside the EU/EEA/CH: intent-to-work proof (§ 5 Abs. 6 BQFG)
     name_changed: bool = False  # marriage certificate for LS Lüneburg
+    academic_title: str | None = Field(default=None, max_length=40)  # "Dr.", kept in the address and salutation
+    # the name in Latin script as in the passport, for the address field and the German salutation
+    latin_given_name: str | None = Field(default=None, max_length=100)
+    latin_family_name: str | None = Field(default=None, max_length=100)
 
 
 class Person(PersonBase, table=True):
