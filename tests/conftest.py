@@ -44,12 +44,15 @@ def cli_command():
 # real entry point, its encoding, its exit codes, Prefect's own output on stderr.
 #
 # What a command in its own process gets for free, a command here must be given:
-# - its environment: only the WELCOME_CENTER_* variables the test names, COLUMNS=200;
+# - its environment: only the WELCOME_CENTER_* variables the test names, COLUMNS=200, a working
+#   directory without a .env file; variables the command sets itself are removed afterwards;
 # - fresh settings and engines: `get_settings` and `engine_for` are cached per process
-#   (functools.lru_cache); they are forgotten before and after each command;
+#   (functools.lru_cache); they are forgotten before and after each command. The loaded data/
+#   files (adapters.catalogue, also lru_cache) are kept while that is safe (`_DataCache`);
 # - Prefect's home in a temporary folder, set before Prefect is imported (`prefect_home`);
 # - what it logs: a process shows WARNING and above on stderr (Prefect's console handler on the
-#   root logger); here those lines are added to the command's stderr;
+#   root logger); here those lines are added to the command's stderr. Not seen here: the output
+#   of Prefect's temporary server, a process of its own; the smoke test of `intake` checks it;
 # - an exception it does not handle: a process prints "Traceback ..." on stderr; CliRunner catches
 #   it, and it is added to stderr as Python would print it.
 
