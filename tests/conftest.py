@@ -125,12 +125,15 @@ class _DataCache:
         return tuple((info.misses, info.currsize) for info in (loader.cache_info() for loader in _data_loaders()))
 
 
-def _forget_settings_and_engine() -> None:
-    """Dispose of the engine the command used (its SQLite file is closed) and forget the settings."""
+def _forget_settings_and_engines(*, dispose: bool) -> None:
+    """Forget the cached settings and engines; with `dispose`, after a command, first close the
+    engine it used (its SQLite file). Before a command there is nothing of ours to close (an engine
+    is not made just to close it: for the default settings that would create data/local/)."""
     from adapters.settings import get_settings
     from models.db import engine_for
 
-    engine_for(get_settings().database_url).dispose()
+    if dispose and get_settings.cache_info().currsize:
+        engine_for(get_settings().database_url).dispose()
     engine_for.cache_clear()
     get_settings.cache_clear()
 
@@ -172,7 +175,7 @@ class InProcessCli:
             patch.setattr(console.out, "_width", 200)
             patch.setattr(console.err, "_width", 200)
             patch.chdir(self.home.parent)  # no .env file of the developer's working directory is read
-            _forget_settings_and_engine()
+            _forget_settings_and_engines(dispose=False)
             _DataCache.before(data_dir)
             for logger in loggers:
                 logger.addHandler(lines)
@@ -181,7 +184,7 @@ class InProcessCli:
             finally:
                 for logger in loggers:
                     logger.removeHandler(lines)
-                _forget_settings_and_engine()
+                _forget_settings_and_engines(dispose=True)
                 _DataCache.after(data_dir)
         _restore_environ(saved_environ)  # the command may set variables itself (adapters.prefect_setup)
         stderr = result.stderr

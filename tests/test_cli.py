@@ -117,9 +117,9 @@ def test_broken_data_file_is_named_at_start_exit_3(cli, tmp_path):
     assert "data/professions/health.yaml, line" in line and "field 'body'" in line and "unknown body 'ls_luneburg'" in line
 
 
-def test_the_next_command_reads_the_repaired_data_again(cli, tmp_path):
-    """After a command on a broken data folder, the next one on data/ routes as before (the tests'
-    in-process runs keep no loaded data across a change of WELCOME_CENTER_DATA_DIR)."""
+def test_after_a_command_on_a_broken_data_folder_the_next_one_reads_data_again(cli, tmp_path):
+    """As with two processes: the command on data/ routes as before (in this process, no loaded
+    data is kept across a change of WELCOME_CENTER_DATA_DIR; conftest's `_DataCache`)."""
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
     (data / "professions" / "health.yaml").write_text("professions: [", encoding="utf-8")
