@@ -3,7 +3,6 @@
 import json
 from datetime import date
 
-import pytest
 from sqlmodel import select
 
 from domain.csvfile import parse_import

@@ -13,7 +13,7 @@ from domain.deadlines import Period
 from domain.errors import InvalidInput
 from domain.funding import FundingRoute
 from domain.lifecycle import CaseState, Event, InvalidTransition, Outcome
-from models import AuditEvent, Case, CaseEvent, Deadline, Person
+from models import AuditEvent, CaseEvent, Deadline, Person
 from models.selectors import (
     CaseNotFound,
     audit_history,
