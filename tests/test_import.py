@@ -1,10 +1,8 @@
 """The case import as an adviser uses it: a spreadsheet in, a report per row out."""
 
 import json
-import subprocess
 from datetime import date
 
-import pytest
 from sqlmodel import select
 
 from domain.csvfile import parse_import
@@ -85,113 +83,105 @@ def test_a_person_in_two_rows_with_two_professions_gets_two_cases(engine, sessio
 
 
 # ---------------------------------------------------------------------------------- the CLI
+#
+# `cli` (conftest): the command in this process on a state folder of the test's own.
 
 
-@pytest.fixture
-def home_env(cli_env, tmp_path):
-    env = dict(cli_env, WELCOME_CENTER_HOME=str(tmp_path / "home"))
-    env.pop("WELCOME_CENTER_DATABASE_URL", None)
-    return env
-
-
-def cli(cli_command, env, *args):
-    return subprocess.run([*cli_command, *args], capture_output=True, text=True, env=env, timeout=120)
-
-
-def test_cli_import_reports_rows_and_exits_1_when_rows_were_refused(cli_command, home_env, tmp_path):
+def test_cli_import_reports_rows_and_exits_1_when_rows_were_refused(cli, tmp_path):
     file = tmp_path / "Fälle.csv"
     file.write_bytes(GERMAN_EXCEL.encode("utf-8"))
-    result = cli(cli_command, home_env, "import", str(file), "--json")
-    assert result.returncode == 1, result.stderr
+    result = cli("import", str(file), "--json")
+    assert result.exit_code == 1, result.stderr
     payload = json.loads(result.stdout)
     assert len(payload["imported"]) == 4 and payload["unknown_columns"] == ["Bemerkung"]
     assert {e["row"] for e in payload["refused"]} == {5, 6}
 
-    listed = cli(cli_command, home_env, "case", "list", "--json")
-    assert listed.returncode == 0, listed.stderr
+    listed = cli("case", "list", "--json")
+    assert listed.exit_code == 0, listed.stderr
     assert {row["reference"] for row in json.loads(listed.stdout)} == {"VER-2026-0001", "VER-2026-0002", "VER-2026-0003", "OHZ-2026-0001"}
 
 
-def test_cli_import_dry_run_stores_nothing(cli_command, home_env, tmp_path):
+def test_cli_import_dry_run_stores_nothing(cli, tmp_path):
     file = tmp_path / "faelle.csv"
     file.write_bytes(GERMAN_EXCEL.encode("utf-8"))
-    result = cli(cli_command, home_env, "import", str(file), "--dry-run")
+    result = cli("import", str(file), "--dry-run")
     assert "4 would be imported" in result.stdout
-    listed = cli(cli_command, home_env, "case", "list", "--json")
+    listed = cli("case", "list", "--json")
     assert json.loads(listed.stdout) == []
 
 
-def test_cli_refuses_a_windows_1252_file_with_the_fix(cli_command, home_env, tmp_path):
+def test_cli_refuses_a_windows_1252_file_with_the_fix(cli, tmp_path):
     file = tmp_path / "alt.csv"
     file.write_bytes("Vorname;Nachname;Geburtsdatum;Landkreis;Sprache;Beruf\r\nJürgen;Müller;01.01.1990;Verden;de;Bäcker\r\n".encode("cp1252"))
-    result = cli(cli_command, home_env, "import", str(file))
-    assert result.returncode == 2 and "Traceback" not in result.stderr
+    result = cli("import", str(file))
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
     assert "UTF-8" in result.stderr
 
 
-def test_cli_import_of_a_missing_file_names_it(cli_command, home_env, tmp_path):
-    result = cli(cli_command, home_env, "import", str(tmp_path / "gibt-es-nicht.csv"))
-    assert result.returncode == 2 and "cannot read" in result.stderr and "Traceback" not in result.stderr
+def test_cli_import_of_a_missing_file_names_it(cli, tmp_path):
+    result = cli("import", str(tmp_path / "gibt-es-nicht.csv"))
+    assert result.exit_code == 2 and "cannot read" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_cli_case_lifecycle_end_to_end(cli_command, home_env):
-    created = cli(cli_command, home_env, "case", "new", "--given-name", "Olena", "--family-name", "Beispiel",
+def test_cli_case_lifecycle_end_to_end(cli):
+    created = cli("case", "new", "--given-name", "Olena", "--family-name", "Beispiel",
                   "--birth-date", "17.05.1994", "--district", "verden", "--language", "uk",
                   "--profession", "Krankenschwester", "--buergergeld", "--consent", "--json")
-    assert created.returncode == 0, created.stderr
+    assert created.exit_code == 0, created.stderr
     reference = json.loads(created.stdout)["reference"]
     for event, on in (("collect", "2026-01-05"), ("ready", "2026-02-01")):
-        assert cli(cli_command, home_env, "case", "advance", reference, event, "--on", on).returncode == 0
-    submitted = cli(cli_command, home_env, "case", "advance", reference, "submit", "--on", "2026-03-02")
-    assert submitted.returncode == 0 and "Warning" in submitted.stderr and "Anerkennungszuschuss" in submitted.stderr
+        assert cli("case", "advance", reference, event, "--on", on).exit_code == 0
+    submitted = cli("case", "advance", reference, "submit", "--on", "2026-03-02")
+    assert submitted.exit_code == 0 and "Warning" in submitted.stderr and "Anerkennungszuschuss" in submitted.stderr
     assert "02.04.2026" in submitted.stdout  # acknowledgement due
 
-    refused = cli(cli_command, home_env, "case", "advance", reference, "decide")
-    assert refused.returncode == 2 and "allowed: acknowledge, withdraw" in refused.stderr
+    refused = cli("case", "advance", reference, "decide")
+    assert refused.exit_code == 2 and "allowed: acknowledge, withdraw" in refused.stderr
 
-    shown = cli(cli_command, home_env, "case", "show", reference)
-    assert shown.returncode == 0
+    shown = cli("case", "show", reference)
+    assert shown.exit_code == 0
     for text in ("Pflegefachfrau/Pflegefachmann", "Checkliste", "Eingangsbestätigung", "Antrag gestellt"):
         assert text in shown.stdout
-    history = json.loads(cli(cli_command, home_env, "case", "history", reference, "--json").stdout)
+    history = json.loads(cli("case", "history", reference, "--json").stdout)
     assert [h["action"] for h in history][:3] == ["person.create", "consent.record", "case.open"]
     assert history[-1]["action"] == "case.submit" and "Anerkennungszuschuss" in history[-1]["after"]
 
 
-def test_cli_unknown_case_and_bad_field_values(cli_command, home_env):
-    missing = cli(cli_command, home_env, "case", "show", "VER-2026-9999")
-    assert missing.returncode == 2 and "no case 'VER-2026-9999'" in missing.stderr
-    bad = cli(cli_command, home_env, "case", "new", "--given-name", "A", "--family-name", "B", "--birth-date", "2026-02-30",
+def test_cli_unknown_case_and_bad_field_values(cli):
+    missing = cli("case", "show", "VER-2026-9999")
+    assert missing.exit_code == 2 and "no case 'VER-2026-9999'" in missing.stderr
+    bad = cli("case", "new", "--given-name", "A", "--family-name", "B", "--birth-date", "2026-02-30",
               "--district", "Bremen", "--language", "xx", "--profession", "Koch", "--email", "kein-at")
-    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.exit_code == 2 and "Traceback" not in bad.stderr
     for field in ("birth_date", "district", "language", "email"):
         assert field in bad.stderr
 
 
-def test_export_keeps_formulas_as_text(cli_command, home_env, tmp_path):
+def test_export_keeps_formulas_as_text(cli, tmp_path):
     file = tmp_path / "faelle.csv"
     file.write_bytes(GERMAN_EXCEL.encode("utf-8"))
-    cli(cli_command, home_env, "import", str(file))
+    assert cli("import", str(file)).exit_code == 1  # two rows refused
     target = tmp_path / "export.csv"
-    result = cli(cli_command, home_env, "case", "export", str(target))
-    assert result.returncode == 0, result.stderr
+    result = cli("case", "export", str(target))
+    assert result.exit_code == 0, result.stderr
     text = target.read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK(\"\"http://example.org\"\",\"\"klick\"\")" in text
     assert "<b>{{ 7*7 }}</b>" in text and "Амаль" in text
 
 
-def test_cli_appointment_is_recorded_and_reminded(cli_command, home_env, smtp_server):
+def test_cli_appointment_is_recorded_and_reminded(cli, smtp_server):
     sink, port = smtp_server
-    created = cli(cli_command, home_env, "case", "new", "--given-name", "Iryna", "--family-name", "Termin",
+    created = cli("case", "new", "--given-name", "Iryna", "--family-name", "Termin",
                   "--birth-date", "1990-02-03", "--district", "osterholz", "--language", "uk", "--profession", "Hebamme",
                   "--email", "iryna@example.org", "--consent", "--json")
     reference = json.loads(created.stdout)["reference"]
-    booked = cli(cli_command, home_env, "case", "appointment", reference, "--at", "2030-12-02 10:30", "--place", "Kreishaus Osterholz")
-    assert booked.returncode == 0 and "02.12.2030 um 10:30" in booked.stdout
-    bad = cli(cli_command, home_env, "case", "appointment", reference, "--at", "morgen", "--place", "x")
-    assert bad.returncode == 2 and "YYYY-MM-DD HH:MM" in bad.stderr
-    env = dict(home_env, WELCOME_CENTER_SMTP_PORT=str(port))
-    reminded = subprocess.run([*cli_command, "remind", "--on", "2030-11-29", "--json"], capture_output=True, text=True, env=env, timeout=600)
+    booked = cli("case", "appointment", reference, "--at", "2030-12-02 10:30", "--place", "Kreishaus Osterholz")
+    assert booked.exit_code == 0 and "02.12.2030 um 10:30" in booked.stdout
+    bad = cli("case", "appointment", reference, "--at", "morgen", "--place", "x")
+    assert bad.exit_code == 2 and "YYYY-MM-DD HH:MM" in bad.stderr
+    reminded = cli("remind", "--on", "2030-11-29", "--json", env={"WELCOME_CENTER_SMTP_PORT": str(port)})
+    assert reminded.exit_code == 0, reminded.stderr[-2000:]
+    assert "Traceback" not in reminded.stderr and "ERROR" not in reminded.stderr
     summary = json.loads(reminded.stdout)
     assert summary["sent"] == len(sink.messages) >= 1, reminded.stderr[-2000:]  # (and the case is quiet for weeks by then)
     mail = [m for m in sink.messages if m["To"] == "iryna@example.org"][0]

@@ -263,20 +263,21 @@ def test_next_steps_give_the_fee_range_of_the_body(nurse, texts, sender, catalog
     assert any("nicht reglementiert" in t for t in german)
 
 
-@pytest.mark.parametrize(("outcome", "words"), [
-    (Outcome.FULL_EQUIVALENCE, ["gleichwertig", "Erlaubnis zur Berufsausübung"]),
-    (Outcome.PARTIAL_EQUIVALENCE, ["Anpassungsqualifizierung", "Folgeantrag", "3.000 €"]),
-    (Outcome.COMPENSATION_MEASURE, ["Anpassungslehrgang (höchstens 3 Jahre)", "Eignungsprüfung", "Kenntnisprüfung"]),
-    (Outcome.NO_EQUIVALENCE, ["keine Gleichwertigkeit", "Umschulung"]),
+@pytest.mark.parametrize(("outcome", "named", "words"), [
+    (Outcome.FULL_EQUIVALENCE, "volle Gleichwertigkeit", ["gleichwertig", "Erlaubnis zur Berufsausübung"]),
+    (Outcome.PARTIAL_EQUIVALENCE, "teilweise Gleichwertigkeit", ["Anpassungsqualifizierung", "Folgeantrag", "3.000 €"]),
+    (Outcome.COMPENSATION_MEASURE, "Ausgleichsmaßnahme erforderlich",
+     ["Anpassungslehrgang (höchstens 3 Jahre)", "Eignungsprüfung", "Kenntnisprüfung"]),
+    (Outcome.NO_EQUIVALENCE, "keine Gleichwertigkeit", ["keine Gleichwertigkeit", "Umschulung"]),
 ])
-def test_the_outcome_letter_explains_the_decision_and_what_to_do_next(nurse, texts, sender, outcome, words):
+def test_the_outcome_letter_explains_the_decision_and_what_to_do_next(nurse, texts, sender, outcome, named, words):
     decided = replace(nurse, state=CaseState.DECIDED, outcome=outcome)
     letter = compose(LetterKind.OUTCOME, decided, texts, sender)
     german = "\n".join(section_texts(letter.context["sections"]))
     for word in words:
         assert word in german
     assert "Rechtsbehelfsbelehrung" in german
-    assert "Ausgleichsmaßnahme erforderlich" in letter.subject or outcome is not Outcome.COMPENSATION_MEASURE
+    assert letter.subject == f"Ihr Anerkennungsbescheid ({named}): was jetzt zu tun ist"
 
 
 def test_no_equivalence_in_a_non_regulated_profession_says_work_is_possible_without_recognition(nurse, texts, sender):

@@ -1,7 +1,7 @@
 """Persons, cases, events, deadlines and the audit trail, on SQLite and on PostgreSQL."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -14,7 +14,7 @@ from domain.deadlines import Period
 from domain.errors import InvalidInput
 from domain.funding import FundingRoute
 from domain.lifecycle import CaseState, Event, InvalidTransition, Outcome
-from models import AuditEvent, Case, CaseEvent, Deadline, Person
+from models import AuditEvent, CaseEvent, Deadline, Person
 from models.selectors import (
     NotFound,
     audit_history,
@@ -181,16 +181,22 @@ def test_person_deadline_and_extension_round_trip_through_the_database(session, 
     assert person.due == date(2026, 12, 9) and "14 Tage" in person.reason
 
 
-def test_audit_trail_records_who_what_before_and_after(session, catalogue):
+def test_audit_trail_records_who_what_before_and_after(engine, session, catalogue):
+    started = datetime.now(UTC)
     case = new_case(session, catalogue)
     advance(session, case, Event.COLLECT, date(2026, 3, 1))
-    history = audit_history(session, case_reference=case.reference, person_id=case.person_id)
+    session.commit()
+    finished = datetime.now(UTC)
+    with Session(engine) as fresh:  # what the database gives back, not the objects this session made
+        history = audit_history(fresh, case_reference=case.reference, person_id=case.person_id)
     actions = [entry.action for entry in history]
     assert actions == ["person.create", "case.open", "case.collect"]
     last = history[-1]
     assert last.actor == ACTOR and json.loads(last.before) == {"state": "intake"}
     assert json.loads(last.after)["state"] == "collecting_documents"
-    assert last.at.tzinfo is not None or last.at is not None
+    # when it happened: an aware time in UTC (not the 1 March the case event is dated), during this test
+    assert last.at.utcoffset() == timedelta(0)
+    assert started <= last.at <= finished
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_event SET actor = 'someone else'", "DELETE FROM audit_event"])
@@ -242,4 +248,9 @@ def test_deadline_rows_are_unique_per_case_and_kind(session, catalogue):
     advance(session, case, Event.SET_DEADLINE, date(2026, 9, 2), period=Period(weeks=3))
     rows = session.exec(select(Deadline).where(Deadline.case_id == case.id)).all()
     assert len(rows) == 1 and rows[0].due == date(2026, 9, 23)
-    assert isinstance(session.get(Case, case.id), Case)
+    session.commit()
+    session.add(Deadline(case_id=case.id, kind="person", status="open", start=date(2026, 9, 3), due=date(2026, 9, 17),
+                         law="§ 15 BQFG", reason="a second person deadline"))
+    with pytest.raises(IntegrityError):  # the database refuses a second row too, not only the service
+        session.commit()
+    session.rollback()

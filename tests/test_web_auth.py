@@ -179,16 +179,24 @@ def test_login_form_without_its_token_is_refused(client, accounts):
     assert client.get("/").status_code == 303
 
 
-def test_passwords_are_stored_as_argon2id_hashes(accounts, web_engine):
+def test_passwords_are_stored_as_argon2id_hashes(web_engine):
+    """With the app's own hasher (the `accounts` fixture lowers its cost for the other tests)."""
     from argon2 import PasswordHasher
 
-    from models.adviser import Adviser
+    from models.adviser import Adviser, Role
+    from models.db import session_scope
+    from services.accounts import create_adviser
 
+    email = "hanna.hash@welcome-center.example"
+    with session_scope(web_engine) as session:
+        create_adviser(session, name="Hanna Hash", email=email, district="verden", role=Role.ADVISER, password=PASSWORD,
+                       actor="test")
     with Session(web_engine) as session:
-        adviser = session.exec(select(Adviser).where(Adviser.email == accounts["verden"].email)).one()
+        adviser = session.exec(select(Adviser).where(Adviser.email == email)).one()
     assert adviser.password_hash.startswith("$argon2id$")
     assert PASSWORD not in adviser.password_hash
     assert PasswordHasher().verify(adviser.password_hash, PASSWORD)
+    assert not PasswordHasher().check_needs_rehash(adviser.password_hash)  # argon2-cffi's recommended cost
 
 
 def test_deactivated_adviser_loses_the_session(client, accounts, web_engine):
@@ -231,27 +239,24 @@ def test_readonly_account_sees_lists_but_cannot_change_anything(web_app, client,
     assert allowed.json() == {"changed_by": accounts["verden"].email}
 
 
-def test_adviser_add_cli_creates_an_account_that_can_log_in(tmp_path, cli_command, cli_env):
-    import subprocess
-
-    env = {**cli_env, "WELCOME_CENTER_HOME": str(tmp_path / "home")}
-    add = [*cli_command, "adviser", "add", "--name", "Nora Neu", "--email", "nora.neu@welcome-center.example",
+def test_adviser_add_cli_creates_an_account_that_can_log_in(cli):
+    add = ["adviser", "add", "--name", "Nora Neu", "--email", "nora.neu@welcome-center.example",
            "--district", "osterholz", "--role", "adviser", "--password", "Lang-genug-2026"]
-    first = subprocess.run(add, env=env, capture_output=True, text=True, timeout=120)
-    assert first.returncode == 0, first.stderr
+    first = cli(*add)
+    assert first.exit_code == 0, first.stderr
     assert "Konto angelegt: Nora Neu" in first.stdout
-    again = subprocess.run(add, env=env, capture_output=True, text=True, timeout=120)
-    assert again.returncode == 2
+    again = cli(*add)
+    assert again.exit_code == 2
     assert "exists already" in again.stderr
-    short = subprocess.run([*add[:-1], "kurz"], env=env, capture_output=True, text=True, timeout=120)
-    assert short.returncode == 2 and "at least 10 characters" in short.stderr
-    listing = subprocess.run([*cli_command, "adviser", "list"], env=env, capture_output=True, text=True, timeout=120)
+    short = cli(*add[:-1], "kurz")
+    assert short.exit_code == 2 and "at least 10 characters" in short.stderr
+    listing = cli("adviser", "list")
     assert "nora.neu@welcome-center.example" in listing.stdout
 
     from services.accounts import log_in
     from models.db import make_engine
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'home' / 'welcome-center.db'}")
+    engine = make_engine(f"sqlite:///{cli.home / 'welcome-center.db'}")
     with Session(engine) as session:
         assert log_in(session, email="nora.neu@welcome-center.example", password="Lang-genug-2026").actor.districts == ("osterholz",)
     engine.dispose()

@@ -54,16 +54,16 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, cli_env):
-    """`welcome-center serve` on a free loopback port, two advisers, and an Osterholz case."""
+def server(tmp_path_factory, cli_env, cli_at):
+    """`welcome-center serve` on a free loopback port, two advisers, and an Osterholz case (made with
+    the CLI in this process; the server is the installed command in its own process)."""
     home = tmp_path_factory.mktemp("browser-home")
-    env = {key: value for key, value in cli_env.items() if key != "WELCOME_CENTER_DATABASE_URL"}
-    env["WELCOME_CENTER_HOME"] = str(home)  # the embedded default database in that folder
+    env = dict(cli_env, WELCOME_CENTER_HOME=str(home))  # the embedded default database in that folder
+    in_process = cli_at(home)
 
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "welcome_center", *args], cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0, result.stderr[-2000:]
+    def cli(*args: str):
+        result = in_process(*args)
+        assert result.exit_code == 0, result.stderr[-2000:]
         return result
 
     cli("adviser", "add", "--name", "Vera Test", "--email", VERDEN, "--district", "verden", "--password", PASSWORD)
@@ -93,7 +93,10 @@ def server(tmp_path_factory, cli_env):
 
 
 @pytest.fixture()
-def page(browser, server):
+def page(server, browser):
+    """A fresh browser context. `server` comes before `browser`, so at the end of the module the
+    browser closes first and the server, with no connection of the browser's left open, stops at
+    once (the other way round it waited 10 s for them)."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="de-DE", accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -5,7 +5,8 @@
 - `web_engine`: the database the app runs on; by default conftest's `engine` (SQLite and PostgreSQL).
   A module that only needs SQLite overrides it: `web_engine = sqlite_web_engine` is not enough for
   pytest, so define `@pytest.fixture def web_engine(sqlite_engine): return sqlite_engine`.
-- `accounts`: one adviser per district, a lead and a reader (Verden), with known passwords.
+- `accounts`: one adviser per district, a lead and a reader (Verden), with known passwords. While a
+  test uses them, passwords are hashed and checked with argon2id at its lowest cost (see there).
 - `web_cases`: one case per district (`web_cases["verden"]` is a reference), each assigned to the
   district's adviser, persons with invented names.
 - `client`: a TestClient on the app; `login(client, email, password)` logs in through the form.
@@ -55,29 +56,33 @@ def web_engine(engine):
 
 
 @functools.cache
-def password_hash() -> str:
-    """One real argon2id hash of PASSWORD, computed once per test run: hashing is slow by design."""
-    from services.accounts import hash_password
+def cheap_hasher():
+    """argon2id at its lowest cost. The app's hasher (argon2-cffi's defaults: 3 passes over 64 MiB)
+    takes 0.1-0.2 s per check by design, and the web tests log in about 180 times; what they test
+    is who may log in and what follows, not the cost. test_web_auth checks the app's own hashes."""
+    from argon2 import PasswordHasher
 
-    return hash_password(PASSWORD)
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 @pytest.fixture
-def accounts(web_engine) -> dict[str, Account]:
+def accounts(web_engine, monkeypatch) -> dict[str, Account]:
     import services.accounts
     from services.accounts import create_adviser
     from domain.access import Role
     from models.db import session_scope
 
+    hasher = cheap_hasher()
+    monkeypatch.setattr(services.accounts, "_hasher", hasher)
+    monkeypatch.setattr(services.accounts, "_DUMMY_HASH", hasher.hash("no such adviser"))
     wanted = {
         "verden": ("Vera Beispiel", "vera.beispiel@welcome-center.example", Role.ADVISER, "verden"),
         "osterholz": ("Otto Muster", "otto.muster@welcome-center.example", Role.ADVISER, "osterholz"),
         "lead": ("Lena Leitung", "lena.leitung@welcome-center.example", Role.LEAD, None),
         "readonly": ("Rita Lesend", "rita.lesend@welcome-center.example", Role.READONLY, "verden"),
     }
-    made, stored = {}, password_hash()
-    with pytest.MonkeyPatch.context() as patch, session_scope(web_engine) as session:
-        patch.setattr(services.accounts, "hash_password", lambda password: stored)
+    made = {}
+    with session_scope(web_engine) as session:
         for key, (name, email, role, district) in wanted.items():
             adviser = create_adviser(
                 session, name=name, email=email, district=district, role=role, password=PASSWORD, actor="test"
