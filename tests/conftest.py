@@ -87,10 +87,10 @@ _UNPROPAGATED_LOGGERS = ("prefect._internal",)
 
 
 def _data_loaders():
-    from adapters import catalogue
+    from adapters import catalogue, docx, rules
 
-    return (catalogue.load_catalogue, catalogue.load_checklist_rules, catalogue.load_reminder_rules,
-            catalogue.load_letter_texts)
+    return (catalogue.load_catalogue, catalogue.load_countries, rules.load_checklist_rules, rules.load_reminder_rules,
+            docx.load_letter_texts)
 
 
 class _DataCache:
