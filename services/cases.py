@@ -81,12 +81,23 @@ def find_or_create_person(session: Session, *, actor: str, **fields: Any) -> tup
     return person, True
 
 
+CONSENT_GIVER_MAX = 100
+
+
+def check_consent_giver(given_by: str | None) -> str:
+    """Who gave the consent: "Person", or the name of the legal guardian (one line, at most 100
+    characters; Art. 8 DSGVO for a child)."""
+    text = (given_by or "").strip()
+    if not text or len(text) > CONSENT_GIVER_MAX or not text.isprintable():
+        raise InvalidInput("consent.given_by", "given_by", limit=CONSENT_GIVER_MAX)
+    return text
+
+
 def record_consent(
     session: Session, *, person: Person, given_on: date, given_by: str, actor: str, purpose: str = CONSENT_PURPOSE
 ) -> Consent:
-    if not given_by.strip():
-        raise InvalidInput("consent.given_by", "given_by", limit=100)
-    consent = Consent(person_id=person.id, purpose=purpose, given_on=given_on, given_by=given_by.strip(), recorded_by=actor)
+    given_by = check_consent_giver(given_by)
+    consent = Consent(person_id=person.id, purpose=purpose, given_on=given_on, given_by=given_by, recorded_by=actor)
     session.add(consent)
     session.flush()
     record_audit(

@@ -36,7 +36,6 @@ from domain.funding import FundingRoute, funding_warnings
 from domain.letters.kinds import LetterKind
 from domain.lifecycle import (
     EVENT_DE,
-    OCCUPATION_STATES,
     STATE_DE,
     CaseState,
     Event,
@@ -61,6 +60,7 @@ from models.selectors import (
 )
 from services.cases import (
     advance_case,
+    check_consent_giver,
     choose_occupation,
     open_new_case,
     record_consent,
@@ -153,9 +153,11 @@ async def new_case(request: Request, actor: Actor = Depends(writer), session: Se
         errors.add("consent", "Einwilligung: ohne die Einwilligung der Person in die Verarbeitung ihrer Daten "
                               "(Art. 6 Abs. 1 lit. a DSGVO) wird kein Fall angelegt; bitte einholen und ankreuzen")
     consent_by = values["consent_by"] or "Person"
-    if values["consent"] and (len(consent_by) > 100 or not consent_by.isprintable()):
-        errors.add("consent_by", "Einwilligung erteilt von: bitte „Person“ oder den Namen der gesetzlichen Vertretung "
-                                 "eintragen (eine Zeile, höchstens 100 Zeichen)")
+    if values["consent"]:
+        try:
+            consent_by = check_consent_giver(consent_by)
+        except InvalidInput as refused:
+            errors.add("consent_by", field_message(NEW_CASE_LABELS["consent_by"], refused.message_de))
     if not errors:
         try:
             opened = open_new_case(session, person=person, case=new, catalogue=catalogue, today=day, actor=actor,
@@ -433,14 +435,15 @@ async def consent_save(request: Request, reference: str, actor: Actor = Depends(
     letters to the body need it (Art. 6 Abs. 1 lit. a DSGVO)."""
     case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
-    given_by = form_text(form, "given_by", 101) or "Person"
-    if len(given_by) > 100 or not given_by.isprintable():
-        return _case_page(request, session, actor, case, Messages(consent="Einwilligung erteilt von: bitte „Person“ oder "
-                                                                          "den Namen der gesetzlichen Vertretung eintragen "
-                                                                          "(höchstens 100 Zeichen)."), status_code=422)
+    given_by = form_text(form, "given_by", 1000) or "Person"
     person = person_of(session, case)
     if not has_consent(session, person_id=person.id):
-        record_consent(session, person=person, given_on=today(request), given_by=given_by, actor=actor.audit_name)
+        try:
+            record_consent(session, person=person, given_on=today(request), given_by=given_by, actor=actor.audit_name)
+        except InvalidInput as refused:
+            session.rollback()
+            return _case_page(request, session, actor, case, Messages(consent=field_message("Einwilligung erteilt von",
+                                                                                           refused.message_de)), status_code=422)
         session.commit()
     return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=einwilligung#person", status_code=303)
 
@@ -451,13 +454,11 @@ async def occupation_save(request: Request, reference: str, actor: Actor = Depen
     case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
     key = form_text(form, "profession_key", 80)
-    catalogue = load_catalogue()
-    if CaseState(case.state) not in OCCUPATION_STATES:
-        message = "Der Referenzberuf kann nach der Antragstellung nicht mehr geändert werden."
-    elif key not in catalogue.professions:
-        message = "Bitte einen Referenzberuf aus der Liste wählen."
-    else:
-        choose_occupation(session, case=case, profession_key=key, catalogue=catalogue, actor=actor.audit_name)
-        session.commit()
-        return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=referenzberuf#zuordnung", status_code=303)
-    return _case_page(request, session, actor, case, Messages(occupation=message), status_code=422)
+    try:
+        choose_occupation(session, case=case, profession_key=key, catalogue=load_catalogue(), actor=actor.audit_name)
+    except InvalidInput as refused:
+        session.rollback()
+        message = refused.message_de[:1].upper() + refused.message_de[1:] + "."
+        return _case_page(request, session, actor, case, Messages(occupation=message), status_code=422)
+    session.commit()
+    return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=referenzberuf#zuordnung", status_code=303)
