@@ -49,3 +49,30 @@ def test_function_local_imports_of_our_packages_only_defer_a_heavy_library_and_s
                 if "defers" not in text and "defers" not in before:
                     unexplained.append(f"{path.relative_to(ROOT)}:{number} {module}")
     assert not unexplained, "function-local imports without a reason:\n" + "\n".join(unexplained)
+
+
+def test_the_look_ups_import_neither_alembic_prefect_fastapi_nor_docxtpl(tmp_path):
+    """`route`, `deadline`, `bodies`, `professions` answer at once: the command line loads a command's
+    module only when it is called, and the look-ups need neither the database's migrations, the flows,
+    the web framework nor the letter renderer."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, sys\n"
+        "from welcome_center.cli import app\n"
+        "heavy = ('alembic', 'prefect', 'fastapi', 'docxtpl')\n"
+        "for args in (['route', 'Krankenschwester', '--district', 'verden'], ['deadline', 'decision', '--from', '2026-03-02'],\n"
+        "             ['bodies'], ['professions', '--search', 'pflege']):\n"
+        "    try:\n"
+        "        app(args, standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('LOADED', json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
+    )
+    env = {**os.environ, "WELCOME_CENTER_HOME": str(tmp_path), "COLUMNS": "200"}
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    line = next(line for line in result.stdout.splitlines() if line.startswith("LOADED "))
+    assert json.loads(line.removeprefix("LOADED ")) == [], result.stderr[-2000:]
