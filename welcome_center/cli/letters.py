@@ -4,7 +4,8 @@
     welcome-center letters --due [--district verden] [--pdf]        every letter the cases' states call for
     welcome-center letters REF                                       the letters written for a case
     welcome-center sme add --name … / sme list / sme link REF SME_ID --agreed
-    welcome-center address REF --street … --postcode … --city …
+    welcome-center address REF --street … --postcode … --city … [--country UA] [--latin-given … --latin-family …]
+    welcome-center letters --review DIR                              every kind × language × district, to look at
 
 `write_due_letters` and `print_letters_summary` are what the demo calls too. What advisers read is
 German; errors are one English line naming the field.
@@ -38,14 +39,16 @@ from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from domain.calendar import format_date
 from domain.errors import InvalidInput
-from domain.letters.kinds import KIND_DE, LetterKind, parse_kind
+from domain.letters.address import address_lines, person_address
+from domain.letters.compose import PersonFacts
+from domain.letters.kinds import KIND_DE, LetterKind, LetterRefused, parse_kind
 from domain.routing import resolve_district
 from models._types import checked
 from models.db import session_scope
-from models.letter import PersonAddressCreate, Sme
+from models.letter import LatinNameCreate, PersonAddress, PersonAddressCreate, Sme
 from models.letters_selectors import find_smes, letters_of
 from models.selectors import case_by_reference, person_of
-from services.cases import set_person_address
+from services.cases import propose_latin_name, set_latin_name, set_person_address
 from services.employers import add_sme, link_sme
 from services.letters import LetterKit, letter_language, write_one_letter
 from welcome_center.cli.console import (
@@ -251,21 +254,83 @@ def _list_letters(reference: str, as_json: bool) -> None:
 @friendly
 def address(
     reference: Annotated[str, typer.Argument(help="a case of the person")],
-    street: Annotated[str, Opt("--street", help="Straße und Hausnummer")],
-    postcode: Annotated[str, Opt("--postcode", help="Postleitzahl, 5 digits")],
-    city: Annotated[str, Opt("--city", help="Ort")],
+    street: Annotated[Optional[str], Opt("--street", help="Straße und Hausnummer")] = None,
+    postcode: Annotated[Optional[str], Opt("--postcode", help="Postleitzahl in the form of the country (DE: 5 digits)")] = None,
+    city: Annotated[Optional[str], Opt("--city", help="Ort")] = None,
     addition: Annotated[Optional[str], Opt("--addition", help="Zusatz: c/o, Wohnheim, Zimmer …")] = None,
+    country: Annotated[Optional[str], Opt("--country", help="country of the address, name or ISO code (default DE): UA, Polen, Türkei …")] = None,
+    latin_given: Annotated[Optional[str], Opt("--latin-given", help="given name in Latin script as in the passport")] = None,
+    latin_family: Annotated[Optional[str], Opt("--latin-family", help="family name in Latin script as in the passport")] = None,
+    propose_latin: Annotated[bool, Opt("--propose-latin", help="replace the Latin name by the transliteration's proposal")] = False,
 ):
-    """Record the person's postal address (letters to the person need it)."""
-    checked_address = checked(PersonAddressCreate, {"street": street, "postcode": postcode, "city": city, "addition": addition})
-    if isinstance(checked_address, list):
-        show_field_errors(checked_address)
+    """Record the person's postal address and the name in Latin script that the address field shows.
+
+    A name in Cyrillic or Arabic script gets a proposal for its Latin spelling (the Ukrainian national
+    standard, ICAO Doc 9303, or ICU) when none is recorded: check it against the passport and correct
+    it with --latin-given/--latin-family."""
+    address_given = any(value is not None for value in (street, postcode, city, addition, country))
+    latin_given_now = latin_given is not None or latin_family is not None
+    if not (address_given or latin_given_now or propose_latin):
+        raise InvalidInput("address.nothing_given", "address", reference=reference)
+    countries = load_catalogue().countries
+    errors: list = []
+    checked_address = None
+    if address_given:
+        checked_address = checked(PersonAddressCreate, {"street": street, "postcode": postcode, "city": city,
+                                                        "addition": addition, "country": country}, countries=countries)
+        if isinstance(checked_address, list):
+            errors += checked_address
+    checked_name = None
+    if latin_given_now:
+        checked_name = checked(LatinNameCreate, {"latin_given_name": latin_given, "latin_family_name": latin_family})
+        if isinstance(checked_name, list):
+            errors += checked_name
+    if errors:
+        show_field_errors(errors)
         raise typer.Exit(2)
+    proposal = None
     with session_scope(ready_engine()) as session:
         case = case_by_reference(session, reference)
         person = person_of(session, case)
-        set_person_address(session, person=person, address=checked_address, actor=actor())
-    out.print(f"Anschrift für {escape(person.given_name)} {escape(person.family_name)} erfasst.")
+        if checked_address is not None:
+            set_person_address(session, person=person, address=checked_address, actor=actor())
+        if checked_name is not None:
+            set_latin_name(session, person=person, name=checked_name, actor=actor())
+        else:
+            proposal = propose_latin_name(session, person=person, actor=actor(), replace=propose_latin)
+        stored = session.get(PersonAddress, person.id)
+        name = f"{escape(person.given_name)} {escape(person.family_name)}"
+        if checked_address is not None:
+            out.print(f"Anschrift für {name} erfasst.")
+        if checked_name is not None:
+            out.print(f"Name in lateinischer Schrift für {name}: {escape(person.latin_given_name or '–')} "
+                      f"{escape(person.latin_family_name or '–')}.")
+        if proposal is not None:
+            err.print(f"[yellow]Vorschlag[/] für den Namen in lateinischer Schrift ({escape(proposal.method)}): "
+                      f"[bold]{escape(proposal.given_name)} {escape(proposal.family_name)}[/]. Bitte mit dem Pass "
+                      f"vergleichen und berichtigen: welcome-center address {case.reference} --latin-given … "
+                      "--latin-family …", soft_wrap=True, highlight=False)
+        _show_address_field(person, stored, case.reference, countries)
+
+
+def _show_address_field(person, stored, reference: str, countries) -> None:
+    """The address field as letters will print it, or why a letter would be refused."""
+    if stored is None:
+        return
+    abroad = stored.country if stored.country and stored.country != "DE" else None
+    facts = PersonFacts(
+        given_name=person.given_name, family_name=person.family_name, birth_date=person.birth_date,
+        language=person.language, sex=person.sex, street=stored.street, postcode=stored.postcode, city=stored.city,
+        address_addition=stored.addition, country=abroad, country_name=countries.name_de(abroad) if abroad else None,
+        latin_given_name=person.latin_given_name, latin_family_name=person.latin_family_name,
+        academic_title=person.academic_title,
+    )
+    try:
+        lines = address_lines(person_address(facts, reference=reference), who="person", reference=reference)
+    except LetterRefused as refused:
+        err.print(f"[yellow]Hinweis:[/] Briefe an die Person würden abgelehnt: {escape(str(refused))}", soft_wrap=True)
+        return
+    out.print("Anschriftfeld:\n" + "\n".join(f"  {escape(line)}" for line in lines), highlight=False)
 
 
 # ------------------------------------------------------------------------------------------ sme
