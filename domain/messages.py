@@ -603,6 +603,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' is not a language code; use e.g. uk, en, ru, ar or de",
         "„{value}“ ist kein Sprachcode; bitte eine Sprache aus der Liste wählen.",
     ),
+    "review.tools_missing": (
+        "needs {value} to make the PDFs and the pictures; install libreoffice-writer-nogui and poppler-utils",
+        "braucht {value}, um die PDFs und Bilder zu machen; bitte libreoffice-writer-nogui und poppler-utils installieren",
+    ),
     "letters.due_or_reference": (
         "give either --due (write the letters that are due) or a case reference (list its letters)",
         "bitte entweder --due (fällige Briefe schreiben) oder ein Aktenzeichen (seine Briefe auflisten) angeben",
