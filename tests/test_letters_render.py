@@ -318,3 +318,14 @@ def test_the_builder_makes_templates_that_load_and_pass_the_sample_letters(tmp_p
     written = build(tmp_path)
     assert [p.name for p in written] == ["person.docx", "body.docx", "sme.docx"]
     load_checked_templates(tmp_path, texts=texts, today=TODAY)
+
+
+def test_right_to_left_text_isolates_numbers_dates_emails_and_references():
+    from adapters.docx import LRI, NNBSP, PDI, isolate_ltr
+
+    text = "اتصلوا على 04791 930-0000 أو welcome@landkreis.example حتى 14.12.2026 (§ 13 Abs. 2 BQFG)، الملف OHZ-2026-0001."
+    isolated = isolate_ltr(text)
+    for piece in (f"04791{NNBSP}930-0000", "welcome@landkreis.example", "14.12.2026", "§ 13 Abs. 2 BQFG", "OHZ-2026-0001"):
+        assert f"{LRI}{piece}{PDI}" in isolated
+    assert isolated.replace(LRI, "").replace(PDI, "").replace(NNBSP, " ") == text  # nothing else changed
+    assert isolated.endswith(f"{PDI}.") and f"({LRI}§" in isolated and f"BQFG{PDI})" in isolated
