@@ -108,7 +108,10 @@ def withdraw_consent(session: Session, *, consent: Consent, on: date, actor: str
 
 
 def set_person_address(session: Session, *, person: Person, address: PersonAddressCreate, actor: str) -> PersonAddress:
-    """The person's postal address (DIN 5008 Anschriftzone), validated by `PersonAddressCreate`."""
+    """The person's postal address (DIN 5008 Anschriftzone), validated by `PersonAddressCreate`. A name
+    written in another script than Latin gets the proposal for its Latin spelling now, if none is
+    recorded (`propose_latin_name`): every door that records an address (the CLI, the web form, the
+    demo) leaves the person ready for a letter, and the adviser checks the proposal against the passport."""
     values = address.model_dump()
     stored = session.get(PersonAddress, person.id)
     before = None
@@ -123,6 +126,7 @@ def set_person_address(session: Session, *, person: Person, address: PersonAddre
     session.flush()
     record_audit(session, actor=actor, action="person.address", entity="person_address", entity_id=person.id,
                  person_id=person.id, before=before, after=values)
+    propose_latin_name(session, person=person, actor=actor)
     return stored
 
 

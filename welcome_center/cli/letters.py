@@ -470,12 +470,12 @@ def address(
     with session_scope(ready_engine()) as session:
         case = case_by_reference(session, reference)
         person = person_of(session, case)
-        if checked_address is not None:
-            set_person_address(session, person=person, address=checked_address, actor=actor())
         if checked_name is not None:
             set_latin_name(session, person=person, name=checked_name, actor=actor())
-        else:
+        else:  # before the address, which would otherwise store the proposal unseen
             proposal = propose_latin_name(session, person=person, actor=actor(), replace=propose_latin)
+        if checked_address is not None:
+            set_person_address(session, person=person, address=checked_address, actor=actor())
         stored = session.get(PersonAddress, person.id)
         name = f"{escape(person.given_name)} {escape(person.family_name)}"
         if checked_address is not None:

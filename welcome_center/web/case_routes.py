@@ -63,7 +63,6 @@ from services.cases import (
     advance_case,
     choose_occupation,
     open_new_case,
-    propose_latin_name,
     record_consent,
     set_latin_name,
     set_person_address,
@@ -411,7 +410,8 @@ def letter_download(reference: str, letter_id: int, request: Request, format: st
 async def address_save(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
     """The person's postal address and the name in Latin script that the address field and the German
     salutation print (DIN 5008). A name in Cyrillic or Arabic script without a Latin spelling gets the
-    transliteration's proposal (services.cases.propose_latin_name), to be checked against the passport."""
+    transliteration's proposal when the address is saved (services.cases.set_person_address), to be
+    checked against the passport."""
     case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
     labels = {**ADDRESS_LABELS, "country": "Land", "latin_given_name": "Vorname wie im Pass (lateinisch)",
@@ -426,9 +426,8 @@ async def address_save(request: Request, reference: str, actor: Actor = Depends(
     if errors:
         return _case_page(request, session, actor, case, Messages(address={"errors": errors, "values": values}), status_code=422)
     person = person_of(session, case)
-    set_person_address(session, person=person, address=address, actor=actor.audit_name)
     set_latin_name(session, person=person, name=name, actor=actor.audit_name)
-    propose_latin_name(session, person=person, actor=actor.audit_name)
+    set_person_address(session, person=person, address=address, actor=actor.audit_name)  # proposes a missing Latin name
     session.commit()
     return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=anschrift#briefe", status_code=303)
 
