@@ -89,7 +89,8 @@ def isolate_ltr(value):
     an Arabic paragraph the bidi algorithm would otherwise order "930-0000" as "0000-930". A run
     starts at a Latin letter, a digit or "§" before one, takes in what joins such words (spaces, "-",
     ".", "@", "/", ",") and ends at a letter, a digit or a closing bracket that it opened. A space
-    between two digits becomes a narrow no-break space: a phone number is not broken across two lines."""
+    between two digits becomes a narrow no-break space, and a hyphen between digits is followed by a
+    word joiner: a phone number is not broken across two lines."""
     if not isinstance(value, str) or not value:
         return value
     out: list[str] = []
@@ -112,7 +113,8 @@ def isolate_ltr(value):
                 end += 1
             else:
                 break
-        out.append(f"{LRI}{_DIGIT_SPACE.sub(NNBSP, value[index:last_good + 1])}{PDI}")
+        piece = _DIGIT_HYPHEN.sub(f"-{WJ}", _DIGIT_SPACE.sub(NNBSP, value[index:last_good + 1]))
+        out.append(f"{LRI}{piece}{PDI}")
         index = last_good + 1
     return "".join(out)
 
@@ -121,6 +123,10 @@ def isolate_ltr(value):
 # 7.4 still broke a right-to-left line at U+00A0 inside an isolate; at U+202F it does not.)
 NNBSP = "\u202f"
 _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
+# WORD JOINER after a hyphen between digits: "15-0000" was broken after its hyphen at the end of an
+# Arabic line. (LibreOffice 7.4 broke there after U+2011 NON-BREAKING HYPHEN too, as after U+00A0.)
+WJ = "\u2060"
+_DIGIT_HYPHEN = re.compile(r"(?<=\d)-(?=\d)")
 
 
 def _starts_ltr(text: str, index: int) -> bool:

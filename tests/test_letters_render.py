@@ -321,11 +321,12 @@ def test_the_builder_makes_templates_that_load_and_pass_the_sample_letters(tmp_p
 
 
 def test_right_to_left_text_isolates_numbers_dates_emails_and_references():
-    from adapters.docx import LRI, NNBSP, PDI, isolate_ltr
+    from adapters.docx import LRI, NNBSP, PDI, WJ, isolate_ltr
 
     text = "اتصلوا على 04791 930-0000 أو welcome@landkreis.example حتى 14.12.2026 (§ 13 Abs. 2 BQFG)، الملف OHZ-2026-0001."
     isolated = isolate_ltr(text)
-    for piece in (f"04791{NNBSP}930-0000", "welcome@landkreis.example", "14.12.2026", "§ 13 Abs. 2 BQFG", "OHZ-2026-0001"):
+    for piece in (f"04791{NNBSP}930-{WJ}0000", "welcome@landkreis.example", "14.12.2026", "§ 13 Abs. 2 BQFG",
+                  f"OHZ-2026-{WJ}0001"):
         assert f"{LRI}{piece}{PDI}" in isolated
-    assert isolated.replace(LRI, "").replace(PDI, "").replace(NNBSP, " ") == text  # nothing else changed
+    assert isolated.replace(LRI, "").replace(PDI, "").replace(NNBSP, " ").replace(WJ, "") == text  # nothing else changed
     assert isolated.endswith(f"{PDI}.") and f"({LRI}§" in isolated and f"BQFG{PDI})" in isolated

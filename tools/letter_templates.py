@@ -277,13 +277,26 @@ def opening(prefix: str = "", *, rtl: bool = False) -> str:
     )
 
 
-def closing(prefix: str = "", *, rtl: bool = False) -> str:
-    return (
-        para(run(f"{{{{ {prefix}closing }}}}", rtl=rtl), style="BriefText", rtl=rtl, keep_next=True, before=6)
-        + para(run(rtl=rtl), style="BriefText", rtl=rtl, keep_next=True)
-        + para(run("{{ signature.name }}", rtl=rtl), style="BriefSignatur", rtl=rtl, keep_next=True)
-        + para(run("{{ signature.organisation }}", rtl=rtl), style="BriefSignatur", rtl=rtl)
+def line_break(*, rtl: bool = False) -> str:
+    return run(rtl=rtl).replace('<w:t xml:space="preserve"></w:t>', "<w:br/>")
+
+
+def closing_block(closing_name: str, *, rtl: bool = False, blank_line: bool = True) -> str:
+    """The closing, a line for the handwritten signature (German part) and the signature, as one
+    paragraph with line breaks that is never split (keepLines): the paragraph before it keeps with it
+    (keepNext, `sections`), so the closing never stands alone on a page. Separate paragraphs chained
+    by keepNext were split by LibreOffice 7.4 at the end of an Arabic translation (signature alone
+    on the last page)."""
+    return para(
+        run(value(closing_name, rtl=rtl), rtl=rtl), line_break(rtl=rtl), *((line_break(rtl=rtl),) if blank_line else ()),
+        run(value("signature.name", rtl=rtl), rtl=rtl), line_break(rtl=rtl),
+        run(value("signature.organisation", rtl=rtl), rtl=rtl),
+        style="BriefSignatur", rtl=rtl, keep_lines=True, before=6,
     )
+
+
+def closing(prefix: str = "", *, rtl: bool = False) -> str:
+    return closing_block(f"{prefix}closing", rtl=rtl)
 
 
 def translation(*, rtl: bool) -> str:
@@ -296,9 +309,7 @@ def translation(*, rtl: bool) -> str:
         + para(run(value("translation.note", rtl=rtl), italic=True, rtl=rtl), style="BriefHinweis", rtl=rtl)
         + opening("translation.", rtl=rtl)
         + sections("translation.sections", rtl=rtl)
-        + para(run(value("translation.closing", rtl=rtl), rtl=rtl), style="BriefText", rtl=rtl, keep_next=True, before=6)
-        + para(run(value("signature.name", rtl=rtl), rtl=rtl), style="BriefSignatur", rtl=rtl, keep_next=True)
-        + para(run(value("signature.organisation", rtl=rtl), rtl=rtl), style="BriefSignatur", rtl=rtl)
+        + closing_block("translation.closing", rtl=rtl, blank_line=False)
         + tag("{%p endif %}")
     )
 
