@@ -68,7 +68,7 @@ POSTAL_FORMATS: dict[str, PostalFormat] = {
     "TR": PostalFormat(r"\d{5}", "06101", ("{postcode} {city}",)),  # city as "Çankaya/Ankara" (district/province)
     "UA": PostalFormat(r"\d{5}", "01001", ("{city}", "{postcode}")),  # Ukrposhta: the postcode on the last line
     "RU": PostalFormat(r"\d{6}", "103375", ("{city}", "{postcode}")),
-    "GB": PostalFormat(r"GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "EC1Y 8SY", ("{city}", "{postcode}")),
+    "GB": PostalFormat(r"GIR ?0AA|BFPO ?\d{1,4}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "EC1Y 8SY", ("{city}", "{postcode}")),
     "AF": PostalFormat(r"\d{4}", "1001", ("{city}", "{postcode}")),
     "IR": PostalFormat(r"\d{5}-?\d{5}", "11936-12345", ("{city}", "{postcode}")),
     "SY": PostalFormat(None, "", ("{city}",)),  # Syrian Post uses no postcodes
@@ -94,8 +94,9 @@ def normal_postcode(value: str, country_code: str | None) -> str | None:
     if not re.fullmatch(pattern, text):
         return None
     code = (country_code or GERMANY).upper()
-    if code in ("NL", "GB") and " " not in text:  # "1234AB" → "1234 AB", "EC1Y8SY" → "EC1Y 8SY"
-        text = f"{text[:-2]} {text[-2:]}" if code == "NL" else f"{text[:-3]} {text[-3:]}"
+    if code in ("NL", "GB") and " " not in text:  # "1234AB" → "1234 AB", "EC1Y8SY" → "EC1Y 8SY", "BFPO61" → "BFPO 61"
+        cut = 4 if code == "NL" or text.startswith("BFPO") else len(text) - 3
+        text = f"{text[:cut]} {text[cut:]}"
     return text
 
 
