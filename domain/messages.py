@@ -61,8 +61,14 @@ _ADDRESS_MISSING = (
     "fehlt, daher kann das Anschriftfeld nicht gefüllt werden; ",
 )
 _NOT_A_POSTCODE = (
-    "'{value}' is not a German postcode (5 digits); ",
-    "„{value}“ ist keine deutsche Postleitzahl (5 Ziffern); ",
+    "'{value}' is not a postcode of {country} (e.g. {examples}); ",
+    "„{value}“ ist keine Postleitzahl von {country} (z. B. {examples}); ",
+)
+_DOES_NOT_FIT = (
+    "'{value}' does not fit the address field: it holds 6 lines of {limit} mm at 10 pt (DIN 5008), this line is "
+    "{length} mm wide and the address has {count} lines; shorten it; ",
+    "„{value}“ passt nicht ins Anschriftfeld: es fasst 6 Zeilen zu {limit} mm in 10 pt (DIN 5008), diese Zeile ist "
+    "{length} mm breit und die Anschrift hat {count} Zeilen; bitte kürzen; ",
 )
 
 
@@ -164,6 +170,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "phone.too_long": (
         "'{value}' is {length} characters long; give the number in at most {limit} characters",
         "„{value}“ ist {length} Zeichen lang; bitte die Nummer in höchstens {limit} Zeichen angeben",
+    ),
+    "postcode.not_for_country": (
+        "'{value}' is not a postcode of {country}; give it as it is written there, e.g. {examples}",
+        "„{value}“ ist keine Postleitzahl von {country}; bitte so eintragen, wie sie dort geschrieben wird, z. B. {examples}",
+    ),
+    "latin_name.not_latin": (
+        "'{value}' is not in Latin script; write the name as the passport's Latin line shows it, e.g. Kovalchuk",
+        "„{value}“ ist nicht in lateinischer Schrift; bitte den Namen so eintragen, wie ihn der Pass in lateinischer "
+        "Schrift zeigt, z. B. Kovalchuk",
+    ),
+    "latin_name.half": (
+        "give both the given and the family name in Latin script (or neither, to clear them)",
+        "bitte Vor- und Nachnamen in lateinischer Schrift angeben (oder beide leer lassen, um sie zu löschen)",
     ),
     "postcode.not_german": (
         "'{value}' is not a German postcode; give 5 digits, e.g. 27283",
@@ -364,6 +383,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "letter.body_postcode": _both(_NOT_A_POSTCODE, _BODY_ADDRESS),
     "letter.sme_address_missing": _both(_ADDRESS_MISSING, _SME_ADDRESS),
     "letter.sme_postcode": _both(_NOT_A_POSTCODE, _SME_ADDRESS),
+    "letter.person_address_fit": _both(_DOES_NOT_FIT, _PERSON_ADDRESS),
+    "letter.body_address_fit": _both(_DOES_NOT_FIT, _BODY_ADDRESS),
+    "letter.sme_address_fit": _both(_DOES_NOT_FIT, _SME_ADDRESS),
+    "letter.person_latin_name_missing": (
+        "'{value}' is not in Latin script and no Latin spelling is recorded, so it cannot stand in the address field "
+        "or the German salutation; record it as in the passport (welcome-center address {reference} --latin-given … "
+        "--latin-family …, or --propose-latin for a proposal to check)",
+        "„{value}“ ist nicht in lateinischer Schrift und eine lateinische Schreibweise ist nicht erfasst, daher kann der "
+        "Name nicht ins Anschriftfeld und in die deutsche Anrede; bitte wie im Pass erfassen (Anschriftformular des "
+        "Falls {reference}: „Vorname/Nachname wie im Pass, lateinisch“)",
+    ),
     "letter.contact_missing": (
         "the information block needs it; add '{name}' to the welcome_center block of data/districts.yaml "
         "(or set the case's adviser)",
@@ -547,6 +577,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "is needed for the address field of a letter",
         "fehlt; ein Brief braucht Straße, Postleitzahl und Ort",
     ),
+    "address.nothing_given": (
+        "give the address (--street … --postcode … --city … [--country …]), the name in Latin script "
+        "(--latin-given … --latin-family …) or --propose-latin",
+        "bitte die Anschrift, den Namen in lateinischer Schrift oder --propose-latin angeben",
+    ),
     "sme.name_missing": (
         "give the employer's name, e.g. 'Pflegedienst Aller GmbH'",
         "bitte den Namen des Betriebs eintragen, z. B. „Pflegedienst Aller GmbH“",
@@ -567,6 +602,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "letter.language_code": (
         "'{value}' is not a language code; use e.g. uk, en, ru, ar or de",
         "„{value}“ ist kein Sprachcode; bitte eine Sprache aus der Liste wählen.",
+    ),
+    "review.tools_missing": (
+        "needs {value} to make the PDFs and the pictures; install libreoffice-writer-nogui and poppler-utils",
+        "braucht {value}, um die PDFs und Bilder zu machen; bitte libreoffice-writer-nogui und poppler-utils installieren",
     ),
     "letters.due_or_reference": (
         "give either --due (write the letters that are due) or a case reference (list its letters)",

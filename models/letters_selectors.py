@@ -79,6 +79,7 @@ def letter_facts(session: Session, *, case_ids: Collection[int], catalogue: Cata
     for case in cases:
         person = persons[case.person_id]
         address = addresses.get(person.id)
+        abroad = _abroad(address)
         profile = checklist_profile(case, person)
         lines = checklist(rules, profile, documents.get(case.id, ())) if profile is not None else ()
         adviser = advisers.get(case.adviser_id) if case.adviser_id else None
@@ -92,6 +93,9 @@ def letter_facts(session: Session, *, case_ids: Collection[int], catalogue: Cata
                 language=person.language, sex=person.sex, receives_buergergeld=person.receives_buergergeld,
                 street=address.street if address else None, postcode=address.postcode if address else None,
                 city=address.city if address else None, address_addition=address.addition if address else None,
+                country=abroad, country_name=catalogue.countries.name_de(abroad) if abroad and catalogue.countries else abroad,
+                latin_given_name=person.latin_given_name, latin_family_name=person.latin_family_name,
+                academic_title=person.academic_title,
             ),
             occupation=case.reference_occupation,
             occupation_key=case.reference_occupation_key,
@@ -113,6 +117,11 @@ def letter_facts(session: Session, *, case_ids: Collection[int], catalogue: Cata
             adviser_email=adviser.email if adviser and adviser.active else None,
         )
     return facts
+
+
+def _abroad(address: PersonAddress | None) -> str | None:
+    """The address's country when it is not Germany (the letter then has a country line)."""
+    return address.country if address is not None and address.country and address.country != "DE" else None
 
 
 def written_letter_keys(session: Session, *, case_ids: Collection[int]) -> set[LetterKey]:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from adapters.transliteration import LatinProposal, propose_latin
 from domain.access import Actor, check_new_case_district
 from domain.calendar import WorkingCalendar
 from domain.catalogue import Catalogue
@@ -35,7 +36,7 @@ from domain.routing import Routing, route
 from domain.validation import FieldError
 from models._types import utc_now
 from models.case import Appointment, Case, CaseCreate, CaseEvent, Deadline
-from models.letter import PersonAddress, PersonAddressCreate
+from models.letter import LatinNameCreate, PersonAddress, PersonAddressCreate
 from models.person import CONSENT_PURPOSE, Consent, Person, PersonCreate
 from models.selectors import has_consent
 from services.audit import record_audit
@@ -118,7 +119,10 @@ def withdraw_consent(session: Session, *, consent: Consent, on: date, actor: str
 
 
 def set_person_address(session: Session, *, person: Person, address: PersonAddressCreate, actor: str) -> PersonAddress:
-    """The person's postal address (DIN 5008 Anschriftzone), validated by `PersonAddressCreate`."""
+    """The person's postal address (DIN 5008 Anschriftzone), validated by `PersonAddressCreate`. A name
+    written in another script than Latin gets the proposal for its Latin spelling now, if none is
+    recorded (`propose_latin_name`): every door that records an address (the CLI, the web form, the
+    demo) leaves the person ready for a letter, and the adviser checks the proposal against the passport."""
     values = address.model_dump()
     stored = session.get(PersonAddress, person.id)
     before = None
@@ -133,7 +137,41 @@ def set_person_address(session: Session, *, person: Person, address: PersonAddre
     session.flush()
     record_audit(session, actor=actor, action="person.address", entity="person_address", entity_id=person.id,
                  person_id=person.id, before=before, after=values)
+    propose_latin_name(session, person=person, actor=actor)
     return stored
+
+
+def set_latin_name(session: Session, *, person: Person, name: LatinNameCreate, actor: str,
+                   source: str = "adviser") -> Person:
+    """The person's name in Latin script as in the passport, which the address field and the German
+    salutation print (DIN 5008); `source` says where it came from: "adviser" (typed, checked against
+    the passport) or the transliteration that proposed it."""
+    before = {"latin_given_name": person.latin_given_name, "latin_family_name": person.latin_family_name}
+    after = {"latin_given_name": name.latin_given_name, "latin_family_name": name.latin_family_name}
+    if before == after:
+        return person
+    person.latin_given_name, person.latin_family_name = name.latin_given_name, name.latin_family_name
+    session.add(person)
+    session.flush()
+    record_audit(session, actor=actor, action="person.latin_name", entity="person", entity_id=person.id,
+                 person_id=person.id, before=before, after={**after, "source": source})
+    return person
+
+
+def propose_latin_name(session: Session, *, person: Person, actor: str, replace: bool = False) -> LatinProposal | None:
+    """Fill the Latin spelling of a name written in another script with a proposal
+    (`adapters.transliteration`: the Ukrainian national standard, ICAO Doc 9303, or ICU), unless one
+    is recorded already (`replace` overwrites it). The proposal is stored marked as such in the audit
+    trail, and the door that calls this shows it to be checked against the passport. None: the name is
+    written in Latin letters, or its Latin spelling is kept."""
+    if not replace and (person.latin_given_name or person.latin_family_name):
+        return None
+    proposal = propose_latin(person.given_name, person.family_name, language=person.language)
+    if proposal is None:
+        return None
+    name = LatinNameCreate(latin_given_name=proposal.given_name, latin_family_name=proposal.family_name)
+    set_latin_name(session, person=person, name=name, actor=actor, source=f"proposal: {proposal.method}")
+    return proposal
 
 
 # ---------------------------------------------------------------------------------------- cases

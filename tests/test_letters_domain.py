@@ -305,8 +305,10 @@ def test_a_person_without_address_is_refused_with_the_field_and_the_fix(nurse, t
 def test_the_cover_letter_encloses_the_documents_on_file(nurse, texts, sender):
     letter = compose(LetterKind.BODY_COVER, replace(nurse, state=CaseState.READY_TO_SUBMIT), texts, sender)
     assert letter.template == "body" and letter.language == "de" and letter.context["translation"] is None
+    # the body's name is 100 mm wide at 10 pt: it runs on in a second line of the 80 mm field
     assert letter.context["recipient"].lines == (
-        "Niedersächsisches Landesamt für Soziales, Jugend und Familie", "Außenstelle Lüneburg", "Auf der Hude 2", "21339 Lüneburg")
+        "Niedersächsisches Landesamt für Soziales,", "Jugend und Familie", "Außenstelle Lüneburg", "Auf der Hude 2",
+        "21339 Lüneburg")
     titles = [e.title for e in letter.context["enclosures"]]
     assert titles[0].startswith("Tabellarischer Lebenslauf")
     assert any(t.startswith("Identitätsnachweis") for t in titles)

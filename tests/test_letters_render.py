@@ -120,7 +120,7 @@ def test_page_numbers_from_page_2_and_the_districts_details_in_the_first_footer(
     footer = section.footer._element.xml
     assert "PAGE" in footer and "NUMPAGES" in footer and "Seite " in footer
     assert "PAGE" not in section.first_page_footer._element.xml
-    first = "\n".join(c.text for t in section.first_page_footer.tables for c in t.rows[0].cells)
+    first = "\n".join(p.text for p in section.first_page_footer.paragraphs)
     centre = catalogue.districts["verden"].welcome_center
     for value in (centre.street, centre.phone, centre.email, centre.opening_hours):
         assert value in first
@@ -170,7 +170,8 @@ def test_the_cover_letter_lists_the_enclosures(templates, texts, catalogue, case
     ready = replace(case, state=CaseState.READY_TO_SUBMIT, fast_track=True)
     _, data, document = render(templates, texts, catalogue, ready, LetterKind.BODY_COVER)
     _, lines, info = address_field(document)
-    assert lines == ["Niedersächsisches Landesamt für Soziales, Jugend und Familie", "Außenstelle Lüneburg", "Auf der Hude 2", "21339 Lüneburg"]
+    assert lines == ["Niedersächsisches Landesamt für Soziales,", "Jugend und Familie", "Außenstelle Lüneburg", "Auf der Hude 2",
+                     "21339 Lüneburg"]
     text = body_text(document)
     assert "Antrag auf Feststellung der Gleichwertigkeit: Olena Shevchenko, geb. 04.03.1991" in text
     enclosures = text[text.index("\nAnlagen\n") + len("\nAnlagen\n"):].splitlines()
@@ -204,17 +205,39 @@ def test_every_outcome_letter_renders_clean(templates, texts, catalogue, case, o
 # ---------------------------------------------------------------------------------- bad input
 
 
-def test_markup_jinja_and_right_to_left_names_appear_literally(templates, texts, catalogue, case):
-    hostile = replace(case, person=replace(case.person, given_name="<b>Ol</b>{{ 7*7 }}", family_name="{% raw %}محمد & Co\x07"))
+def test_markup_and_jinja_in_names_appear_literally(templates, texts, catalogue, case):
+    hostile = replace(case, person=replace(case.person, given_name="<b>Ol</b>{{ 7*7 }}", family_name="{% raw %}Co & Co\x07"))
     _, data, document = render(templates, texts, catalogue, hostile, LetterKind.CHECKLIST)
     _, lines, _ = address_field(document)
-    assert lines[1] == "<b>Ol</b>{{ 7*7 }} {% raw %}محمد & Co"
+    assert lines[1] == "<b>Ol</b>{{ 7*7 }} {% raw %}Co & Co"
     text = body_text(document)
-    assert "Sehr geehrte Frau {% raw %}محمد & Co," in text
+    assert "Sehr geehrte Frau {% raw %}Co & Co," in text
     assert "49" not in text.replace("1991", "")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         xml = archive.read("word/document.xml").decode()
     assert "&lt;b&gt;Ol&lt;/b&gt;" in xml and "<b>" not in xml
+
+
+def test_a_name_in_arabic_script_is_in_latin_script_in_the_window_and_the_german_salutation(templates, texts, catalogue, case):
+    arabic = replace(case, person=replace(case.person, given_name="آمنة", family_name="{% raw %}خليل & Co", language="ar",
+                                          latin_given_name="Amna", latin_family_name="Khalil"))
+    _, data, document = render(templates, texts, catalogue, arabic, LetterKind.CHECKLIST)
+    _, lines, _ = address_field(document)
+    assert lines[:2] == ["Frau", "Amna Khalil"]
+    text = body_text(document)
+    assert "Sehr geehrte Frau Khalil," in text
+    translation = text[text.index("Unverbindliche Übersetzung"):].replace("\u2066", "").replace("\u2069", "")
+    assert "{% raw %}خليل & Co" in translation  # the translation's salutation in the name's own script
+    assert "خليل" not in text[:text.index("Unverbindliche Übersetzung")]
+
+
+def test_a_name_in_arabic_script_without_its_latin_spelling_is_refused_naming_the_field(templates, texts, catalogue, case):
+    from domain.letters.kinds import LetterRefused
+
+    arabic = replace(case, person=replace(case.person, given_name="آمنة", family_name="Khalil", language="ar"))
+    with pytest.raises(LetterRefused) as refused:
+        render(templates, texts, catalogue, arabic, LetterKind.CHECKLIST)
+    assert refused.value.field == "person.latin_given_name" and "--latin-given" in str(refused.value)
 
 
 def test_the_same_letter_renders_to_the_same_bytes(templates, texts, catalogue, case):
@@ -295,3 +318,15 @@ def test_the_builder_makes_templates_that_load_and_pass_the_sample_letters(tmp_p
     written = build(tmp_path)
     assert [p.name for p in written] == ["person.docx", "body.docx", "sme.docx"]
     load_checked_templates(tmp_path, texts=texts, today=TODAY)
+
+
+def test_right_to_left_text_isolates_numbers_dates_emails_and_references():
+    from adapters.docx import LRI, NNBSP, PDI, WJ, isolate_ltr
+
+    text = "اتصلوا على 04791 930-0000 أو welcome@landkreis.example حتى 14.12.2026 (§ 13 Abs. 2 BQFG)، الملف OHZ-2026-0001."
+    isolated = isolate_ltr(text)
+    for piece in (f"04791{NNBSP}930-{WJ}0000", "welcome@landkreis.example", "14.12.2026", "§ 13 Abs. 2 BQFG",
+                  f"OHZ-2026-{WJ}0001"):
+        assert f"{LRI}{piece}{PDI}" in isolated
+    assert isolated.replace(LRI, "").replace(PDI, "").replace(NNBSP, " ").replace(WJ, "") == text  # nothing else changed
+    assert isolated.endswith(f"{PDI}.") and f"({LRI}§" in isolated and f"BQFG{PDI})" in isolated

@@ -62,6 +62,12 @@ INFO_X, INFO_Y, INFO_RIGHT = 125, 50, 10  # Informationsblock
 SUBJECT_GAP = 8.5  # two blank 11 pt lines below the field: the Betreff at about 98.5 mm
 SPACER_H = FIELD_Y - MARGIN_TOP  # the text area above the field on page 1, kept empty
 INDENT = 5  # 20 mm field edge + 5 mm = the 25 mm Fluchtlinie
+INFO_LABEL_W = 26  # the information block's labels, then the values
+# DIN 5008 (letters.md): body text at least 10 pt, and so every line of the letter; the one exception is
+# the Rücksendeangabe in the Vermerkzone, 6–8 pt, here 6 pt: the longer district's return line is
+# 68 mm at 6 pt and 80 mm at 7 pt, the width of the zone
+TEXT_PT = 10
+RETURN_LINE_PT = 6
 
 
 # ------------------------------------------------------------------------------------ XML pieces
@@ -100,7 +106,7 @@ def run(text: str = "", *, bold: bool = False, italic: bool = False, size: float
 
 
 def para(*runs: str, style: str | None = None, rtl: bool = False, align: str | None = None,
-         page_break: bool = False, keep_next: bool = False, before: float | None = None,
+         page_break: bool = False, keep_next: bool = False, keep_lines: bool = False, before: float | None = None,
          after: float | None = None, tabs: tuple[tuple[str, float], ...] = ()) -> str:
     """One paragraph; `rtl` sets w:bidi (right-to-left paragraph). Spacing in points, tab stops in mm."""
     props = []
@@ -108,6 +114,8 @@ def para(*runs: str, style: str | None = None, rtl: bool = False, align: str | N
         props.append(f'<w:pStyle w:val="{style}"/>')
     if keep_next:
         props.append("<w:keepNext/>")
+    if keep_lines:
+        props.append("<w:keepLines/>")
     if page_break:
         props.append("<w:pageBreakBefore/>")
     if tabs:
@@ -159,18 +167,23 @@ def address_and_info_block() -> str:
     page-positioned table with zero cell margins (letters.md: safe in Word and LibreOffice)."""
     gap_w = INFO_X - FIELD_X - FIELD_W
     info_w = PAGE_W - INFO_RIGHT - INFO_X
-    info_tabs = (("left", 21),)  # DIN 5008 labels: the longest, "Unser Zeichen", is about 19 mm at 8 pt
+    # DIN 5008 labels (Leitwörter) at the body size: the longest, "Unser Zeichen", is 23 mm at 10 pt
+    info_tabs = (("left", INFO_LABEL_W),)
     info_line = lambda label, value: para(  # noqa: E731
-        run(label, size=8, color=GREY), run(tab=True), run(value, size=9), style="BriefInfo", tabs=info_tabs
+        run(label, color=GREY), run(tab=True), run(value), style="BriefInfo", tabs=info_tabs
     )
     info = (
         tag("{%p if info.your_reference %}")
         + info_line("Ihr Zeichen", "{{ info.your_reference }}")
         + tag("{%p endif %}")
         + info_line("Unser Zeichen", "{{ info.our_reference }}")
+        + tag("{%p if info.contact_name %}")
         + info_line("Name", "{{ info.contact_name }}")
+        + tag("{%p endif %}")
         + info_line("Telefon", "{{ info.phone }}")
-        + info_line("E-Mail", "{{ info.email }}")
+        # an e-mail address is not broken: on a line of its own it has the block's whole 75 mm
+        + para(run("E-Mail", color=GREY), style="BriefInfo")
+        + para(run("{{ info.email }}"), style="BriefInfo")
         + para(run(), style="BriefInfo")
         + info_line("Datum", "{{ info.date }}")
     )
@@ -215,38 +228,75 @@ def sections(name: str, *, rtl: bool = False) -> str:
     """The loop over a letter's sections: an optional heading, then paragraphs and list items.
 
     A block is {lead, text, mark}: `lead` is set in bold ("Gebühren: "), `mark` ("•", "☐", "1.")
-    makes it a list item with a hanging indent."""
+    makes it a list item with a hanging indent. The last block of the last section is kept whole and
+    with the next paragraph (keepLines, keepNext), so that the closing and the signature never stand
+    alone on the last page. In right-to-left text, numbers, dates, e-mail addresses and references
+    are isolated left to right (the `ltr` filter, adapters.docx)."""
+    text = "{{ b.text|ltr }}" if rtl else "{{ b.text }}"
+    lead = "{{ b.lead|ltr }}" if rtl else "{{ b.lead }}"
+
+    def item(keep: bool) -> str:
+        return para(run("{{ b.mark }}", rtl=rtl), run(tab=True, rtl=rtl), run(lead, bold=True, rtl=rtl),
+                    run(text, rtl=rtl), style="BriefAufzaehlung", rtl=rtl, keep_next=keep, keep_lines=keep)
+
+    def paragraph(keep: bool) -> str:
+        return para(run(lead, bold=True, rtl=rtl), run(text, rtl=rtl), style="BriefText", rtl=rtl,
+                    keep_next=keep, keep_lines=keep)
+
+    heading = "{{ s.heading|ltr }}" if rtl else "{{ s.heading }}"
     return (
         tag(f"{{%p for s in {name} %}}")
+        + tag("{%p set last_section = loop.last %}")
         + tag("{%p if s.heading %}")
-        + para(run("{{ s.heading }}", bold=True, rtl=rtl), style="BriefZwischenueberschrift", rtl=rtl, keep_next=True)
+        + para(run(heading, bold=True, rtl=rtl), style="BriefZwischenueberschrift", rtl=rtl, keep_next=True)
         + tag("{%p endif %}")
         + tag("{%p for b in s.blocks %}")
-        + tag("{%p if b.mark %}")
-        + para(run("{{ b.mark }}", rtl=rtl), run(tab=True, rtl=rtl), run("{{ b.lead }}", bold=True, rtl=rtl),
-               run("{{ b.text }}", rtl=rtl), style="BriefAufzaehlung", rtl=rtl)
+        + tag("{%p if b.mark and last_section and loop.last %}")
+        + item(True)
+        + tag("{%p elif b.mark %}")
+        + item(False)
+        + tag("{%p elif last_section and loop.last %}")
+        + paragraph(True)
         + tag("{%p else %}")
-        + para(run("{{ b.lead }}", bold=True, rtl=rtl), run("{{ b.text }}", rtl=rtl), style="BriefText", rtl=rtl)
+        + paragraph(False)
         + tag("{%p endif %}")
         + tag("{%p endfor %}")
         + tag("{%p endfor %}")
     )
+
+
+def value(name: str, *, rtl: bool) -> str:
+    """A `{{ … }}` tag; in right-to-left text with the `ltr` filter (adapters.docx)."""
+    return f"{{{{ {name}|ltr }}}}" if rtl else f"{{{{ {name} }}}}"
 
 
 def opening(prefix: str = "", *, rtl: bool = False) -> str:
     return (
-        para(run(f"{{{{ {prefix}subject }}}}", bold=True, rtl=rtl), style="BriefBetreff", rtl=rtl)
-        + para(run(f"{{{{ {prefix}salutation }}}}", rtl=rtl), style="BriefText", rtl=rtl)
+        para(run(value(f"{prefix}subject", rtl=rtl), bold=True, rtl=rtl), style="BriefBetreff", rtl=rtl)
+        + para(run(value(f"{prefix}salutation", rtl=rtl), rtl=rtl), style="BriefText", rtl=rtl)
+    )
+
+
+def line_break(*, rtl: bool = False) -> str:
+    return run(rtl=rtl).replace('<w:t xml:space="preserve"></w:t>', "<w:br/>")
+
+
+def closing_block(closing_name: str, *, rtl: bool = False, blank_line: bool = True) -> str:
+    """The closing, a line for the handwritten signature (German part) and the signature, as one
+    paragraph with line breaks that is never split (keepLines): the paragraph before it keeps with it
+    (keepNext, `sections`), so the closing never stands alone on a page. Separate paragraphs chained
+    by keepNext were split by LibreOffice 7.4 at the end of an Arabic translation (signature alone
+    on the last page)."""
+    return para(
+        run(value(closing_name, rtl=rtl), rtl=rtl), line_break(rtl=rtl), *((line_break(rtl=rtl),) if blank_line else ()),
+        run(value("signature.name", rtl=rtl), rtl=rtl), line_break(rtl=rtl),
+        run(value("signature.organisation", rtl=rtl), rtl=rtl),
+        style="BriefSignatur", rtl=rtl, keep_lines=True, before=6,
     )
 
 
 def closing(prefix: str = "", *, rtl: bool = False) -> str:
-    return (
-        para(run(f"{{{{ {prefix}closing }}}}", rtl=rtl), style="BriefText", rtl=rtl, keep_next=True, before=6)
-        + para(run(rtl=rtl), style="BriefText", rtl=rtl, keep_next=True)
-        + para(run("{{ signature.name }}", rtl=rtl), style="BriefSignatur", rtl=rtl, keep_next=True)
-        + para(run("{{ signature.organisation }}", rtl=rtl), style="BriefSignatur", rtl=rtl)
-    )
+    return closing_block(f"{prefix}closing", rtl=rtl)
 
 
 def translation(*, rtl: bool) -> str:
@@ -256,12 +306,10 @@ def translation(*, rtl: bool) -> str:
         tag(f"{{%p if {condition} %}}")
         + para(run("{{ translation.heading_de }}", bold=True), style="BriefZwischenueberschrift", page_break=True, keep_next=True)
         + para(run("{{ translation.heading }}", bold=True, rtl=rtl), style="BriefZwischenueberschrift", rtl=rtl, keep_next=True)
-        + para(run("{{ translation.note }}", italic=True, rtl=rtl), style="BriefHinweis", rtl=rtl)
+        + para(run(value("translation.note", rtl=rtl), italic=True, rtl=rtl), style="BriefHinweis", rtl=rtl)
         + opening("translation.", rtl=rtl)
         + sections("translation.sections", rtl=rtl)
-        + para(run("{{ translation.closing }}", rtl=rtl), style="BriefText", rtl=rtl, keep_next=True, before=6)
-        + para(run("{{ signature.name }}", rtl=rtl), style="BriefSignatur", rtl=rtl, keep_next=True)
-        + para(run("{{ signature.organisation }}", rtl=rtl), style="BriefSignatur", rtl=rtl)
+        + closing_block("translation.closing", rtl=rtl, blank_line=False)
         + tag("{%p endif %}")
     )
 
@@ -306,7 +354,7 @@ def header_first() -> str:
         f"{XML_HEAD}<w:hdr {NS}>"
         + para(run("{{ letterhead.authority }}", bold=True, size=16), style="BriefKopf", align="right")
         + para(run("{{ letterhead.organisation }}", size=11), style="BriefKopf", align="right")
-        + para(run("Beratung zur Anerkennung ausländischer Berufsqualifikationen", size=8, color=GREY),
+        + para(run("Beratung zur Anerkennung ausländischer Berufsqualifikationen", size=TEXT_PT, color=GREY),
                style="BriefKopf", align="right")
         + "</w:hdr>"
     )
@@ -317,29 +365,21 @@ def header_default() -> str:
 
 
 def footer_first() -> str:
-    """Geschäftsangaben of the district on page 1: address, contact, opening hours."""
-    widths = (60, 60, PAGE_W - MARGIN_LEFT - MARGIN_RIGHT - 120)
-    line = lambda text, bold=False: para(run(text, bold=bold, size=7), style="BriefFusszeile")  # noqa: E731
-    columns = (
-        line("{{ letterhead.organisation }}", True) + line("{{ letterhead.street }}")
-        + line("{{ letterhead.postcode }} {{ letterhead.city }}"),
-        line("Kontakt", True) + line("Telefon {{ letterhead.phone }}") + line("E-Mail {{ letterhead.email }}"),
-        line("Sprechzeiten", True) + line("{{ letterhead.opening_hours }}"),
+    """Geschäftsangaben of the district on page 1 (address, contact, opening hours), three lines of
+    10 pt across the text width below a thin rule: in three columns of 55 mm an e-mail address of
+    72 mm would break."""
+    line = lambda *runs: para(*runs, style="BriefFusszeile")  # noqa: E731
+    rule = '<w:pBdr><w:top w:val="single" w:sz="4" w:space="4" w:color="A6A6A6"/></w:pBdr>'
+    first = line(run("{{ letterhead.organisation }}", bold=True), run(" · {{ letterhead.street }} · "
+                 "{{ letterhead.postcode }} {{ letterhead.city }}")).replace(
+        '<w:pStyle w:val="BriefFusszeile"/>', f'<w:pStyle w:val="BriefFusszeile"/>{rule}')
+    return (
+        f"{XML_HEAD}<w:ftr {NS}>"
+        + first
+        + line(run("Telefon {{ letterhead.phone }} · E-Mail {{ letterhead.email }}"))
+        + line(run("Sprechzeiten {{ letterhead.opening_hours }}"))
+        + "</w:ftr>"
     )
-    cells = "".join(cell(width, content) for width, content in zip(widths, columns))
-    table = (
-        "<w:tbl><w:tblPr>"
-        f'<w:tblW w:w="{tw(sum(widths))}" w:type="dxa"/>'
-        '<w:tblBorders><w:top w:val="single" w:sz="4" w:space="0" w:color="A6A6A6"/>'
-        '<w:left w:val="nil"/><w:bottom w:val="nil"/><w:right w:val="nil"/><w:insideH w:val="nil"/><w:insideV w:val="nil"/></w:tblBorders>'
-        '<w:tblLayout w:type="fixed"/>'
-        '<w:tblCellMar><w:top w:w="57" w:type="dxa"/><w:left w:w="0" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="113" w:type="dxa"/></w:tblCellMar>'
-        '<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
-        "</w:tblPr>"
-        + "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{tw(w)}"/>' for w in widths) + "</w:tblGrid>"
-        + f"<w:tr>{cells}</w:tr></w:tbl>"
-    )
-    return f"{XML_HEAD}<w:ftr {NS}>{table}{para(style='BriefFusszeile')}</w:ftr>"
 
 
 def footer_default() -> str:
@@ -348,9 +388,9 @@ def footer_default() -> str:
     return (
         f"{XML_HEAD}<w:ftr {NS}>"
         + para(
-            run("{{ letterhead.organisation }} · Unser Zeichen {{ info.our_reference }} · {{ info.date }}", size=8, color=GREY),
-            run(tab=True, size=8),
-            run("Seite ", size=8), run(field="PAGE", size=8), run(" von ", size=8), run(field="NUMPAGES", size=8),
+            run("{{ letterhead.organisation }} · Unser Zeichen {{ info.our_reference }} · {{ info.date }}", color=GREY),
+            run(tab=True),
+            run("Seite "), run(field="PAGE"), run(" von "), run(field="NUMPAGES"),
             style="BriefFusszeile", tabs=(("right", text_w),),
         )
         + "</w:ftr>"
@@ -394,13 +434,13 @@ def styles_xml() -> str:
         + style("BriefAufzaehlung", "Brief Aufzählung",
                 f'<w:tabs><w:tab w:val="left" w:pos="{tw(6)}"/></w:tabs><w:spacing w:after="60" w:line="264" w:lineRule="auto"/>'
                 f'<w:ind w:left="{tw(6)}" w:hanging="{tw(6)}"/>')
-        + style("BriefHinweis", "Brief Hinweis", '<w:spacing w:after="160"/>', f'<w:i/><w:iCs/><w:color w:val="{GREY}"/>{size(9)}')
+        + style("BriefHinweis", "Brief Hinweis", '<w:spacing w:after="160"/>', f'<w:i/><w:iCs/><w:color w:val="{GREY}"/>{size(TEXT_PT)}')
         + style("BriefSignatur", "Brief Signatur")
-        + style("BriefAnschrift", "Brief Anschrift", f'<w:ind w:left="{tw(INDENT)}"/>', size(10))
-        + style("BriefRuecksendeangabe", "Brief Rücksendeangabe", f'<w:ind w:left="{tw(INDENT)}"/>', size(6))
-        + style("BriefInfo", "Brief Informationsblock", "", size(9))
+        + style("BriefAnschrift", "Brief Anschrift", f'<w:ind w:left="{tw(INDENT)}"/>', size(TEXT_PT))
+        + style("BriefRuecksendeangabe", "Brief Rücksendeangabe", f'<w:ind w:left="{tw(INDENT)}"/>', size(RETURN_LINE_PT))
+        + style("BriefInfo", "Brief Informationsblock", "", size(TEXT_PT))
         + style("BriefKopf", "Brief Briefkopf")
-        + style("BriefFusszeile", "Brief Fußzeile", "", size(7))
+        + style("BriefFusszeile", "Brief Fußzeile", "", size(TEXT_PT))
         + style("BriefAbstand", "Brief Abstand über dem Anschriftfeld",
                 f'<w:spacing w:before="0" w:after="0" w:line="{tw(SPACER_H)}" w:lineRule="exact"/>', size(2))
         + "</w:styles>"

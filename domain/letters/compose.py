@@ -25,6 +25,7 @@ from domain.letters.address import (
     contact_salutation,
     is_blank,
     one_line,
+    person_address,
     person_salutation,
 )
 from domain.letters.due import LetterRequest, recipient_key
@@ -73,6 +74,12 @@ class PersonFacts:
     postcode: str | None = None
     city: str | None = None
     address_addition: str | None = None  # c/o, Wohnheim, Zimmer …
+    country: str | None = None  # of the postal address, ISO 3166-1 alpha-2; None: Germany
+    country_name: str | None = None  # its German name, for the country line ("UKRAINE")
+    # the name in Latin script as in the passport (address field, German salutation); None: the name as it is
+    latin_given_name: str | None = None
+    latin_family_name: str | None = None
+    academic_title: str | None = None  # "Dr.": in the address field and the German salutation
 
     @property
     def full_name(self) -> str:
@@ -215,7 +222,7 @@ def compose_letter(
         raise LetterRefused("letter.no_checklist", "checklist")
 
     info = InfoBlock(
-        our_reference=case.reference, contact_name=sender.contact_name, phone=sender.phone, email=sender.email,
+        our_reference=case.reference, contact_name=sender.contact_person, phone=sender.phone, email=sender.email,
         date=format_date(today),
     )
     german = texts.german
@@ -225,11 +232,7 @@ def compose_letter(
     }
     if recipient_kind is RecipientKind.PERSON:
         person = case.person
-        lines = address_lines(
-            PostalAddress(name=person.full_name, street=person.street, postcode=person.postcode, city=person.city,
-                          prefix={"f": "Frau", "m": "Herrn"}.get(person.sex or ""), attention=person.address_addition),
-            who="person", reference=case.reference,
-        )
+        lines = address_lines(person_address(person, reference=case.reference), who="person", reference=case.reference)
         chosen = language or person.language or GERMAN
         subject, salutation, sections, closing = _person_letter(kind, case, german, sender)
         context.update(recipient=Recipient(lines), subject=subject, salutation=salutation, sections=sections, closing=closing)

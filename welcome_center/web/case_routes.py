@@ -45,7 +45,7 @@ from domain.routing import route, validate_profession_text
 from domain.validation import FieldError
 from models._types import checked
 from models.case import Case, CaseCreate
-from models.letter import PersonAddressCreate
+from models.letter import LatinNameCreate, PersonAddressCreate
 from models.person import PersonCreate
 from models.selectors import (
     NotFound,
@@ -64,6 +64,7 @@ from services.cases import (
     choose_occupation,
     open_new_case,
     record_consent,
+    set_latin_name,
     set_person_address,
 )
 from services.intake import take_in_upload
@@ -409,19 +410,26 @@ def letter_download(reference: str, letter_id: int, request: Request, format: st
 
 @router.post("/faelle/{reference}/anschrift", dependencies=[Depends(verify_csrf)])
 async def address_save(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
-    """The person's postal address, which letters to the person need (DIN 5008 Anschriftzone)."""
+    """The person's postal address and the name in Latin script that the address field and the German
+    salutation print (DIN 5008). A name in Cyrillic or Arabic script without a Latin spelling gets the
+    transliteration's proposal when the address is saved (services.cases.set_person_address), to be
+    checked against the passport."""
     case = case_by_reference(session, reference, actor=actor)
     form = await request.form()
-    values = {name: form_text(form, name, 1000) for name in ADDRESS_LABELS}
+    labels = {**ADDRESS_LABELS, "country": "Land", "latin_given_name": "Vorname wie im Pass (lateinisch)",
+              "latin_family_name": "Nachname wie im Pass (lateinisch)"}
+    values = {name: form_text(form, name, 1000) for name in labels}
     errors = FormErrors()
-    address = checked(PersonAddressCreate, values)
-    if isinstance(address, list):
-        for error in address:
-            errors.add(error.field, field_message(ADDRESS_LABELS[error.field], error.message_de))
-    else:
-        set_person_address(session, person=person_of(session, case), address=address, actor=actor.audit_name)
+    address = checked(PersonAddressCreate, {name: values[name] for name in (*ADDRESS_LABELS, "country")},
+                      countries=load_catalogue().countries)
+    name = checked(LatinNameCreate, {part: values[part] for part in ("latin_given_name", "latin_family_name")})
+    for error in [*(address if isinstance(address, list) else ()), *(name if isinstance(name, list) else ())]:
+        errors.add(error.field, field_message(labels.get(error.field, error.field), error.message_de))
     if errors:
         return _case_page(request, session, actor, case, Messages(address={"errors": errors, "values": values}), status_code=422)
+    person = person_of(session, case)
+    set_latin_name(session, person=person, name=name, actor=actor.audit_name)
+    set_person_address(session, person=person, address=address, actor=actor.audit_name)  # proposes a missing Latin name
     session.commit()
     return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=anschrift#briefe", status_code=303)
 
