@@ -1,9 +1,11 @@
 """A proposal for a name in Latin script: the tables of data/transliteration.yaml for Cyrillic names
-(the Ukrainian national standard, ICAO Doc 9303), ICU's "Any-Latin; Latin-ASCII" (pyicu) for the
-other scripts (Arabic, Persian, …).
+(the Ukrainian national standard, ICAO Doc 9303), and for the other scripts (Arabic, Persian, …) the
+well-kept transliterator anyascii (Unicode's CLDR-based tables in pure Python; ICU through pyicu would
+give the same consonant-only proposal but needs the ICU headers and a compiler to install, which a
+newcomer with nothing but python3 does not have).
 
-A proposal is only that: the passport's spelling wins. ICU writes Arabic consonants without the
-vowels the script leaves out ("آمنة" → "Amnt", the passport says "Amna"), so the adviser checks
+A proposal is only that: the passport's spelling wins. A transliterator writes Arabic consonants without
+the vowels the script leaves out ("آمنة" → "Amnh", the passport says "Amna"), so the adviser checks
 every proposal against the passport and corrects it (`welcome-center address REF --latin-given …
 --latin-family …`, the address form on the case page). The pure rules are `domain.transliteration`.
 """
@@ -14,13 +16,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from anyascii import anyascii
+
 from adapters.catalogue import read_yaml
 from adapters.settings import get_settings
 from domain.errors import CatalogueError
 from domain.transliteration import Table, check_examples, is_latin_text, script_of, table_for, transliterate
 
 FILE = "data/transliteration.yaml"
-ICU_RULES = "Any-Latin; Latin-ASCII"
+OTHER_SCRIPTS = "anyascii"
 
 
 @dataclass(frozen=True)
@@ -68,17 +72,10 @@ def _mapping(value) -> dict[str, str]:
     return {str(k): str(v) for k, v in (value or {}).items() if not str(k).startswith("__")}
 
 
-@lru_cache(maxsize=1)
-def _icu():
-    # deferred: pyicu loads the ICU data (about 30 MB) only for a name that needs it
-    import icu
-
-    return icu.Transliterator.createInstance(ICU_RULES)
-
-
-def icu_latin(text: str) -> str:
-    """ICU's Latin form in ASCII, each word capitalised, marks ICU writes for Arabic ʿayn and hamza left out."""
-    latin = _icu().transliterate(text)
+def other_latin(text: str) -> str:
+    """The transliterator's Latin form in ASCII, each word capitalised, the marks it writes for Arabic
+    ʿayn and hamza left out."""
+    latin = anyascii(text)
     kept = "".join(ch for ch in latin if ch.isascii() and (ch.isalnum() or ch in " -'"))
     words = [word.strip("'") for word in kept.split()]
     return " ".join("-".join(part[:1].upper() + part[1:] for part in word.split("-")) for word in words if word)
@@ -101,6 +98,6 @@ def propose_latin(given_name: str, family_name: str, *, language: str | None = N
             parts.append(transliterate(text, table))
             methods.append(table.name)
         else:
-            parts.append(icu_latin(text) or text)
-            methods.append(f"ICU {ICU_RULES} ({(script_of(text) or '').title()})")
+            parts.append(other_latin(text) or text)
+            methods.append(f"{OTHER_SCRIPTS} ({(script_of(text) or '').title()}), to check against the passport")
     return LatinProposal(parts[0], parts[1], "; ".join(dict.fromkeys(methods)))
