@@ -13,6 +13,7 @@ from sqlmodel import Session
 from adapters.catalogue import load_catalogue
 from adapters.database import ready_engine
 from adapters.settings import get_settings
+from domain.display import visible
 from domain.errors import InvalidInput
 from domain.lifecycle import STATE_DE, CaseState
 from flows.intake import intake_flow
@@ -48,8 +49,16 @@ def intake(as_json: Annotated[bool, Opt("--json")] = False):
         return
     out.print("Posteingang: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "keine Dateien"))
     for o in outcomes:
-        if o.outcome in ("rejected", "duplicate", "held"):
-            out.print(f"  {escape(o.inbox_path)}: {o.outcome} – {escape(o.reason or '')}", soft_wrap=True)
+        if o.outcome in ("rejected", "duplicate", "held", "waiting", "error") or (o.outcome == "accepted" and o.reason):
+            out.print(f"  {_shown(o.inbox_path)}: {o.outcome} – {_shown(o.reason or '')}", soft_wrap=True, emoji=False)
+    if counts.get("waiting"):
+        out.print(f"{counts['waiting']} Datei(en) bleiben für den nächsten Lauf liegen (Grund je Datei oben).")
+
+
+def _shown(text: str) -> str:
+    """A file name or reason from outside on the terminal: control, bidi and invisible characters
+    made visible (domain.display.visible), then Rich's markup escaped."""
+    return escape(visible(text))
 
 
 # ------------------------------------------------------------------------------------------ demo
