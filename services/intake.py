@@ -181,11 +181,11 @@ def document_audit(values: dict) -> dict:
 
 
 def unexpected(error: BaseException) -> str:
-    """The reason for a file whose check failed (German): a read error names the system's error."""
+    """The reason for a file whose check failed (German): a read or write error names the system's error."""
     if isinstance(error, OSError):
         what = error.strerror or type(error).__name__
-        return (f"Datei kann nicht gelesen werden ({what}); Datei prüfen und erneut ablegen oder hochladen "
-                "(read error)")
+        return (f"Datei kann nicht gelesen oder kopiert werden ({what}); Datei prüfen und erneut ablegen oder "
+                "hochladen (read error)")
     return (f"unerwarteter Fehler beim Prüfen ({type(error).__name__}: {_clip(str(error), 80)}); Datei nicht öffnen "
             "und dem Support melden (unexpected error)")
 

@@ -344,7 +344,7 @@ def test_a_read_error_quarantines_that_file_with_the_reason(engine, session, cat
     outcomes = run(engine, place, rules)
     assert_good_taken(session, place, case.reference, good, outcomes)
     bad = outcomes[f"{case.reference}/Zeugnis.pdf"]
-    assert bad.outcome == "rejected" and "kann nicht gelesen werden (Input/output error)" in bad.reason
+    assert bad.outcome == "rejected" and "kann nicht gelesen oder kopiert werden (Input/output error)" in bad.reason
     [(kept, reason_text)] = kept_in_quarantine(place)
     assert kept.read_bytes() == content and "Input/output error" in reason_text
 
