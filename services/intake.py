@@ -76,6 +76,7 @@ from adapters.filestore import (
     copy_stream,
     copy_unchanged,
     discard,
+    flush_to_disk,
     list_files,
     look,
     open_regular,
@@ -319,6 +320,8 @@ def take_in(
             except Exception as error:  # noqa: BLE001 - one file never stops the batch
                 _drop_quietly(staged)
                 batch.turn_away(item, "", 0, "rejected", unexpected(error), seen=None)
+        if any(entry.document is not None for entry in batch.entries):
+            flush_to_disk()  # the stored copies on the disk before the commit names them
         _store(session, batch)
     _finish(engine, batch)
     return batch.outcomes
