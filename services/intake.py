@@ -353,9 +353,15 @@ def _judge(item: InboxFile, *, batch: _Batch, known: _Known, staged: Path, cases
         batch.tell(item, "held", NO_CONSENT)
         return
 
+    changed = ("hat sich während des Kopierens geändert (wird noch geschrieben); bleibt liegen, der nächste Lauf "
+               "prüft sie erneut")
     if seen.size > max_bytes:  # refused by its size, without reading it
-        with open_regular(item.path, seen) as stream:
-            verdict = inspect_file(stream, name=item.name.text, max_bytes=max_bytes)
+        try:
+            with open_regular(item.path, seen) as stream:
+                verdict = inspect_file(stream, name=item.name.text, max_bytes=max_bytes)
+        except FileReplaced:
+            batch.tell(item, "waiting", changed)
+            return
     else:
         try:
             copy = copy_unchanged(item.path, staged, seen=seen, limit=max_bytes)
@@ -363,8 +369,7 @@ def _judge(item: InboxFile, *, batch: _Batch, known: _Known, staged: Path, cases
             copy = None
         if copy is None or not copy.unchanged:
             discard(staged)
-            batch.tell(item, "waiting", "hat sich während des Kopierens geändert (wird noch geschrieben); bleibt "
-                                        "liegen, der nächste Lauf prüft sie erneut")
+            batch.tell(item, "waiting", changed)
             return
         with staged.open("rb") as stream:
             verdict = inspect_file(stream, name=item.name.text, max_bytes=max_bytes)
