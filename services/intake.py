@@ -270,7 +270,7 @@ class _Batch:
         return len(self.outcomes) - 1
 
     def turn_away(self, item: InboxFile, sha: str, size: int, outcome: str, reason: str, seen: Snapshot | None) -> None:
-        relative = quarantine_name(item.case_reference and item.folder.text, item.name, raw_path=item.raw_path)
+        relative = quarantine_name(item.folder.text if item.folder else None, item.name, raw_path=item.raw_path)
         row = ledger_row(item.inbox_path, item.case_reference, sha, size, outcome, reason=reason, quarantine=relative,
                          at=self.at)
         self.entries.append(_Entry(item, self.tell(item, outcome, reason), ledger=row, seen=seen, move_to=relative,
@@ -319,7 +319,10 @@ def take_in(
                        max_bytes=max_bytes, settle_seconds=settle_seconds, clock=clock)
             except Exception as error:  # noqa: BLE001 - one file never stops the batch
                 _drop_quietly(staged)
-                batch.turn_away(item, "", 0, "rejected", unexpected(error), seen=None)
+                try:
+                    batch.turn_away(item, "", 0, "rejected", unexpected(error), seen=None)
+                except Exception:  # noqa: BLE001 - not even a quarantine name: the file stays, its outcome says why
+                    batch.tell(item, "error", f"{unexpected(error)}; bleibt im Posteingang")
         if any(entry.document is not None for entry in batch.entries):
             flush_to_disk()  # the stored copies on the disk before the commit names them
         _store(session, batch)
