@@ -537,3 +537,29 @@ def test_an_upload_whose_check_fails_gets_a_german_message_not_a_500(
     assert len(kept) == 1 and kept[0].read_bytes() == content
     assert not [p for p in (web_home.cases_dir / intake.STAGING_FOLDER).iterdir()]
 
+
+
+# ------------------------------------------------------------------------------------ the settle time setting
+
+
+def test_the_settle_time_is_a_setting_of_10_seconds_by_default(monkeypatch, tmp_path):
+    import pydantic
+
+    from adapters.settings import Settings
+
+    monkeypatch.delenv("WELCOME_CENTER_INTAKE_SETTLE_SECONDS", raising=False)
+    assert Settings(home=tmp_path).intake_settle_seconds == 10
+    monkeypatch.setenv("WELCOME_CENTER_INTAKE_SETTLE_SECONDS", "2.5")
+    assert Settings(home=tmp_path).intake_settle_seconds == 2.5
+    monkeypatch.setenv("WELCOME_CENTER_INTAKE_SETTLE_SECONDS", "-1")
+    with pytest.raises(pydantic.ValidationError):
+        Settings(home=tmp_path)
+
+
+def test_a_negative_settle_time_is_refused_with_its_code(engine, place, rules):
+    from domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        intake.take_in([], engine=engine, cases_dir=place["cases"], quarantine_dir=place["quarantine"], rules=rules,
+                       max_bytes=1000, settle_seconds=-1)
+    assert refused.value.code == "intake.settle_seconds" and "Sekunden" in refused.value.message_de
