@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     home: Path = PROJECT_ROOT / "data" / "local"
     database_url: str = ""  # default: sqlite:///<home>/welcome-center.db
     max_file_bytes: int = 20 * 1024 * 1024  # inbox and upload limit per file
+    # An inbox file is taken only when it has not changed for this long (a copy still running is
+    # left for the next run; services/intake.py says why this holds for USB copies and SMB shares).
+    intake_settle_seconds: float = Field(default=10.0, ge=0)
     actor: str = ""  # who the CLI acts as in the audit trail; default cli:<login name>
 
     # Mail (reminders). The default points at a local development server:

@@ -1,7 +1,7 @@
 """CSV import rate, inbox intake rate and `case list` latency; prints tables, asserts nothing.
 
-    python bench/intake.py [--rows 10000] [--files 2000] [--flow-files 2000] [--cases 100000]
-                           [--repeat 50] [--seed 7] [--database-url URL] [--skip-flow]
+    python bench/intake.py [--rows 10000] [--files 2000] [--flow-files 2000] [--hostile-share 0.1]
+                           [--cases 100000] [--repeat 50] [--seed 7] [--database-url URL] [--skip-flow]
 
 Everything happens in a throwaway state folder (tempfile.mkdtemp, removed at the end): the SQLite
 database, the inbox, the case folders, the quarantine and Prefect's home. data/local/ is never
@@ -13,10 +13,14 @@ give it a database you can drop afterwards.
    "CSV UTF-8" (semicolons, BOM), then the CLI's path: parse_import, import_table in one Session,
    commit. The database is migrated first (adapters.database.upgrade), as `db upgrade` does.
 2. Intake: consent recorded for the persons of the cases that get files, then M small files (PDF,
-   JPEG, PNG; different content each, 1–4 per case) in inbox/<reference>/; timed: scan_inbox and
-   take_in over batches of 200 (the plain function the Prefect task wraps). Then the real Prefect
-   flow intake_flow on a second set: a no-op flow runs first, so the temporary server's start-up
-   is shown apart from the flow's own time.
+   JPEG, PNG; different content each, 1–4 per case) in inbox/<reference>/, a share of them hostile
+   (`--hostile-share`, default a tenth: a name that is not UTF-8, a named pipe, a 254-byte name with
+   a program inside, a newline, ESC or U+202E in the name, a PDF with JavaScript, a truncated PDF, a
+   program named .pdf, a symlink; in turn); timed: scan_inbox and take_in over batches of 200 (the
+   plain function the Prefect task wraps). Then the real Prefect flow intake_flow on a second set
+   with the same mix: a no-op flow runs first, so the temporary server's start-up is shown apart
+   from the flow's own time. The files were written a moment before and are closed, so both run
+   with no settle time (`settle_seconds=0`); with the default 10 s they would all wait.
 3. case list: C cases seeded with Core bulk inserts (person, recognition_case, deadline; both
    districts, mixed states, ~60 % with an open deadline within ±120 days of today), then
    models.selectors.list_cases for four variants, each R times after one warm-up call, in a new
@@ -109,9 +113,9 @@ def safe_url(url: str) -> str:
 def bench_import(args, *, url: str, engine, catalogue, home: Path, today: date, rows: list):
     from sqlmodel import Session
 
-    from domain.csvfile import parse_import, validate_row
+    from domain.csvfile import parse_import
     from domain.routing import route
-    from services.importing import import_table
+    from services.importing import import_table, parse_row
     from welcome_center.demo.population import invent_people, write_csv
 
     rng = random.Random(args.seed)
@@ -128,7 +132,7 @@ def bench_import(args, *, url: str, engine, catalogue, home: Path, today: date, 
 
     validate_started = time.perf_counter()  # the validation inside import_table, re-run apart
     for raw in table.rows:
-        validate_row(raw, today=today, districts=catalogue.districts)
+        parse_row(raw, today=today, districts=list(catalogue.districts), countries=catalogue.countries)
     validate_s = time.perf_counter() - validate_started
     routing_started = time.perf_counter()  # the routing inside it, re-run apart (memo warm)
     for raw in table.rows:
@@ -142,7 +146,7 @@ def bench_import(args, *, url: str, engine, catalogue, home: Path, today: date, 
          f"{total:.2f} s: parse + import_table (commits per chunk of 500); {len(report.imported):,} imported, {len(report.skipped)} skipped, "
          f"{len(report.refused_rows)} refused; file {len(data) / 1024:,.0f} KiB"),
         ("  parse_import", f"{parse_s * 1000:,.0f} ms", "", f"{len(table.rows) / parse_s:,.0f} rows/s"),
-        ("  validate (in import_table)", f"{validate_s * 1000:,.0f} ms", "", "validate_row × N, re-run apart"),
+        ("  validate (in import_table)", f"{validate_s * 1000:,.0f} ms", "", "services.importing.parse_row × N, re-run apart"),
         ("  database (in import_table)", f"{database_s * 1000:,.0f} ms", "",
          f"{len(table.rows) / database_s:,.0f} rows/s: persons, reference blocks, cases, audit rows in set inserts; "
          f"routing ≈ {routing_s * 1000:,.0f} ms (re-run apart, taken out)"),
@@ -164,10 +168,66 @@ def distinct_jpeg(number: int) -> bytes:
     return base[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + base[2:]
 
 
-def drop_files(inbox: Path, references: list[str], count: int, rng: random.Random, counter: list[int]) -> tuple[int, list[str]]:
-    """`count` files, 1–4 per case, for the cases in `references` in order (fewer when they run out)."""
+HOSTILE_KINDS = (
+    "name not UTF-8", "named pipe", "254-byte name, program inside", "newline in name", "ESC in name",
+    "U+202E in name", "PDF with JavaScript", "truncated PDF", "program named .pdf", "symlink",
+)
+
+
+def hostile_pdf(text: str, *, javascript: bool = False) -> bytes:
+    """A one-page PDF with a correct cross-reference table; with `javascript` it runs a script on opening."""
+    catalog = b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>" if javascript else b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects = [catalog, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+               b"<< /S /JavaScript /JS (app.alert\\(%s\\)) >>" % text.encode()]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def drop_hostile(folder: Path, number: int) -> str:
+    """One hostile file, of the kind `number` picks in turn; its kind."""
     from welcome_center.demo import samples
 
+    kind = HOSTILE_KINDS[number % len(HOSTILE_KINDS)]
+    tag = str(number)
+    raw_folder = os.fsencode(folder)
+    if kind == "named pipe":
+        os.mkfifo(folder / f"Pipe_{tag}.pdf")
+        return kind
+    if kind == "symlink":
+        os.symlink("/etc/hostname", folder / f"Verknuepfung_{tag}.pdf")
+        return kind
+    letters = (250 - len(tag)) // 2
+    long_name = (("Диплом" * 42)[:letters] + "_" * (250 - 2 * letters - len(tag)) + tag + ".pdf").encode()
+    name, content = {
+        "name not UTF-8": (b"Zeugnis_f\xfcr_%s.pdf" % tag.encode(), samples.pdf(f"Umlaut {tag}")),
+        "254-byte name, program inside": (long_name, samples.executable() + tag.encode()),
+        "newline in name": (b"Zeugnis_%s.pdf: accepted\n  Lebenslauf.pdf" % tag.encode(), samples.pdf(f"Zeile {tag}")),
+        "ESC in name": (b"Zeugnis_%s\x1b[2J\x1b[31m.pdf" % tag.encode(), samples.pdf(f"ESC {tag}")),
+        "U+202E in name": (f"Rechnung_{tag}\u202efdp.exe".encode(), samples.pdf(f"Bidi {tag}")),
+        "PDF with JavaScript": (f"Diplom_js_{tag}.pdf".encode(), hostile_pdf(tag, javascript=True)),
+        "truncated PDF": (f"Zeugnis_halb_{tag}.pdf".encode(), hostile_pdf(tag)[:200]),
+        "program named .pdf": (f"Diplom_{tag}.pdf".encode(), samples.executable() + tag.encode()),
+    }[kind]
+    with open(os.path.join(raw_folder, name), "wb") as out:
+        out.write(content)
+    return kind
+
+
+def drop_files(inbox: Path, references: list[str], count: int, rng: random.Random, counter: list[int],
+               hostile_share: float = 0.0, kinds: Counter | None = None) -> tuple[int, list[str]]:
+    """`count` files, 1–4 per case, for the cases in `references` in order (fewer when they run out);
+    every 1/`hostile_share`-th file a hostile one (`drop_hostile`), counted by kind in `kinds`."""
+    from welcome_center.demo import samples
+
+    every = round(1 / hostile_share) if hostile_share > 0 else 0
     dropped, used = 0, []
     for reference in references:
         if dropped >= count:
@@ -177,6 +237,12 @@ def drop_files(inbox: Path, references: list[str], count: int, rng: random.Rando
         for name, kind in rng.sample(FILE_NAMES, min(rng.randint(1, 4), count - dropped)):
             counter[0] += 1
             number = counter[0]
+            if every and number % every == 0:
+                hostile = drop_hostile(folder, number // every)
+                if kinds is not None:
+                    kinds[hostile] += 1
+                dropped += 1
+                continue
             if kind == "pdf":
                 content = samples.pdf(f"Muster {reference} {name} {number}")
             elif kind == "png":
@@ -211,14 +277,17 @@ def prepare_inboxes(args, *, engine, settings, home: Path, today: date, referenc
     rng.shuffle(pool)
     counter = [0]
     started = time.perf_counter()
-    dropped, used = drop_files(settings.inbox_dir, pool, args.files, rng, counter)
+    kinds: Counter = Counter()
+    dropped, used = drop_files(settings.inbox_dir, pool, args.files, rng, counter, args.hostile_share, kinds)
     flow_inbox = home / "inbox-flow"
     flow_dropped, flow_used = 0, []
     if not args.skip_flow and args.flow_files > 0:
-        flow_dropped, flow_used = drop_files(flow_inbox, pool[len(used):], args.flow_files, rng, counter)
+        flow_dropped, flow_used = drop_files(flow_inbox, pool[len(used):], args.flow_files, rng, counter,
+                                             args.hostile_share, kinds)
     drop_s = time.perf_counter() - started
     setup.append(("drop files", f"{drop_s:.2f} s",
-                  f"{dropped:,} + {flow_dropped:,} (flow) files into {len(used):,} + {len(flow_used):,} case folders"))
+                  f"{dropped:,} + {flow_dropped:,} (flow) files into {len(used):,} + {len(flow_used):,} case folders; "
+                  f"{sum(kinds.values()):,} hostile: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))))
     started = time.perf_counter()
     record_consents(engine, used + flow_used, today)
     setup.append(("record consent", f"{time.perf_counter() - started:.2f} s",
@@ -241,7 +310,7 @@ def bench_take_in(*, engine, settings, rows: list) -> None:
         t = time.perf_counter()
         outcomes.extend(
             take_in(batch, engine=engine, cases_dir=settings.cases_dir, quarantine_dir=settings.quarantine_dir,
-                    rules=rules, max_bytes=settings.max_file_bytes)
+                    rules=rules, max_bytes=settings.max_file_bytes, settle_seconds=0)
         )
         batch_times.append(time.perf_counter() - t)
     finished = time.perf_counter()
@@ -276,7 +345,7 @@ def bench_flow(*, flow_inbox: Path, flow_dropped: int, rows: list) -> None:
                  f"first no-op flow run ({mode}); a second no-op run took {overhead_s * 1000:,.0f} ms"))
 
     started = time.perf_counter()
-    outcomes = intake_flow(inbox=str(flow_inbox))
+    outcomes = intake_flow(inbox=str(flow_inbox), settle_seconds=0)
     flow_s = time.perf_counter() - started
     counts = Counter(o.outcome for o in outcomes)
     rate = len(outcomes) / flow_s if flow_s else 0.0
@@ -496,6 +565,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000, help="rows in the import file")
     parser.add_argument("--files", type=int, default=2_000, help="inbox files for take_in")
     parser.add_argument("--flow-files", type=int, default=2000, help="inbox files for the Prefect flow")
+    parser.add_argument("--hostile-share", type=float, default=0.1, help="share of hostile inbox files (0 to 1)")
     parser.add_argument("--cases", type=int, default=100_000, help="cases seeded for case list")
     parser.add_argument("--repeat", type=int, default=50, help="calls of each case-list variant (p50, p95)")
     parser.add_argument("--seed", type=int, default=7)

@@ -15,8 +15,18 @@ or to quarantine according to the verdict.
 - A DOCX is a ZIP package. Its central directory (names, sizes, flags) is checked for zip bombs,
   path tricks, encryption, nested archives and macros; nothing is unpacked, only
   ``[Content_Types].xml`` (a few KB) and the first bytes of each part are read, with a bound.
-- Damage that does not make a file dangerous (a PDF without its end marker, a cut-off photo, a
-  password on a PDF) is a note for the adviser, not a rejection: the person may have nothing better.
+- A PDF is parsed (pypdf), not searched for bytes: every object in its cross-reference table and
+  every object reachable from its trailer is looked at, with names decoded as a PDF reader decodes
+  them (``/J#61vaScript`` is ``/JavaScript``). Active content (JavaScript, an action that launches a
+  program, an XFA form, embedded files) is refused; so is a PDF that does not parse, is cut off
+  (no ``%%EOF`` at its end) or is locked with a password (it cannot be checked).
+- Damage that does not make a file dangerous (a cut-off photo, a PDF that is encrypted without a
+  password, i.e. with usage restrictions only) is a note for the adviser, not a rejection: the
+  person may have nothing better.
+- Names come from outside as bytes (`FileName`): a name that is not UTF-8 is kept as its bytes, shown
+  through `domain.display.visible` and never used to build a path; the names the store gives a file
+  (`stored_name`, `quarantine_name`) are cut in UTF-8 bytes so that prefix, name and the store's
+  suffixes (``.part``, ``.reason.txt``) fit the 255 bytes a file name may have.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -31,6 +42,7 @@ from enum import StrEnum
 from typing import BinaryIO
 from xml.parsers import expat
 
+from domain.display import visible
 from domain.errors import InvalidInput, _clip
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -58,10 +70,30 @@ MAX_NAME_LENGTH = 200
 """Characters of a stored file name, extension included: leaves room for the case folder in a
 Windows path, and a name that long is not read by a person anyway."""
 
-MAX_NAME_BYTES = 240
-"""UTF-8 bytes of a stored file name: ext4 and most Linux file systems allow 255 *bytes*, and a
-Cyrillic or Arabic letter takes two (200 of them would be 400 bytes); 15 bytes stay free for a
-suffix such as ``" (2)"`` when the flow has to tell two files of the same name apart."""
+NAME_LIMIT_BYTES = 255
+"""Bytes a file name may have: ext4, XFS, btrfs and tmpfs count 255 *bytes* (NTFS and SMB shares 255
+UTF-16 units, which a name of at most 255 UTF-8 bytes never exceeds). A Cyrillic or Arabic letter
+takes two bytes, so 200 of them are 400 bytes: names are cut in bytes, not in characters."""
+
+PARTIAL_SUFFIX = ".part"
+"""What the file store appends while it writes a file, before renaming it to its final name."""
+
+REASON_SUFFIX = ".reason.txt"
+"""What the quarantine appends for the reason beside a turned-away file."""
+
+SUFFIX_RESERVE_BYTES = len((REASON_SUFFIX + PARTIAL_SUFFIX).encode())
+"""16 bytes kept free behind every name the store builds: the reason is written as
+``<name>.reason.txt.part`` and renamed, the longest name the store ever creates."""
+
+STORED_PREFIX_BYTES = 13
+"""``<first 12 hex digits of the SHA-256>-`` in front of a stored document's name."""
+
+QUARANTINE_PREFIX_BYTES = 25
+"""``<YYYYMMDDTHHMMSS>-<8 hex digits>-`` in front of a quarantined file's name."""
+
+MAX_NAME_BYTES = NAME_LIMIT_BYTES - STORED_PREFIX_BYTES - SUFFIX_RESERVE_BYTES
+"""UTF-8 bytes of the name part of a stored file name (226): with the hash prefix and the longest
+suffix it is exactly `NAME_LIMIT_BYTES`. A 254-byte name as dropped is therefore shortened."""
 
 FALLBACK_NAME = "datei"
 
@@ -170,7 +202,7 @@ def inspect_file(
             head += chunk[: _HEAD - len(head)]
         tail = (tail + chunk)[-_TAIL:]
         if spool is not None:
-            if len(head) >= 4 and not head.startswith(_ZIP):
+            if len(head) >= 5 and not head.startswith((_ZIP, _PDF)):  # only a ZIP and a PDF are read again
                 spool = None
             else:
                 spool.append(chunk)
@@ -239,7 +271,6 @@ _JPEG = b"\xff\xd8\xff"
 _PNG = b"\x89PNG\r\n\x1a\n"
 _ZIP = b"PK\x03\x04"
 _PNG_END = b"IEND\xaeB`\x82"
-_PDF_ENCRYPT = re.compile(rb"/Encrypt(?![A-Za-z])")
 
 
 def _judge_content(head: bytes, tail: bytes, package) -> tuple[FileKind | None, str | None, tuple[str, ...]]:
@@ -247,7 +278,8 @@ def _judge_content(head: bytes, tail: bytes, package) -> tuple[FileKind | None, 
     DOCX checks. `%PDF-` must start the file: a header further in is tolerated by some readers,
     but that is also how a file poses as two formats at once."""
     if head.startswith(_PDF):
-        return FileKind.PDF, None, _pdf_notes(head, tail)
+        reason, notes = _inspect_pdf(package, tail)
+        return FileKind.PDF, reason, notes
     if head.startswith(_JPEG):
         notes = ()
         if b"\xff\xd9" not in tail[-_END_WINDOW:]:
@@ -270,23 +302,150 @@ def _judge_content(head: bytes, tail: bytes, package) -> tuple[FileKind | None, 
     return None, f"Dateityp nicht erlaubt ({label}); {advice}", ()
 
 
-def _pdf_notes(head: bytes, tail: bytes) -> tuple[str, ...]:
-    """A PDF ends with ``%%EOF`` within its last 1024 bytes; without it the upload or the scanner
-    stopped early and pages may be missing. ``/Encrypt`` in a trailer (at the end, or at the start
-    of a linearized PDF) means a password or usage restrictions; a body may not be able to print
-    or stamp it. Both are heuristics on a few KB, which is why they note and do not reject."""
-    notes = []
+_PDF_DO_NOT_OPEN = "Datei nicht öffnen und bitte als einfaches PDF oder Scan anfordern"
+_PDF_SCRIPT = f"PDF enthält Programmcode ({{what}}), der beim Öffnen ausgeführt werden kann; {_PDF_DO_NOT_OPEN}"
+_PDF_LAUNCH = (
+    "PDF enthält Programmcode: eine Aktion, die ein Programm oder eine Datei auf dem PC startet (/Launch); "
+    + _PDF_DO_NOT_OPEN
+)
+_PDF_EMBEDDED = f"PDF enthält eingebettete Dateien, die nicht geprüft werden können; {_PDF_DO_NOT_OPEN}"
+_PDF_CUT_OFF = (
+    "PDF ist unvollständig (das Dateiende fehlt, die Übertragung oder der Scan wurde wohl abgebrochen); "
+    "bitte erneut senden lassen"
+)
+_PDF_BROKEN = "PDF ist unvollständig oder beschädigt und lässt sich nicht lesen ({what}); bitte erneut senden lassen"
+_PDF_PASSWORD = (
+    "PDF ist mit einem Kennwort geschützt und kann daher nicht auf Programmcode geprüft werden; bitte ohne "
+    "Kennwort anfordern"
+)
+_PDF_TOO_COMPLEX = (
+    "PDF besteht aus mehr als {limit} Objekten und wird nicht geprüft; " + _PDF_DO_NOT_OPEN
+)
+_PDF_ENCRYPTED_NOTE = (
+    "PDF ist verschlüsselt (Passwort oder Einschränkungen); falls es sich nicht öffnen oder drucken lässt, "
+    "bitte ohne Passwort anfordern"
+)
+
+MAX_PDF_OBJECTS = 200_000
+"""A scanned certificate has a few objects per page, a 300-page thesis some ten thousand; looking at
+more than this many would let one file hold up the intake for minutes."""
+
+_SCRIPT_KEYS = frozenset({"/JS", "/JavaScript"})
+_SCRIPT_ACTIONS = {"/JavaScript": "JavaScript", "/ImportData": "Datenimport", "/RichMediaExecute": "Rich Media"}
+_EMBEDDING_KEYS = frozenset({"/EmbeddedFiles", "/EF"})
+_EMBEDDING_SUBTYPES = frozenset({"/FileAttachment", "/RichMedia"})
+
+
+def _inspect_pdf(package, tail: bytes) -> tuple[str | None, tuple[str, ...]]:
+    """Parse the PDF (pypdf) and refuse what a body's or an adviser's PDF reader would run or could
+    not show; see the module docstring. Returns (reason or None, notes).
+
+    Cut off: a PDF ends with ``%%EOF`` within its last 1024 bytes (PDF 1.7, Annex H.3: Acrobat looks
+    no further); without it the upload or the scanner stopped early. pypdf would repair such a file
+    silently, a reader may show blank or missing pages, so it is refused and asked for again.
+    Encrypted with an empty user password (restrictions on printing or copying only) the content
+    can be read and checked: a note. Locked with a password it cannot be checked: refused.
+    """
     if b"%%EOF" not in tail[-_END_WINDOW:]:
-        notes.append(
-            "PDF endet ohne Dateiende-Marker (%%EOF) und ist möglicherweise unvollständig "
-            "übertragen; bitte prüfen, ob alle Seiten lesbar sind, sonst neu anfordern"
-        )
-    if _PDF_ENCRYPT.search(head) or _PDF_ENCRYPT.search(tail):
-        notes.append(
-            "PDF ist verschlüsselt (Passwort oder Einschränkungen); falls es sich nicht öffnen "
-            "oder drucken lässt, bitte ohne Passwort anfordern"
-        )
-    return tuple(notes)
+        return _PDF_CUT_OFF, ()
+    from pypdf import PdfReader  # deferred: pypdf is imported only when a PDF arrives (~0.1 s)
+
+    _quiet_pypdf()
+    try:
+        reader = PdfReader(package(), strict=False)
+        notes: tuple[str, ...] = ()
+        if reader.is_encrypted:
+            if not reader.decrypt(""):
+                return _PDF_PASSWORD, ()
+            notes = (_PDF_ENCRYPTED_NOTE,)
+        reason = _active_content(reader)
+        if reason is None and len(reader.pages) == 0:
+            reason = _PDF_BROKEN.format(what="keine Seiten")
+    except Exception as error:  # noqa: BLE001 - pypdf on a hostile file raises many kinds; each means "does not parse"
+        return _PDF_BROKEN.format(what=_pdf_error(error)), ()
+    return reason, notes if reason is None else ()
+
+
+def _pdf_error(error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return "zu tief verschachtelt"
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return _clip(text, 80)
+
+
+def _active_content(reader) -> str | None:
+    """The first active content found, as the reason to refuse, or None.
+
+    Looked at: every object the cross-reference table lists (also those nothing points to: a
+    reader that rebuilds a damaged table finds them too) and every object reachable from the
+    trailer, each once; dictionaries and arrays inside them without recursion, so a deeply nested
+    file cannot exhaust the stack here."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    pending: list = [reader.trailer]
+    for generation, table in reader.xref.items():
+        pending.extend(IndirectObject(number, generation, reader) for number in table)
+    pending.extend(IndirectObject(number, 0, reader) for number in reader.xref_objStm)
+    containers = (DictionaryObject, ArrayObject, IndirectObject)  # numbers, strings and names hold nothing
+    seen: set[tuple[int, int]] = set()
+    looked_at = 0
+    while pending:
+        item = pending.pop()
+        if isinstance(item, IndirectObject):
+            key = (item.idnum, item.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            item = item.get_object()
+        looked_at += 1
+        if looked_at > MAX_PDF_OBJECTS:
+            return _PDF_TOO_COMPLEX.format(limit=f"{MAX_PDF_OBJECTS:,}".replace(",", "."))
+        if isinstance(item, DictionaryObject):  # also a stream's dictionary
+            reason = _dictionary_refusal(item)
+            if reason is not None:
+                return reason
+            pending.extend(v for v in dict.values(item) if isinstance(v, containers))  # references stay references
+        elif isinstance(item, ArrayObject):
+            pending.extend(v for v in list.__iter__(item) if isinstance(v, containers))
+    return None
+
+
+def _dictionary_refusal(item) -> str | None:
+    keys = set(item.keys())
+    if keys & _SCRIPT_KEYS:
+        return _PDF_SCRIPT.format(what="JavaScript")
+    action = _pdf_name(item, "/S")
+    if action in _SCRIPT_ACTIONS:
+        return _PDF_SCRIPT.format(what=_SCRIPT_ACTIONS[action])
+    if action == "/Launch":
+        return _PDF_LAUNCH
+    if "/XFA" in keys:
+        return _PDF_SCRIPT.format(what="XFA-Formular, das Skripte enthalten kann")
+    if keys & _EMBEDDING_KEYS or action == "/GoToE" or _pdf_name(item, "/Type") == "/EmbeddedFile" \
+            or _pdf_name(item, "/Subtype") in _EMBEDDING_SUBTYPES:
+        return _PDF_EMBEDDED
+    return None
+
+
+def _pdf_name(item, key: str) -> str | None:
+    """The name stored under `key`, also behind a reference (``/S 12 0 R``)."""
+    from pypdf.generic import NameObject
+
+    value = dict.get(item, key)
+    if value is not None and hasattr(value, "get_object"):
+        value = value.get_object()
+    return str(value) if isinstance(value, NameObject) else None
+
+
+def _quiet_pypdf() -> None:
+    """pypdf logs each repair it makes to a damaged file as a warning; the verdict tells the
+    adviser what matters, and a log line on the terminal would name nothing to act on."""
+    import logging
+
+    logger = logging.getLogger("pypdf")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
 
 
 _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
@@ -532,6 +691,7 @@ _FORBIDDEN = re.compile(r'[:*?"<>|]')
 _DOT_RUNS = re.compile(r"\.{2,}")
 _SPACE_RUNS = re.compile(r" {2,}")
 _EXTENSION = re.compile(r"\.(\w{1,10})$")
+_MIN_NAME_BYTES = 64  # the fallback name and the longest extension kept (a dot and 10 letters of up to 4 bytes)
 # Zero-width (non-)joiner: part of the spelling in Persian (Dari) and Indic scripts, kept.
 _JOINERS = frozenset("\u200c\u200d")
 # Bidirectional overrides and isolates: "Zeugnis\u202efdp.exe" is shown as "Zeugnisexe.pdf".
@@ -543,7 +703,7 @@ _RESERVED = frozenset(
 )
 
 
-def safe_name(original: str) -> str:
+def safe_name(original: str, *, max_bytes: int = MAX_NAME_BYTES) -> str:
     """A file name that can never leave the case's folder and opens on Windows and Linux alike.
 
     The name is NFKC-normalised first (full-width "／" and "‥" become "/" and "..", so no look-alike
@@ -554,7 +714,8 @@ def safe_name(original: str) -> str:
     forbids (``: * ? " < > |``) become "_"; leading dots, spaces and hyphens go (hidden files,
     command-line options), as do trailing dots and spaces (Windows drops them silently). A
     reserved Windows device name (CON, NUL, COM1, …) gets a leading "_". The name is cut to
-    `MAX_NAME_LENGTH` characters and `MAX_NAME_BYTES` UTF-8 bytes, keeping the extension. Letters
+    `MAX_NAME_LENGTH` characters and `max_bytes` UTF-8 bytes (default `MAX_NAME_BYTES`), keeping
+    the extension. Letters
     of every script stay: Cyrillic and Arabic names are normal here. Never empty: "datei" stands in
     for a name with nothing left (".pdf" becomes "datei.pdf").
 
@@ -562,16 +723,18 @@ def safe_name(original: str) -> str:
     name can expose a new extension or a trailing space, so the tidying is repeated until nothing
     changes (twice in practice); every pass on its own already gives a safe name.
     """
-    name = _tidy_name(original)
+    if max_bytes < _MIN_NAME_BYTES:
+        raise ValueError(f"max_bytes must leave room for a name and its extension: {max_bytes} < {_MIN_NAME_BYTES}")
+    name = _tidy_name(original, max_bytes)
     for _ in range(3):
-        again = _tidy_name(name)
+        again = _tidy_name(name, max_bytes)
         if again == name:
             break
         name = again
     return name
 
 
-def _tidy_name(original: str) -> str:
+def _tidy_name(original: str, max_bytes: int) -> str:
     text = "".join(_clean_char(ch) for ch in unicodedata.normalize("NFKC", original))
     parts = [part for part in _SEPARATORS.split(text) if part.strip(" .")]
     name = parts[-1] if parts else ""
@@ -584,7 +747,7 @@ def _tidy_name(original: str) -> str:
     if stem.split(".", 1)[0].rstrip(" ").upper() in _RESERVED:
         stem = "_" + stem
     stem = stem[: MAX_NAME_LENGTH - len(extension)]
-    stem = stem.encode()[: MAX_NAME_BYTES - len(extension.encode())].decode("utf-8", "ignore")
+    stem = stem.encode()[: max_bytes - len(extension.encode())].decode("utf-8", "ignore")
     stem = stem.rstrip(" .") or FALLBACK_NAME
     return stem + extension
 
@@ -630,6 +793,112 @@ def is_unsafe_name(original: str) -> str | None:
             "speichern und erneut ablegen (file name contains control characters)"
         )
     return None
+
+
+# --- names as they come from outside, and the names the store gives a file -----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileName:
+    """A file name as it came from outside: the bytes a file system listed (or an upload's header
+    carried) and the text read from them.
+
+    A Linux file name is bytes. Most are UTF-8, but a ZIP archive made by an older Windows program
+    writes "ü" as the single byte 0xFC. `text` keeps such a byte as a lone surrogate (Python's
+    surrogateescape, as `os.listdir` does), so it still names the file to the operating system, but
+    it can be neither stored in a database nor printed: `shown` (domain.display.visible, "\\xfc") is
+    the form for people, the ledger and the `.reason.txt`, `hex` the exact bytes for whoever has to
+    find the file again.
+    """
+
+    raw: bytes
+    text: str
+    is_utf8: bool
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> FileName:
+        try:
+            return cls(raw, raw.decode("utf-8"), True)
+        except UnicodeDecodeError:
+            return cls(raw, raw.decode("utf-8", "surrogateescape"), False)
+
+    @classmethod
+    def from_text(cls, text: str) -> FileName:
+        """A name that arrived as text (a form field, a test): its lone surrogates, if any, are the
+        bytes it was read from (surrogateescape), or cannot be bytes of UTF-8 at all."""
+        try:
+            return cls.from_bytes(text.encode("utf-8", "surrogateescape"))
+        except UnicodeEncodeError:
+            return cls(text.encode("utf-8", "surrogatepass"), text, False)
+
+    @property
+    def shown(self) -> str:
+        return visible(self.text)
+
+    @property
+    def hex(self) -> str:
+        return self.raw.hex(" ")
+
+
+def name_refusal(name: FileName) -> str | None:
+    """Why this name sends the file to quarantine (German, for the adviser), or None.
+
+    A name that is not UTF-8 cannot be shown or stored as it is; renaming it silently would lose
+    which file it was, so it waits in quarantine with its bytes (hex) in the reason. Otherwise
+    `is_unsafe_name` decides."""
+    if not name.is_utf8:
+        try:
+            name.raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            byte, position = name.raw[error.start], error.start + 1
+        return (
+            f"Dateiname ist nicht in UTF-8 geschrieben (Byte 0x{byte:02X} an Stelle {position}; so schreiben "
+            "ältere Windows-Programme und ZIP-Archive z. B. „ü“), gezeigt als "
+            f"„{name.shown}“, Bytes des Namens (hex): {name.hex}; Datei mit einfachem Namen neu speichern und "
+            "erneut ablegen (file name is not UTF-8)"
+        )
+    return is_unsafe_name(name.text)
+
+
+_NOT_REGULAR = {
+    stat.S_IFIFO: "eine benannte Pipe (FIFO)",
+    stat.S_IFSOCK: "ein Socket",
+    stat.S_IFCHR: "eine Gerätedatei (zeichenorientiert)",
+    stat.S_IFBLK: "eine Gerätedatei (blockorientiert)",
+    stat.S_IFDIR: "ein Ordner",
+}
+
+
+def special_file_refusal(mode: int) -> str | None:
+    """Why a directory entry with this `st_mode` (from lstat, never from stat) is refused without
+    being opened, or None for a regular file. Opening a named pipe waits for a writer that never
+    comes, a device such as /dev/zero never ends, a symlink points at a file the person did not
+    drop (``/etc/passwd``): only regular files are read."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "Verknüpfung (Symlink) statt Datei; bitte die Datei selbst ablegen (symbolic link, not opened)"
+    what = _NOT_REGULAR.get(stat.S_IFMT(mode), "keine gewöhnliche Datei")
+    return (f"keine Datei, sondern {what}; nicht geöffnet und nicht gelesen, bitte die Datei selbst ablegen "
+            "(not a regular file)")
+
+
+def stored_name(sha256: str, name: str) -> str:
+    """The name a document gets in the case's documents folder: ``<first 12 hex digits of the
+    SHA-256>-<safe name>``, so a repeated copy writes the same file. With the store's longest
+    suffix it fits `NAME_LIMIT_BYTES`."""
+    return f"{sha256[:12]}-{safe_name(name)}"
+
+
+def quarantine_file_name(name: str, *, stamp: str, tag: str) -> str:
+    """The name a turned-away file gets in quarantine: ``<stamp>-<tag>-<safe name>``, with `stamp`
+    the UTC time as YYYYMMDDTHHMMSS and `tag` 8 hex digits that tell apart two files refused in the
+    same second whose names tidy to the same (``f\\xfc.pdf`` and ``f\\xe4.pdf`` both become
+    ``f.pdf``). Name, prefix and the `.reason.txt.part` written beside it fit `NAME_LIMIT_BYTES`."""
+    if len(stamp) != 15 or len(tag) != 8 or not tag.isalnum():
+        raise ValueError(f"stamp YYYYMMDDTHHMMSS and an 8-character tag expected, not {stamp!r} and {tag!r}")
+    budget = NAME_LIMIT_BYTES - QUARANTINE_PREFIX_BYTES - SUFFIX_RESERVE_BYTES
+    return f"{stamp}-{tag}-{safe_name(name, max_bytes=budget)}"
 
 
 def _name_notes(name: str, kind: FileKind) -> tuple[str, ...]:

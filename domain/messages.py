@@ -456,6 +456,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "must be a positive number of bytes, not {value}",
         "muss eine positive Anzahl von Bytes sein, nicht {value}",
     ),
+    "intake.settle_seconds": (
+        "must be 0 or more seconds (how long an inbox file must stay unchanged), not {value}",
+        "muss 0 oder mehr Sekunden betragen (so lange muss eine Datei im Posteingang unverändert bleiben), "
+        "nicht {value}",
+    ),
     # --- adapters --------------------------------------------------------------------------------------
     "pdf.unavailable": (
         "needs LibreOffice (soffice), which is not installed; install libreoffice-writer-nogui or leave --pdf out",

@@ -25,17 +25,19 @@ def scan_task(inbox: str) -> list[InboxFile]:
 
 
 @task(name="take-in-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def take_in_task(files: list[InboxFile]) -> list[Outcome]:
+def take_in_task(files: list[InboxFile], settle_seconds: float) -> list[Outcome]:
+    """One batch; a file's trouble is its outcome, so a retry only follows a database that failed."""
     settings = get_settings()
     return take_in(
         files, engine=configured_engine(), cases_dir=settings.cases_dir, quarantine_dir=settings.quarantine_dir,
-        rules=load_checklist_rules(), max_bytes=settings.max_file_bytes,
+        rules=load_checklist_rules(), max_bytes=settings.max_file_bytes, settle_seconds=settle_seconds,
     )
 
 
 @task(name="intake-report", cache_policy=NO_CACHE)
 def report_task(outcomes: list[Outcome]) -> dict[str, int]:
-    """A table artifact per case: how many files were accepted, refused, held (counts only)."""
+    """A table artifact per case: how many files were accepted, refused, held, left waiting (counts
+    only; the case folders' names as `visible` text, as the outcomes carry them)."""
     counts = Counter(o.outcome for o in outcomes)
     per_case: dict[str, Counter] = {}
     for item in outcomes:
@@ -47,11 +49,14 @@ def report_task(outcomes: list[Outcome]) -> dict[str, int]:
 
 
 @flow(name="intake", log_prints=True)
-def intake_flow(inbox: str | None = None, batch_size: int = 200) -> list[Outcome]:
-    """Take in every file waiting in the inbox."""
-    files = scan_task(inbox or str(get_settings().inbox_dir))
+def intake_flow(inbox: str | None = None, batch_size: int = 200, settle_seconds: float | None = None) -> list[Outcome]:
+    """Take in every file waiting in the inbox; a file changed within `settle_seconds` (default: the
+    setting WELCOME_CENTER_INTAKE_SETTLE_SECONDS) is left for the next run."""
+    settings = get_settings()
+    settle = settings.intake_settle_seconds if settle_seconds is None else settle_seconds
+    files = scan_task(inbox or str(settings.inbox_dir))
     outcomes: list[Outcome] = []
     for batch in batches(files, batch_size):
-        outcomes.extend(take_in_task(batch))
+        outcomes.extend(take_in_task(batch, settle))
     report_task(outcomes)
     return outcomes

@@ -1,46 +1,111 @@
 """Taking in files: the inbox's batches and the web page's uploads, through the same steps.
 
+Each file is judged on its own. Whatever goes wrong with one file (a name that is not UTF-8, a read
+error, a bug) becomes that file's outcome: it waits in quarantine with the reason, or, when even that
+fails, its ledger row says why; the rest of the batch goes on.
+
 Inbox (`take_in`, one batch in one transaction; `flows/intake.py` runs it per batch): files dropped
 into `inbox/<case reference>/` become documents of the case, each exactly once, even when a run is
 killed half way and started again:
-1. its content is judged (`domain.files.inspect_file`: type from the content, size limit, DOCX
-   zip bombs and macros) and its name checked (`is_unsafe_name`);
-2. accepted: the content is copied into the case's documents folder under a name derived from its
-   SHA-256 (a repeat copy writes the same file), then the Document, the ledger row (`IntakeFile`)
-   and the audit entry are committed together, then the inbox file is removed;
+1. the entry is looked at with `lstat` (names as bytes, `adapters.filestore.list_files`): a symlink,
+   named pipe, socket or device is turned away without being opened (`special_file_refusal`);
+2. a file that changed within the settle time is left for a later run ("waiting", below);
+3. a file of a person without recorded consent is left untouched ("held"): no document is stored
+   without consent, and the first run after the consent takes it;
+4. the file is copied into the staging folder (`cases/.eingang/`) and its SHA-256 computed over the
+   bytes as they are written; when its size, mtime or ctime changed while it was copied, the copy is
+   dropped and the file waits;
+5. the copy is judged (`domain.files.inspect_file`: type from the content, size limit, DOCX zip
+   bombs and macros, PDFs parsed for active content), reading it back, so the hash of the copy on
+   the disk is checked against the hash of the bytes written (the copy is verified); the name is
+   judged (`domain.files.name_refusal`);
+6. accepted: the copy is renamed to `cases/<reference>/documents/<sha12>-<safe name>` (a repeat copy
+   writes the same file), then the Document, the ledger row (`IntakeFile`) and the audit entry are
+   committed together, then the inbox file is removed, only when it is still the file copied;
    turned away: the ledger row is committed first, then the file is moved into the quarantine folder
-   beside a `.reason.txt` — never deleted;
-3. a re-run finds the ledger row of a file whose last step was cut off and finishes that step only
+   beside a `.reason.txt`: never deleted, never over another file;
+7. a rerun finds the ledger row of a file whose last step was cut off and finishes that step only
    (a turned-away file dropped again after its move completed is judged anew).
-A file for a person without recorded consent is left in the inbox untouched ("held") and taken in
-by the first run after the consent is recorded: no document is stored without consent.
+What reaches the database or a person is `domain.display.visible` text: a name that is not UTF-8
+is shown with its bytes escaped (``Zeugnis_f\\xfcr.pdf``), its exact bytes (hex) in the reason.
 
-Upload (`take_in_upload`, one file): a file an adviser uploads passes exactly the checks of a file
-dropped into the inbox, is stored under the same SHA-256-derived name in
-`cases/<reference>/documents/`, is recognised as a duplicate of a document already on the case, is
-refused without the person's consent, and when turned away waits in quarantine beside a
-`.reason.txt`, never deleted.
+When a file has stopped changing (`WELCOME_CENTER_INTAKE_SETTLE_SECONDS`, default 10 s): a file is
+taken only when its last change lies at least the settle time back, and left untouched for a later
+run otherwise ("waiting"); no run sleeps. Its size, mtime and ctime are read again when it is
+opened, after its last byte is copied, and before it is removed from the inbox; any difference and
+the copy is dropped (or the inbox file kept). The last change is the later of the mtime and the
+ctime (a mtime in the future is not believed). This holds for a slow USB copy or a copy onto an
+SMB share because every write into the file, by `cp`, a file manager or the Samba server writing
+for a Windows PC, moves both times: a file being written looks young whatever its size. Copy tools
+that give the copy the source's old date (``cp -p``, rsync, robocopy, Explorer) do so with
+`utime`, which sets the ctime to now; no program can set the ctime back, so such a file waits too.
+What no time can show is a writer that pauses longer than the settle time in the middle of a file
+(a USB stick that hangs, an SMB client that loses the network for a while): one that resumes while
+the file is copied or before it is removed is caught by the checks around the copy and before the
+removal (the file then stays in the inbox and its new content is taken later as a document of its
+own); one that resumes after the removal writes into a file that has no name any more. Where a
+source is known to stall that long, raise the setting (a slow network share: 60 s).
+
+Upload (`take_in_upload`, one file): a file an adviser uploads passes exactly the steps of a file
+dropped into the inbox (staged with its hash, verified, judged by content and name), is stored
+under the same SHA-256-derived name in `cases/<reference>/documents/`, is recognised as a duplicate
+of a document already on the case, is refused without the person's consent, and when turned away
+waits in quarantine beside a `.reason.txt`, never deleted.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, select
 
-from adapters.filestore import copy_into, quarantine, save_stream, write_reason
+from adapters.filestore import (
+    FileReplaced,
+    Snapshot,
+    copy_stream,
+    copy_unchanged,
+    discard,
+    flush_to_disk,
+    list_files,
+    look,
+    open_regular,
+    promote,
+    quarantine,
+    remove_if_unchanged,
+    save_stream,
+    sweep_partials,
+    write_reason,
+)
 from domain.checklist import (
     ChecklistRules,
     guess_item,
     looks_certified,
     looks_translated,
 )
-from domain.files import FileVerdict, inspect_file, is_unsafe_name, safe_name
+from domain.display import visible
+from domain.errors import InvalidInput, _clip
+from domain.files import (
+    PARTIAL_SUFFIX,
+    FileName,
+    FileVerdict,
+    inspect_file,
+    name_refusal,
+    quarantine_file_name,
+    safe_name,
+    special_file_refusal,
+    stored_name,
+)
 from models import AuditEvent, Consent, Person
 from models.case import Case
 from models.document import Document, IntakeFile
@@ -49,11 +114,20 @@ from services.audit import audit_json, record_audit
 
 NO_CASE_FOLDER = "_ohne_fall"
 NO_CONSENT = "keine Einwilligung erfasst"
+STAGING_FOLDER = ".eingang"
+"""Inside the cases folder: on the same file system as the documents, so one rename finishes a copy."""
+STALE_STAGING_SECONDS = 24 * 3600
+DEFAULT_SETTLE_SECONDS = 10.0
+LEDGER_PATH_CHARS = 600  # IntakeFile.inbox_path
+LEDGER_REFERENCE_CHARS = 20  # IntakeFile.case_reference
+ACTOR = "flow:intake"
 
 
-def refusal(name: str, verdict: FileVerdict) -> str | None:
+def refusal(name: FileName | str, verdict: FileVerdict) -> str | None:
     """Why a file with this name and content is turned away (German), or None."""
-    unsafe = is_unsafe_name(name)
+    if isinstance(name, str):
+        name = FileName.from_text(name)
+    unsafe = name_refusal(name)
     if unsafe:
         return unsafe
     if not verdict.accepted:
@@ -61,32 +135,31 @@ def refusal(name: str, verdict: FileVerdict) -> str | None:
     return None
 
 
-def stored_name(sha256: str, name: str) -> str:
-    """<first 12 hex digits of the SHA-256>-<safe name>: a repeat copy writes the same file."""
-    return f"{sha256[:12]}-{safe_name(Path(name).name)}"
+def quarantine_name(folder: str | None, name: FileName, *, raw_path: bytes) -> str:
+    """<case folder or _ohne_fall>/<UTC time>-<tag>-<safe name>: unique (the tag hashes the file's
+    path as dropped and the time), never outside the quarantine folder, and short enough in bytes
+    for its `.reason.txt` (`domain.files.quarantine_file_name`)."""
+    folder_name = safe_name(folder) if folder else NO_CASE_FOLDER
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    tag = hashlib.sha256(raw_path + b"\0" + str(time.time_ns()).encode()).hexdigest()[:8]
+    return f"{folder_name}/{quarantine_file_name(name.text.replace('/', '_'), stamp=stamp, tag=tag)}"
 
 
-def quarantine_name(case_reference: str | None, name: str) -> str:
-    """<case or _ohne_fall>/<UTC time>-<safe name>: unique, and never outside the quarantine folder."""
-    folder = safe_name(case_reference) if case_reference else NO_CASE_FOLDER
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    return f"{folder}/{stamp}-{safe_name(name.replace('/', '_'))}"
-
-
-
-
-
-
-
-
+def ledger_path(shown: str, raw: bytes) -> str:
+    """The ledger's key for a file: its path as shown, cut to the column with a hash of the exact
+    bytes when longer (an escaped 255-byte name is up to 1,020 characters)."""
+    if len(shown) <= LEDGER_PATH_CHARS:
+        return shown
+    return shown[: LEDGER_PATH_CHARS - 18] + "…#" + hashlib.sha256(raw).hexdigest()[:16]
 
 
 def ledger_row(inbox_path: str, case_reference: str | None, sha256: str, size: int, outcome: str, *, at: datetime,
                reason: str | None = None, quarantine: str | None = None, document_id: int | None = None) -> dict:
     return {
-        "inbox_path": inbox_path[:600], "case_reference": case_reference[:20] if case_reference else None,
-        "sha256": sha256, "size": size, "outcome": outcome, "reason": reason, "quarantine_path": quarantine,
-        "document_id": document_id, "processed_at": at,
+        "inbox_path": visible(inbox_path)[:LEDGER_PATH_CHARS],
+        "case_reference": visible(case_reference)[:LEDGER_REFERENCE_CHARS] if case_reference else None,
+        "sha256": sha256, "size": size, "outcome": outcome, "reason": visible(reason) if reason else None,
+        "quarantine_path": quarantine, "document_id": document_id, "processed_at": at,
     }
 
 
@@ -97,7 +170,7 @@ def document_row(*, case_id: int, name: str, stored: str, verdict: FileVerdict, 
     given, and translation / certified copy are read from the name as well as taken when given."""
     return {
         "case_id": case_id, "item_key": item_key or guess_item(name, rules, profile=profile),
-        "original_name": name[:255], "stored_name": stored, "kind": verdict.kind.value, "size": verdict.size,
+        "original_name": visible(name)[:255], "stored_name": stored, "kind": verdict.kind.value, "size": verdict.size,
         "sha256": verdict.sha256, "translated": translated or looks_translated(name, rules),
         "certified": certified or looks_certified(name, rules), "source": source,
         "notes": "\n".join(verdict.notes) or None, "received_at": at,
@@ -108,44 +181,109 @@ def document_audit(values: dict) -> dict:
     return {k: values[k] for k in ("original_name", "kind", "sha256", "item_key", "translated", "certified")}
 
 
-# ------------------------------------------------------------------------------------- the inbox
+def unexpected(error: BaseException) -> str:
+    """The reason for a file whose check failed (German): a read or write error names the system's error."""
+    if isinstance(error, OSError):
+        what = error.strerror or type(error).__name__
+        return (f"Datei kann nicht gelesen oder kopiert werden ({what}); Datei prüfen und erneut ablegen oder "
+                "hochladen (read error)")
+    return (f"unerwarteter Fehler beim Prüfen ({type(error).__name__}: {_clip(str(error), 80)}); Datei nicht öffnen "
+            "und dem Support melden (unexpected error)")
 
-ACTOR = "flow:intake"
+
+# ------------------------------------------------------------------------------------- the inbox
 
 
 @dataclass(frozen=True)
 class InboxFile:
+    """One entry of the inbox as listed: `path` for the operating system, the names as bytes."""
+
     path: Path
-    case_reference: str | None  # None: dropped straight into the inbox, not into a case folder
-    name: str  # as dropped, relative to the case folder (may contain a sub-folder)
+    folder: FileName | None  # the case folder as dropped; None: straight into the inbox
+    name: FileName  # relative to the case folder ("/"-joined when it lies in a sub-folder)
+
+    @property
+    def raw_path(self) -> bytes:
+        return (self.folder.raw if self.folder else NO_CASE_FOLDER.encode()) + b"/" + self.name.raw
+
+    @property
+    def case_reference(self) -> str | None:
+        """The case folder's name as shown (None: no case folder)."""
+        return self.folder.shown if self.folder else None
+
+    @property
+    def lookup_reference(self) -> str | None:
+        """The case folder's name when it can be a case reference at all (UTF-8, printable)."""
+        if self.folder is None or not self.folder.is_utf8 or self.folder.shown != self.folder.text:
+            return None
+        return self.folder.text
 
     @property
     def inbox_path(self) -> str:
-        return f"{self.case_reference or NO_CASE_FOLDER}/{self.name}"
+        return ledger_path(f"{self.case_reference or NO_CASE_FOLDER}/{self.name.shown}", self.raw_path)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    inbox_path: str
+    inbox_path: str  # as shown (domain.display.visible)
     case_reference: str | None
-    outcome: str  # accepted | duplicate | rejected | held | finished
+    outcome: str  # accepted | duplicate | rejected | held | waiting | finished | error
     reason: str | None = None
 
 
 def scan_inbox(inbox: Path) -> list[InboxFile]:
-    """Every file under the inbox, oldest first; symlinks are listed too (and turned away)."""
+    """Every entry under the inbox that is not a folder, sorted by name bytes; symlinks, pipes and
+    devices are listed too (and turned away), nothing is opened."""
     found: list[InboxFile] = []
-    if not inbox.exists():
-        return found
-    for path in sorted(inbox.rglob("*"), key=lambda p: (p.parts, p.name)):
-        if path.is_dir() and not path.is_symlink():
-            continue
-        relative = path.relative_to(inbox)
-        if len(relative.parts) == 1:
-            found.append(InboxFile(path, None, relative.parts[0]))
+    for parts, path in list_files(inbox):
+        if len(parts) == 1:
+            found.append(InboxFile(path, None, FileName.from_bytes(parts[0])))
         else:
-            found.append(InboxFile(path, relative.parts[0], "/".join(relative.parts[1:])))
+            found.append(InboxFile(path, FileName.from_bytes(parts[0]), FileName.from_bytes(b"/".join(parts[1:]))))
     return found
+
+
+@dataclass
+class _Entry:
+    """What the batch decided for one file: rows to commit, then the file's last step."""
+
+    item: InboxFile
+    index: int  # in the outcomes
+    ledger: dict | None = None
+    document: dict | None = None
+    case: Case | None = None
+    seen: Snapshot | None = None
+    remove: bool = False  # after the commit: remove from the inbox
+    move_to: str | None = None  # after the commit: move into quarantine (relative path)
+    reason: str | None = None
+
+
+class _Batch:
+    def __init__(self, quarantine_dir: Path) -> None:
+        self.quarantine_dir = quarantine_dir
+        self.outcomes: list[Outcome] = []
+        self.entries: list[_Entry] = []
+        self.at = datetime.now(UTC)
+
+    def tell(self, item: InboxFile, outcome: str, reason: str | None = None) -> int:
+        self.outcomes.append(Outcome(item.inbox_path, item.case_reference, outcome, reason))
+        return len(self.outcomes) - 1
+
+    def turn_away(self, item: InboxFile, sha: str, size: int, outcome: str, reason: str, seen: Snapshot | None) -> None:
+        relative = quarantine_name(item.folder.text if item.folder else None, item.name, raw_path=item.raw_path)
+        row = ledger_row(item.inbox_path, item.case_reference, sha, size, outcome, reason=reason, quarantine=relative,
+                         at=self.at)
+        self.entries.append(_Entry(item, self.tell(item, outcome, reason), ledger=row, seen=seen, move_to=relative,
+                                   reason=reason))
+
+    def finish_move(self, item: InboxFile, done: IntakeFile, seen: Snapshot) -> None:
+        """Cut off between the commit and the move: the move only."""
+        self.entries.append(_Entry(item, self.tell(item, "finished", done.reason), seen=seen,
+                                   move_to=done.quarantine_path, reason=done.reason))
+
+    def moved_before(self, done: IntakeFile | None) -> bool:
+        return done is not None and done.quarantine_path is not None and \
+            not os.path.lexists(self.quarantine_dir / done.quarantine_path)
 
 
 def take_in(
@@ -156,92 +294,224 @@ def take_in(
     quarantine_dir: Path,
     rules: ChecklistRules,
     max_bytes: int,
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+    clock: Callable[[], float] = time.time,
 ) -> list[Outcome]:
-    """Judge and store one batch in one transaction; then move the files (see module docstring).
+    """Judge and store one batch in one transaction; then remove or move the files (see the module
+    docstring). `settle_seconds`: how long a file must have stayed unchanged; `clock` gives "now" in
+    seconds since the epoch, as the file times are.
 
     What the batch needs from the database is read up front (cases, consents, the ledger, the
     documents already on the cases) and the batch is written with set inserts at the end: the
     per-file cost is reading and copying the file.
     """
-    outcomes: list[Outcome] = []
-    removals: list[Path] = []
-    moves: list[tuple[InboxFile, str, str]] = []  # file, quarantine path, reason
-    documents: list[dict] = []  # new Document rows, in the order of `accepted`
-    accepted: list[tuple[InboxFile, Case]] = []
-    ledger: list[dict] = []
-    now = datetime.now(UTC)
-
-    def turn_away(item: InboxFile, sha: str, size: int, outcome: str, reason: str) -> None:
-        relative = _quarantine_name(item)
-        ledger.append(_ledger_row(item, sha, size, outcome, reason=reason, quarantine=relative, at=now))
-        moves.append((item, relative, reason))
-        outcomes.append(Outcome(item.inbox_path, item.case_reference, outcome, reason))
-
+    if settle_seconds < 0:
+        raise InvalidInput("intake.settle_seconds", "settle_seconds", value=settle_seconds)
+    staging = cases_dir / STAGING_FOLDER
+    sweep_partials(staging, older_than_seconds=STALE_STAGING_SECONDS)
+    batch = _Batch(quarantine_dir)
     with Session(engine, expire_on_commit=False) as session:
         known = _batch_facts(session, files)
         for item in files:
-            if item.path.is_symlink():
-                turn_away(item, "", 0, "rejected", "Verknüpfung (Symlink) statt Datei; bitte die Datei selbst ablegen")
-                continue
-            with item.path.open("rb") as stream:
-                verdict = inspect_file(stream, name=item.name, max_bytes=max_bytes)
-            sha = verdict.sha256 or f"size:{verdict.size}"
-            done = known.ledger.get((item.inbox_path, sha))
-            if done is not None and done.outcome == "accepted":
-                # cut off before the inbox file was removed, or the same file dropped again: its
-                # content is stored already, so only the last step remains
-                removals.append(item.path)
-                outcomes.append(Outcome(item.inbox_path, item.case_reference, "finished", "bereits übernommen"))
-                continue
-            if done is not None and not (quarantine_dir / done.quarantine_path).exists():
-                # cut off between the commit and the move: finish the move
-                moves.append((item, done.quarantine_path, done.reason))
-                outcomes.append(Outcome(item.inbox_path, item.case_reference, "finished", done.reason))
-                continue
+            staged = staging / f"{hashlib.sha256(item.raw_path).hexdigest()[:32]}{PARTIAL_SUFFIX}"
+            try:
+                _judge(item, batch=batch, known=known, staged=staged, cases_dir=cases_dir, rules=rules,
+                       max_bytes=max_bytes, settle_seconds=settle_seconds, clock=clock)
+            except Exception as error:  # noqa: BLE001 - one file never stops the batch
+                _drop_quietly(staged)
+                try:
+                    batch.turn_away(item, "", 0, "rejected", unexpected(error), seen=None)
+                except Exception:  # noqa: BLE001 - not even a quarantine name: the file stays, its outcome says why
+                    batch.tell(item, "error", f"{unexpected(error)}; bleibt im Posteingang")
+        if any(entry.document is not None for entry in batch.entries):
+            flush_to_disk()  # the stored copies on the disk before the commit names them
+        _store(session, batch)
+    _finish(engine, batch)
+    return batch.outcomes
 
-            case = known.cases.get(item.case_reference or "")
-            reason = _refusal(item, case, verdict)
-            if reason is not None or case is None:
-                turn_away(item, sha, verdict.size, "rejected", reason)
-                continue
-            if case.person_id not in known.consented:
-                outcomes.append(Outcome(item.inbox_path, item.case_reference, "held", "keine Einwilligung erfasst"))
-                continue
-            twin = known.documents.get((case.id, sha))
-            if twin is not None:
-                turn_away(item, sha, verdict.size, "duplicate",
-                          f"Duplikat: identisch mit Dokument „{twin}“ des Falls")
-                continue
-            stored = stored_name(sha, item.name)
-            copy_into(item.path, cases_dir / case.reference / "documents" / stored)
-            known.documents[(case.id, sha)] = item.name
-            documents.append(document_row(case_id=case.id, name=item.name, stored=stored, verdict=verdict, rules=rules,
-                                          profile=known.profiles.get(case.id), source="inbox", at=now))
-            accepted.append((item, case))
-            removals.append(item.path)
-            outcomes.append(Outcome(item.inbox_path, item.case_reference, "accepted"))
 
-        if documents:
-            table = Document.__table__
-            ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), documents).scalars().all()
-            audit = []
-            for document_id, values, (item, case) in zip(ids, documents, accepted):
-                ledger.append(_ledger_row(item, values["sha256"], values["size"], "accepted", document_id=document_id, at=now))
-                audit.append({
-                    "at": now, "actor": ACTOR, "action": "document.add", "entity": "document", "entity_id": document_id,
-                    "case_reference": case.reference, "person_id": case.person_id, "before": None,
-                    "after": audit_json(document_audit(values)),
-                })
-            session.execute(insert(AuditEvent.__table__), audit)
-        if ledger:
-            session.execute(insert(IntakeFile.__table__), ledger)
+def _judge(item: InboxFile, *, batch: _Batch, known: _Known, staged: Path, cases_dir: Path, rules: ChecklistRules,
+           max_bytes: int, settle_seconds: float, clock: Callable[[], float]) -> None:
+    """Decide what becomes of one inbox file; every path ends in exactly one outcome."""
+    try:
+        seen = look(item.path)
+    except FileNotFoundError:
+        return  # removed since the scan: nothing to take in
+    special = special_file_refusal(seen.mode)
+    if special is not None:
+        done = known.ledger.get((item.inbox_path, ""))
+        if batch.moved_before(done):
+            batch.finish_move(item, done, seen)
+        else:
+            batch.turn_away(item, "", 0, "rejected", special, seen)
+        return
+    now = clock()
+    age = now - seen.last_change(now)
+    if age < settle_seconds:
+        batch.tell(item, "waiting", f"wird noch geschrieben oder kopiert (zuletzt geändert vor {max(age, 0):.0f} s, "
+                                    f"Wartezeit {settle_seconds:g} s); bleibt unberührt liegen, der nächste Lauf nimmt sie")
+        return
+    case = known.cases.get(item.lookup_reference) if item.lookup_reference else None
+    if case is not None and case.person_id not in known.consented:
+        batch.tell(item, "held", NO_CONSENT)
+        return
+
+    changed = ("hat sich während des Kopierens geändert (wird noch geschrieben); bleibt liegen, der nächste Lauf "
+               "prüft sie erneut")
+    if seen.size > max_bytes:  # refused by its size, without reading it
+        try:
+            with open_regular(item.path, seen) as stream:
+                verdict = inspect_file(stream, name=item.name.text, max_bytes=max_bytes)
+        except FileReplaced:
+            batch.tell(item, "waiting", changed)
+            return
+    else:
+        try:
+            copy = copy_unchanged(item.path, staged, seen=seen, limit=max_bytes)
+        except FileReplaced:
+            copy = None
+        if copy is None or not copy.unchanged:
+            discard(staged)
+            batch.tell(item, "waiting", changed)
+            return
+        with staged.open("rb") as stream:
+            verdict = inspect_file(stream, name=item.name.text, max_bytes=max_bytes)
+        if verdict.sha256 != copy.sha256:
+            discard(staged)
+            batch.tell(item, "waiting", "die Kopie ließ sich nicht bestätigen (Prüfsumme weicht ab); bleibt liegen, "
+                                        "der nächste Lauf kopiert sie erneut")
+            return
+
+    sha = verdict.sha256 or f"size:{verdict.size}"
+    done = known.ledger.get((item.inbox_path, sha))
+    if done is not None and done.outcome == "accepted":
+        # cut off before the inbox file was removed, or the same file dropped again: its content is
+        # stored already, so only the last step remains
+        discard(staged)
+        batch.entries.append(_Entry(item, batch.tell(item, "finished", "bereits übernommen"), seen=seen, remove=True))
+        return
+    if batch.moved_before(done):
+        discard(staged)
+        batch.finish_move(item, done, seen)
+        return
+
+    reason = _location_refusal(item, case) or name_refusal(item.name) or verdict.reason
+    if reason is not None or case is None:
+        discard(staged)
+        batch.turn_away(item, sha, verdict.size, "rejected", reason, seen)
+        return
+    twin = known.documents.get((case.id, sha))
+    if twin is not None:
+        discard(staged)
+        batch.turn_away(item, sha, verdict.size, "duplicate", f"Duplikat: identisch mit Dokument „{twin}“ des Falls", seen)
+        return
+    stored = stored_name(sha, item.name.text)
+    promote(staged, cases_dir / case.reference / "documents" / stored)
+    values = document_row(case_id=case.id, name=item.name.text, stored=stored, verdict=verdict, rules=rules,
+                          profile=known.profiles.get(case.id), source="inbox", at=batch.at)
+    row = ledger_row(item.inbox_path, item.case_reference, sha, verdict.size, "accepted", at=batch.at)
+    batch.entries.append(_Entry(item, batch.tell(item, "accepted"), ledger=row, document=values, case=case, seen=seen,
+                                remove=True))
+    known.documents[(case.id, sha)] = values["original_name"]
+
+
+def _store(session: Session, batch: _Batch) -> None:
+    """Commit the batch's rows at once; when the database refuses them, file by file, so that one row
+    it refuses costs only its file (which stays where it is, told as "error"). A database that
+    cannot be reached or is locked is no file's fault: that error is raised (the flow retries)."""
+    entries = [e for e in batch.entries if e.ledger is not None]
+    if not entries:
+        return
+    try:
+        _insert(session, entries, batch.at)
         session.commit()
+        return
+    except (OperationalError, InterfaceError):
+        raise
+    except SQLAlchemyError:
+        session.rollback()
+    failed = []
+    for entry in entries:
+        try:
+            _insert(session, [entry], batch.at)
+            session.commit()
+        except (OperationalError, InterfaceError):
+            raise
+        except SQLAlchemyError as error:
+            session.rollback()
+            failed.append((entry, error))
+    for entry, error in failed:
+        entry.remove, entry.move_to = False, None
+        batch.outcomes[entry.index] = replace(
+            batch.outcomes[entry.index], outcome="error",
+            reason=f"konnte nicht in der Datenbank vermerkt werden ({type(error).__name__}); bleibt im Posteingang, "
+                   "der nächste Lauf versucht es erneut")
 
-    for path in removals:
-        path.unlink(missing_ok=True)
-    for item, relative, reason in moves:
-        _quarantine(item, quarantine_dir / relative, reason)
-    return outcomes
+
+def _insert(session: Session, entries: list[_Entry], at: datetime) -> None:
+    ledger = [dict(e.ledger) for e in entries]
+    with_document = [(e, row) for e, row in zip(entries, ledger) if e.document is not None]
+    if with_document:
+        table = Document.__table__
+        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                              [e.document for e, _ in with_document]).scalars().all()
+        audit = []
+        for document_id, (entry, row) in zip(ids, with_document):
+            row["document_id"] = document_id
+            audit.append({
+                "at": at, "actor": ACTOR, "action": "document.add", "entity": "document", "entity_id": document_id,
+                "case_reference": entry.case.reference, "person_id": entry.case.person_id, "before": None,
+                "after": audit_json(document_audit(entry.document)),
+            })
+        session.execute(insert(AuditEvent.__table__), audit)
+    session.execute(insert(IntakeFile.__table__), ledger)
+
+
+def _finish(engine: Engine, batch: _Batch) -> None:
+    """After the commit: remove what was stored, move what was turned away. A file that cannot be
+    moved stays in the inbox, its outcome says why, and a ledger row records it ("error")."""
+    not_moved: list[dict] = []
+    for entry in batch.entries:
+        item, told = entry.item, batch.outcomes[entry.index]
+        if entry.remove:
+            try:
+                removed = remove_if_unchanged(item.path, entry.seen)
+            except OSError as error:
+                removed, why = False, f"konnte nicht aus dem Posteingang entfernt werden ({error.strerror})"
+            else:
+                why = "die Datei im Posteingang hat sich nach dem Kopieren geändert und bleibt liegen"
+            if not removed:
+                batch.outcomes[entry.index] = replace(told, reason=f"übernommen; {why}; der nächste Lauf prüft sie erneut")
+        if entry.move_to:
+            try:
+                moved = quarantine(item.path, batch.quarantine_dir / entry.move_to, shown_as=item.inbox_path,
+                                   reason=entry.reason, name_hex=None if item.name.is_utf8 else item.name.hex,
+                                   seen=entry.seen)
+            except Exception as error:  # noqa: BLE001 - one file never stops the batch
+                reason = (f"konnte nicht in die Quarantäne gelegt werden ({unexpected(error)}); bleibt im Posteingang; "
+                          f"Grund der Ablehnung: {entry.reason}")
+                batch.outcomes[entry.index] = replace(told, outcome="error", reason=reason)
+                not_moved.append(ledger_row(item.inbox_path, item.case_reference, "", 0, "error", reason=reason,
+                                            at=batch.at))
+                continue
+            if not moved:
+                batch.outcomes[entry.index] = replace(
+                    told, outcome="waiting", reason=f"{entry.reason}; die Datei hat sich seit der Prüfung geändert und "
+                                                    "bleibt liegen, der nächste Lauf prüft sie erneut")
+    if not_moved:
+        try:
+            with Session(engine) as session:
+                session.execute(insert(IntakeFile.__table__), not_moved)
+                session.commit()
+        except SQLAlchemyError:
+            pass  # the outcomes say it; the files are still in the inbox for the next run
+
+
+def _drop_quietly(path: Path) -> None:
+    try:
+        discard(path)
+    except OSError:
+        pass
 
 
 @dataclass
@@ -255,7 +525,7 @@ class _Known:
 
 def _batch_facts(session: Session, files: list[InboxFile]) -> _Known:
     """Everything a batch needs to know from the database, in five queries."""
-    references = {f.case_reference for f in files if f.case_reference}
+    references = {f.lookup_reference for f in files if f.lookup_reference}
     cases = {c.reference: c for c in session.exec(select(Case).where(Case.reference.in_(references))).all()} if references else {}
     person_ids = {c.person_id for c in cases.values()}
     people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_(person_ids))).all()} if person_ids else {}
@@ -277,28 +547,13 @@ def _batch_facts(session: Session, files: list[InboxFile]) -> _Known:
     return _Known(cases, consented, profiles, ledger, documents)
 
 
-def _refusal(item: InboxFile, case: Case | None, verdict) -> str | None:
-    if item.case_reference is None:
+def _location_refusal(item: InboxFile, case: Case | None) -> str | None:
+    if item.folder is None:
         return "nicht in einem Fall-Ordner abgelegt; bitte in inbox/<Aktenzeichen>/ ablegen"
     if case is None:
-        return f"kein Fall mit dem Aktenzeichen „{item.case_reference[:30]}“; Ordnernamen prüfen (z. B. VER-2026-0042)"
-    return refusal(item.name, verdict)
-
-
-def _ledger_row(item: InboxFile, sha256: str, size: int, outcome: str, *, at: datetime, reason: str | None = None,
-                quarantine: str | None = None, document_id: int | None = None) -> dict:
-    return ledger_row(item.inbox_path, item.case_reference, sha256, size, outcome, at=at, reason=reason,
-                      quarantine=quarantine, document_id=document_id)
-
-
-def _quarantine_name(item: InboxFile) -> str:
-    return quarantine_name(item.case_reference, item.name)
-
-
-def _quarantine(item: InboxFile, target: Path, reason: str) -> None:
-    if not (item.path.exists() or item.path.is_symlink()):
-        return  # moved by the run that was cut off
-    quarantine(item.path, target, shown_as=item.inbox_path, reason=reason)
+        return (f"kein Fall mit dem Aktenzeichen „{_clip(item.folder.shown, 30)}“; Ordnernamen prüfen "
+                "(z. B. VER-2026-0042)")
+    return None
 
 
 # ------------------------------------------------------------------------------------- one upload
@@ -307,8 +562,9 @@ def _quarantine(item: InboxFile, target: Path, reason: str) -> None:
 @dataclass(frozen=True)
 class Upload:
     """What became of one uploaded file: accepted (a document), duplicate or rejected (in
-    quarantine, `quarantine_path` relative to the quarantine folder), or held (no consent: nothing
-    stored). `reason` is German, for the adviser; `notes` are remarks that did not refuse it."""
+    quarantine, `quarantine_path` relative to the quarantine folder), held (no consent: nothing
+    stored), or error (could not even be put into quarantine; the ledger says so). `reason` is
+    German, for the adviser; `notes` are remarks that did not refuse it."""
 
     outcome: str
     reason: str | None = None
@@ -322,7 +578,7 @@ def take_in_upload(
     *,
     case: Case,
     stream: BinaryIO,
-    name: str,
+    name: str | bytes | FileName,
     cases_dir: Path,
     quarantine_dir: Path,
     rules: ChecklistRules,
@@ -335,40 +591,75 @@ def take_in_upload(
 ) -> Upload:
     """Judge and store one uploaded file of `case` (see the module docstring) and commit.
 
-    As in the inbox, the content is written into the case folder before the Document row commits,
-    and a turned-away file's ledger row commits before the file is written into quarantine. The
-    audit entry names the adviser (`actor`) for an accepted and for a refused file alike.
+    `name` as the browser sent it: bytes when the form's header is at hand (a name that is not
+    UTF-8 is then judged as in the inbox), else text. As in the inbox, the content is written into
+    the case folder before the Document row commits, and a turned-away file's ledger row commits
+    before the file is written into quarantine. The audit entry names the adviser (`actor`) for an
+    accepted and for a refused file alike. Whatever goes wrong with the file is its outcome, never
+    an exception: a database that cannot be reached is the one error raised.
     """
-    shown_as = f"{case.reference}/{name}"
+    if isinstance(name, bytes):
+        file_name = FileName.from_bytes(name)
+    elif isinstance(name, str):
+        file_name = FileName.from_text(name)
+    else:
+        file_name = name
+    raw_path = case.reference.encode() + b"/" + file_name.raw
+    shown_as = ledger_path(f"{case.reference}/{file_name.shown}", raw_path)
     if not has_consent(session, person_id=case.person_id):
         return Upload("held", f"{NO_CONSENT}: ohne Einwilligung der Person wird kein Dokument gespeichert; "
                               "bitte zuerst die Einwilligung erfassen")
-    verdict = inspect_file(stream, name=name, max_bytes=max_bytes)
+    staged = cases_dir / STAGING_FOLDER / f"upload-{uuid.uuid4().hex}{PARTIAL_SUFFIX}"
+    context = dict(session=session, case=case, stream=stream, file_name=file_name, raw_path=raw_path,
+                   shown_as=shown_as, quarantine_dir=quarantine_dir, actor=actor)
+    try:
+        return _judge_upload(**context, staged=staged, cases_dir=cases_dir, rules=rules, profile=profile,
+                             max_bytes=max_bytes, item_key=item_key, translated=translated, certified=certified)
+    except Exception as error:  # noqa: BLE001 - the file's outcome, never a page error
+        session.rollback()
+        return _upload_failed(**context, staged=staged, error=error)
+    finally:
+        _drop_quietly(staged)
+
+
+def _judge_upload(*, session: Session, case: Case, stream: BinaryIO, file_name: FileName, raw_path: bytes,
+                  shown_as: str, quarantine_dir: Path, actor: str, staged: Path, cases_dir: Path,
+                  rules: ChecklistRules, profile, max_bytes: int, item_key: str | None, translated: bool,
+                  certified: bool) -> Upload:
+    if _length(stream) > max_bytes:  # refused by its size, without reading it
+        verdict = inspect_file(stream, name=file_name.text, max_bytes=max_bytes)
+        written = None
+    else:
+        written, _ = copy_stream(stream, staged)
+        with staged.open("rb") as copy:
+            verdict = inspect_file(copy, name=file_name.text, max_bytes=max_bytes)
+        if verdict.sha256 and verdict.sha256 != written:
+            raise OSError(f"the copy of {shown_as!r} does not read back as written")
     sha = verdict.sha256 or f"size:{verdict.size}"
     now = datetime.now(UTC)
-    reason = refusal(name, verdict)
+    reason = refusal(file_name, verdict)
     outcome = "rejected"
     if reason is None:
         twin = session.exec(select(Document.original_name).where(Document.case_id == case.id, Document.sha256 == sha)).first()
         if twin is not None:
             outcome, reason = "duplicate", f"Duplikat: identisch mit Dokument „{twin}“ des Falls"
     if reason is not None:
-        relative = quarantine_name(case.reference, name)
+        relative = quarantine_name(case.reference, file_name, raw_path=raw_path)
         session.add(IntakeFile(**ledger_row(shown_as, case.reference, sha, verdict.size, outcome, at=now,
                                             reason=reason, quarantine=relative)))
         record_audit(session, actor=actor, action="document.quarantine", entity="document", case_reference=case.reference,
-                     person_id=case.person_id, after={"original_name": name[:255], "sha256": sha, "outcome": outcome,
-                                                      "reason": reason, "quarantine_path": relative})
+                     person_id=case.person_id, after={"original_name": file_name.shown[:255], "sha256": sha,
+                                                      "outcome": outcome, "reason": reason, "quarantine_path": relative})
         session.commit()
-        target = quarantine_dir / relative
-        write_reason(target, shown_as=shown_as, reason=reason, source=f"hochgeladen von {actor}")
-        save_stream(stream, target)
+        _keep_in_quarantine(stream, staged if written else None, quarantine_dir / relative, shown_as=shown_as,
+                            reason=reason, actor=actor, file_name=file_name)
         return Upload(outcome, reason, quarantine_path=relative)
 
-    stored = stored_name(sha, name)
-    save_stream(stream, cases_dir / case.reference / "documents" / stored)
-    values = document_row(case_id=case.id, name=name, stored=stored, verdict=verdict, rules=rules, profile=profile,
-                          source="upload", at=now, item_key=item_key, translated=translated, certified=certified)
+    stored = stored_name(sha, file_name.text)
+    promote(staged, cases_dir / case.reference / "documents" / stored)
+    values = document_row(case_id=case.id, name=file_name.text, stored=stored, verdict=verdict, rules=rules,
+                          profile=profile, source="upload", at=now, item_key=item_key, translated=translated,
+                          certified=certified)
     document = Document(**values)
     session.add(document)
     session.flush()
@@ -378,3 +669,51 @@ def take_in_upload(
                  case_reference=case.reference, person_id=case.person_id, after={**document_audit(values), "source": "upload"})
     session.commit()
     return Upload("accepted", document_id=document.id, notes=verdict.notes)
+
+
+def _keep_in_quarantine(stream: BinaryIO, staged: Path | None, target: Path, *, shown_as: str, reason: str, actor: str,
+                        file_name: FileName) -> None:
+    """The uploaded bytes into quarantine beside their reason: the verified copy when there is one,
+    else the upload as received."""
+    name_hex = None if file_name.is_utf8 else file_name.hex
+    if staged is not None and staged.exists():
+        quarantine(staged, target, shown_as=shown_as, reason=reason, name_hex=name_hex,
+                   source_note=f"hochgeladen von {actor}")
+    else:
+        write_reason(target, shown_as=shown_as, reason=reason, source=f"hochgeladen von {actor}", name_hex=name_hex)
+        save_stream(stream, target)
+
+
+def _upload_failed(*, session: Session, case: Case, stream: BinaryIO, file_name: FileName, raw_path: bytes,
+                   shown_as: str, quarantine_dir: Path, actor: str, staged: Path, error: Exception) -> Upload:
+    """The check of an upload failed: the upload goes into quarantine with the reason; when even
+    that fails, the ledger records it."""
+    reason = unexpected(error)
+    relative = quarantine_name(case.reference, file_name, raw_path=raw_path)
+    now = datetime.now(UTC)
+    try:
+        _keep_in_quarantine(stream, None, quarantine_dir / relative, shown_as=shown_as, reason=reason, actor=actor,
+                            file_name=file_name)
+        outcome, kept = "rejected", relative
+    except Exception as second:  # noqa: BLE001 - recorded in the ledger instead
+        outcome, kept = "error", None
+        reason = f"{reason}; auch die Quarantäne schlug fehl ({unexpected(second)}); die Datei wurde nicht gespeichert"
+    session.add(IntakeFile(**ledger_row(shown_as, case.reference, "", _length(stream), outcome, at=now, reason=reason,
+                                        quarantine=kept)))
+    record_audit(session, actor=actor, action="document.quarantine", entity="document", case_reference=case.reference,
+                 person_id=case.person_id, after={"original_name": file_name.shown[:255], "outcome": outcome,
+                                                  "reason": reason, "quarantine_path": kept})
+    session.commit()
+    return Upload(outcome, reason, quarantine_path=kept)
+
+
+def _length(stream: BinaryIO) -> int:
+    """The stream's length when it can seek (an upload spooled to a temporary file can), else 0."""
+    try:
+        position = stream.tell()
+        stream.seek(0, os.SEEK_END)
+        length = stream.tell()
+        stream.seek(position)
+        return length
+    except (AttributeError, OSError, ValueError):
+        return 0

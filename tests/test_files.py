@@ -6,7 +6,9 @@ python-docx, and the bad ones (macros, zip bombs, disguised archives) made from 
 
 import hashlib
 import io
+import stat
 import struct
+import unicodedata
 import warnings
 import zipfile
 import zlib
@@ -24,22 +26,31 @@ from domain.files import (
     MAX_NAME_LENGTH,
     MAX_RATIO,
     MEDIA_TYPES,
+    NAME_LIMIT_BYTES,
+    SUFFIX_RESERVE_BYTES,
     FileKind,
+    FileName,
     FileVerdict,
     inspect_file,
     is_unsafe_name,
+    name_refusal,
+    quarantine_file_name,
     safe_name,
+    special_file_refusal,
+    stored_name,
 )
 
 # --- files as people send them ---------------------------------------------------------------------
 
 
-def make_pdf(*, end=True, encrypt=False) -> bytes:
-    """A one-page PDF with a correct cross-reference table."""
+def make_pdf(*, end=True, catalog=b"<< /Type /Catalog /Pages 2 0 R >>", more=()) -> bytes:
+    """A one-page PDF with a correct cross-reference table; `catalog` and `more` (objects 4, 5, …)
+    let a test put into it what a hostile PDF carries."""
     objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+        catalog,
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        *more,
     ]
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -49,11 +60,22 @@ def make_pdf(*, end=True, encrypt=False) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    encryption = b" /Encrypt 9 0 R" if encrypt else b""
-    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n" % (len(objects) + 1, encryption, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n" % (len(objects) + 1, xref)
     if end:
         out += b"%%EOF\n"
     return bytes(out)
+
+
+def make_encrypted_pdf(user_password: str) -> bytes:
+    """A PDF encrypted by pypdf (AES-128): with an empty user password it opens without one and only
+    restricts printing or copying; with a user password it cannot be opened (or checked) without it."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf())))
+    writer.encrypt(user_password=user_password, owner_password="Eigentümer-2026", algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def make_jpeg(*, end=True) -> bytes:
@@ -352,32 +374,94 @@ def test_a_limit_of_zero_is_a_setting_error():
 # --- damaged but harmless: notes, not rejections ----------------------------------------------------
 
 
-def test_a_pdf_without_end_marker_is_accepted_with_a_note():
+def test_a_pdf_without_end_marker_is_refused_as_incomplete():
     verdict = check(make_pdf(end=False), "Zeugnis.pdf")
-    assert verdict.accepted and verdict.kind is FileKind.PDF
-    assert any("%%EOF" in note and "unvollständig" in note for note in verdict.notes)
+    assert not verdict.accepted and verdict.kind is FileKind.PDF
+    assert "unvollständig" in verdict.reason and "bitte erneut senden" in verdict.reason
 
 
-def test_a_pdf_cut_in_the_middle_is_accepted_with_a_note():
+def test_a_pdf_cut_in_the_middle_is_refused_as_incomplete():
     data = make_pdf()
-    cut = data[: len(data) // 2]
-    assert any("unvollständig" in note for note in check(cut, "Zeugnis.pdf").notes)
+    verdict = check(data[: len(data) // 2], "Zeugnis.pdf")
+    assert not verdict.accepted and "unvollständig" in verdict.reason and "bitte erneut senden" in verdict.reason
 
 
-def test_a_pdf_with_data_after_the_last_kilobyte_has_no_end_marker_note():
+def test_a_pdf_with_data_after_the_last_kilobyte_is_refused_and_blank_lines_are_fine():
     verdict = check(make_pdf() + b"%" + b"x" * 2000, "Zeugnis.pdf")
-    assert any("%%EOF" in note for note in verdict.notes)
+    assert not verdict.accepted and "unvollständig" in verdict.reason
     verdict = check(make_pdf() + b"\n" * 500, "Zeugnis.pdf")
-    assert verdict.notes == ()
+    assert verdict.accepted and verdict.notes == ()
 
 
-def test_an_encrypted_pdf_is_accepted_with_a_note():
-    verdict = check(make_pdf(encrypt=True), "Zeugnis.pdf")
+def test_a_pdf_that_does_not_parse_is_refused_as_broken():
+    verdict = check(b"%PDF-1.4\nkein PDF, nur ein Kopf\n%%EOF\n", "Zeugnis.pdf")
+    assert not verdict.accepted and "beschädigt" in verdict.reason and "bitte erneut senden" in verdict.reason
+
+
+def test_a_pdf_nested_thousands_deep_is_refused_without_a_crash():
+    deep = b"<< /Type /Catalog /Pages 2 0 R /X " + b"[" * 5000 + b"]" * 5000 + b" >>"
+    verdict = check(make_pdf(catalog=deep), "Zeugnis.pdf")
+    assert not verdict.accepted and "beschädigt" in verdict.reason
+
+
+def test_a_pdf_encrypted_without_a_user_password_is_accepted_with_a_note():
+    verdict = check(make_encrypted_pdf(""), "Zeugnis.pdf")
     assert verdict.accepted
     assert verdict.notes == (
         "PDF ist verschlüsselt (Passwort oder Einschränkungen); falls es sich nicht öffnen oder drucken "
         "lässt, bitte ohne Passwort anfordern",
     )
+
+
+def test_a_pdf_locked_with_a_password_is_refused_because_it_cannot_be_checked():
+    verdict = check(make_encrypted_pdf("geheim"), "Zeugnis.pdf")
+    assert not verdict.accepted and "Kennwort" in verdict.reason
+
+
+# --- PDF: active content, found by parsing -------------------------------------------------------------
+
+JS_ACTION = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
+
+
+@pytest.mark.parametrize(
+    ("pdf", "fragment"),
+    [
+        pytest.param(make_pdf(catalog=b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>", more=[JS_ACTION]),
+                     "enthält Programmcode (JavaScript)", id="OpenAction JavaScript"),
+        pytest.param(make_pdf(catalog=b"<< /Type /Catalog /Pages 2 0 R /Names << /JavaScript 4 0 R >> >>",
+                              more=[b"<< /Names [(start) 5 0 R] >>", JS_ACTION]),
+                     "enthält Programmcode (JavaScript)", id="document JavaScript name tree"),
+        pytest.param(make_pdf(catalog=b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /J#61vaScript /J#53 (x) >> >>"),
+                     "enthält Programmcode (JavaScript)", id="names hex-escaped: /J#61vaScript"),
+        pytest.param(make_pdf(more=[JS_ACTION]), "enthält Programmcode (JavaScript)", id="JavaScript nothing points to"),
+        pytest.param(make_pdf(catalog=b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+                              more=[b"<< /S /Launch /F (C:\\\\Windows\\\\System32\\\\cmd.exe) >>"]),
+                     "/Launch", id="Launch action"),
+        pytest.param(make_pdf(catalog=b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA 4 0 R >> >>",
+                              more=[b"<< /Length 0 >>\nstream\n\nendstream"]),
+                     "XFA", id="XFA form"),
+        pytest.param(make_pdf(catalog=b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(x.exe) 4 0 R] >> >> >>",
+                              more=[b"<< /Type /Filespec /F (x.exe) /EF << /F 5 0 R >> >>",
+                                    b"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream"]),
+                     "eingebettete Dateien", id="embedded file"),
+    ],
+)
+def test_a_pdf_with_active_content_is_refused_with_a_reason_an_adviser_understands(pdf, fragment):
+    verdict = check(pdf, "Zeugnis.pdf")
+    assert not verdict.accepted and verdict.kind is FileKind.PDF
+    assert fragment in verdict.reason and "bitte als einfaches PDF oder Scan anfordern" in verdict.reason
+
+
+def test_a_pdf_that_opens_on_its_first_page_is_fine():
+    verdict = check(make_pdf(catalog=b"<< /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /Fit] >>"), "Zeugnis.pdf")
+    assert verdict.accepted and verdict.notes == ()
+
+
+def test_a_pdf_with_javascript_from_a_stream_that_cannot_seek_is_refused_too():
+    pdf = make_pdf(catalog=b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>", more=[JS_ACTION])
+    verdict = inspect_file(io.BufferedReader(OneWayStream(pdf)), name="Zeugnis.pdf")
+    assert not verdict.accepted and "Programmcode" in verdict.reason
+    assert verdict.sha256 == hashlib.sha256(pdf).hexdigest()
 
 
 def test_a_truncated_png_is_accepted_with_a_note():
@@ -657,3 +741,73 @@ def test_a_tidied_name_is_noted_with_the_stored_name():
 
 def test_a_mac_name_in_decomposed_form_is_not_noted_as_changed():
     assert check(make_pdf(), "Zeugnis Mu\u0308ller.pdf").notes == ()
+
+
+# --- names as bytes, and the names the store gives a file ----------------------------------------------
+
+
+def test_a_name_that_is_not_utf8_is_refused_with_its_bytes_and_shown_escaped():
+    name = FileName.from_bytes(b"Zeugnis_f\xfcr.pdf")
+    assert not name.is_utf8 and name.shown == "Zeugnis_f\\xfcr.pdf"
+    reason = name_refusal(name)
+    assert "nicht in UTF-8" in reason and "0xFC an Stelle 10" in reason
+    assert "5a 65 75 67 6e 69 73 5f 66 fc 72 2e 70 64 66" in reason and "„Zeugnis_f\\xfcr.pdf“" in reason
+    assert reason.isprintable()
+
+
+def test_a_utf8_name_from_bytes_or_text_is_the_same_name():
+    assert FileName.from_bytes("Диплом.pdf".encode()) == FileName.from_text("Диплом.pdf")
+    assert name_refusal(FileName.from_text("Диплом.pdf")) is None
+    assert name_refusal(FileName.from_text("Zeugnis\n.pdf")) == is_unsafe_name("Zeugnis\n.pdf")
+
+
+def test_text_that_was_read_from_bad_bytes_knows_them_again():
+    assert FileName.from_text(b"f\xfc.pdf".decode("utf-8", "surrogateescape")).raw == b"f\xfc.pdf"
+    lone = FileName.from_text("f\ud800.pdf")  # no bytes of UTF-8 at all
+    assert not lone.is_utf8 and name_refusal(lone) is not None and lone.shown == "f<U+D800>.pdf"
+
+
+@pytest.mark.parametrize(
+    ("mode", "fragment"),
+    [
+        (stat.S_IFIFO | 0o644, "benannte Pipe (FIFO)"),
+        (stat.S_IFSOCK | 0o755, "Socket"),
+        (stat.S_IFCHR | 0o666, "Gerätedatei"),
+        (stat.S_IFBLK | 0o660, "Gerätedatei"),
+        (stat.S_IFLNK | 0o777, "Symlink"),
+    ],
+)
+def test_anything_but_a_regular_file_is_refused_unopened(mode, fragment):
+    reason = special_file_refusal(mode)
+    assert fragment in reason and ("nicht geöffnet" in reason or "not opened" in reason)
+
+
+def test_a_regular_file_is_not_refused_for_its_type():
+    assert special_file_refusal(stat.S_IFREG | 0o644) is None
+
+
+CYRILLIC_254 = "Д" * 125 + ".pdf"  # 250 + 4 bytes: a name ext4 takes, but not with a prefix or a suffix
+
+
+def test_a_254_byte_name_is_shortened_in_bytes_for_the_store_suffixes_included():
+    assert len(CYRILLIC_254.encode()) == 254
+    stored = stored_name("ab" * 32, CYRILLIC_254)
+    assert stored.startswith("abababababab-") and stored.endswith(".pdf")
+    assert len(stored.encode()) + SUFFIX_RESERVE_BYTES <= NAME_LIMIT_BYTES
+    kept = quarantine_file_name(CYRILLIC_254, stamp="20261125T101500", tag="0a1b2c3d")
+    assert kept.startswith("20261125T101500-0a1b2c3d-Д") and kept.endswith(".pdf")
+    assert len((kept + ".reason.txt.part").encode()) <= NAME_LIMIT_BYTES
+
+
+@given(st.binary(min_size=0, max_size=255))
+@settings(max_examples=400, deadline=None)
+def test_any_name_of_bytes_gets_store_names_that_fit_and_stay_in_their_folder(raw):
+    name = FileName.from_bytes(raw)
+    assert not any(unicodedata.category(ch) in ("Cc", "Cs") or ch in "\u202a\u202b\u202d\u202e\u2066\u2067\u2068"
+                   for ch in name.shown)
+    for built in (stored_name("0" * 64, name.text), quarantine_file_name(name.text, stamp="20261125T101500", tag="deadbeef")):
+        assert len(built.encode()) + SUFFIX_RESERVE_BYTES <= NAME_LIMIT_BYTES
+        assert "/" not in built and "\\" not in built and not built.startswith(".")
+        assert built == unicodedata.normalize("NFC", built)
+        built.encode("utf-8")  # no lone surrogate left
+    assert MAX_NAME_BYTES + 13 + SUFFIX_RESERVE_BYTES == NAME_LIMIT_BYTES

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from domain.display import visible
 from services.intake import scan_inbox, take_in
 from models import Document, IntakeFile
 from models.selectors import case_checklist
@@ -58,12 +59,15 @@ def drop(place, reference, name, content):
     return path
 
 
-def run(engine, place, rules, max_bytes=20 * 1024 * 1024, batch=200):
+def run(engine, place, rules, max_bytes=20 * 1024 * 1024, batch=200, settle_seconds=0):
+    """One intake run. The files here were written and closed by the test before the run: no settle
+    time (tests/test_intake_hostile.py tests the settle time)."""
     files = scan_inbox(place["inbox"])
     outcomes = []
     for start in range(0, len(files), batch):
         outcomes += take_in(files[start:start + batch], engine=engine, cases_dir=place["cases"],
-                            quarantine_dir=place["quarantine"], rules=rules, max_bytes=max_bytes)
+                            quarantine_dir=place["quarantine"], rules=rules, max_bytes=max_bytes,
+                            settle_seconds=settle_seconds)
     return {o.inbox_path: o for o in outcomes}
 
 
@@ -117,7 +121,7 @@ BAD_FILES = [
 def test_each_kind_of_bad_file_waits_in_quarantine_with_its_reason(engine, session, catalogue, place, rules, name, content, fragment):
     case = make_case(session, catalogue)
     path = drop(place, case.reference, name, content)
-    outcome = run(engine, place, rules)[f"{case.reference}/{name}"]
+    outcome = run(engine, place, rules)[f"{case.reference}/{visible(name)}"]
 
     assert outcome.outcome == "rejected" and fragment in outcome.reason
     assert not path.exists()
@@ -213,7 +217,7 @@ def test_cut_off_after_commit_each_file_is_finished_once(engine, session, catalo
     def die(*args, **kwargs):
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(intake, "_quarantine", die)
+    monkeypatch.setattr(intake, "quarantine", die)
     with pytest.raises(KeyboardInterrupt):
         run(engine, place, rules)
     monkeypatch.undo()
@@ -237,7 +241,7 @@ rules = load_checklist_rules(Path(sys.argv[3]))
 files = scan_inbox(root / "inbox")
 for start in range(0, len(files), 25):
     take_in(files[start:start + 25], engine=engine, cases_dir=root / "cases", quarantine_dir=root / "quarantine",
-            rules=rules, max_bytes=20 * 1024 * 1024)
+            rules=rules, max_bytes=20 * 1024 * 1024, settle_seconds=0)
 """
 
 

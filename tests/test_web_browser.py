@@ -27,6 +27,7 @@ import docx
 import pytest
 
 from tests.conftest import ROOT, free_port
+from welcome_center.demo import samples
 
 CHROMIUM = os.environ.get("WELCOME_CENTER_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "Browser-Test-2026"
@@ -154,7 +155,7 @@ def test_an_adviser_takes_a_case_from_the_form_to_a_downloaded_letter(page, serv
     row = page.locator("table.checklist tbody tr").filter(has=page.locator("input[type=file]")).first
     item = row.get_attribute("data-item")
     before = row.locator(".status").inner_text()
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    pdf = samples.pdf("Lebenslauf")  # a real one-page PDF: the upload parses it (pypdf)
     row.locator("input[type=file]").set_input_files({"name": "Lebenslauf.pdf", "mimeType": "application/pdf", "buffer": pdf})
     row.get_by_role("button", name="Hochladen").click()
     page.wait_for_load_state()

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from adapters.catalogue import load_catalogue
 from adapters.database import ready_engine
 from adapters.settings import get_settings
+from domain.display import visible
 from domain.errors import InvalidInput
 from domain.lifecycle import STATE_DE, CaseState
 from flows.intake import intake_flow
@@ -47,8 +48,16 @@ def intake(as_json: Annotated[bool, Opt("--json")] = False):
         return
     out.print("Posteingang: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "keine Dateien"))
     for o in outcomes:
-        if o.outcome in ("rejected", "duplicate", "held"):
-            out.print(f"  {escape(o.inbox_path)}: {o.outcome} – {escape(o.reason or '')}", soft_wrap=True)
+        if o.outcome in ("rejected", "duplicate", "held", "waiting", "error") or (o.outcome == "accepted" and o.reason):
+            out.print(f"  {_shown(o.inbox_path)}: {o.outcome} – {_shown(o.reason or '')}", soft_wrap=True, emoji=False)
+    if counts.get("waiting"):
+        out.print(f"{counts['waiting']} Datei(en) bleiben für den nächsten Lauf liegen (Grund je Datei oben).")
+
+
+def _shown(text: str) -> str:
+    """A file name or reason from outside on the terminal: control, bidi and invisible characters
+    made visible (domain.display.visible), then Rich's markup escaped."""
+    return escape(visible(text))
 
 
 # ------------------------------------------------------------------------------------------ demo
@@ -72,7 +81,8 @@ def demo(
         summary = run_demo(engine=engine, catalogue=catalogue, home=settings.home, inbox=settings.inbox_dir,
                            today=today(), count=count, seed=seed)
     with err.status("Posteingang: Prefect-Flow nimmt die Dateien auf …"):
-        outcomes = intake_flow()
+        # the demo dropped its files a moment ago and writes nothing more: no need to wait for them to settle
+        outcomes = intake_flow(settle_seconds=0)
     with err.status("Briefe: Prefect-Flow schreibt die fälligen Briefe …"):
         prepare_demo_letters(engine, seed=seed, today=today())
         letters = write_due_letters(day=today(), who="demo:beratung@welcome-center.example")

@@ -22,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
+from starlette.formparsers import parse_options_header
 
 from adapters.catalogue import load_catalogue
 from adapters.docx import load_checked_templates, templates_dir
@@ -31,7 +32,8 @@ from domain.access import Actor
 from domain.calendar import lower_saxony_calendar
 from domain.deadlines import Period
 from domain.errors import InvalidInput
-from domain.files import MEDIA_TYPES, FileKind, safe_name
+from domain.display import visible
+from domain.files import MEDIA_TYPES, FileKind, FileName, safe_name
 from domain.funding import FundingRoute, funding_warnings
 from domain.letters.kinds import LetterKind
 from domain.lifecycle import (
@@ -297,8 +299,9 @@ async def case_upload(request: Request, reference: str, actor: Actor = Depends(w
     lines = case_checklist(session, case=case, person=person, rules=rules)
     if item_key is not None and item_key not in {line.item.key for line in lines}:
         return _upload_refused(request, session, actor, case, "Diese Unterlage gehört nicht zur Checkliste des Falls.", None)
+    raw_name = _uploaded_name(upload)
     result = await run_in_threadpool(
-        take_in_upload, session, case=case, stream=upload.file, name=upload.filename, cases_dir=settings.cases_dir,
+        take_in_upload, session, case=case, stream=upload.file, name=raw_name, cases_dir=settings.cases_dir,
         quarantine_dir=settings.quarantine_dir, rules=rules, profile=checklist_profile(case, person),
         max_bytes=settings.max_file_bytes, actor=actor.audit_name, item_key=item_key,
         translated=form_checked(form, "translated"), certified=form_checked(form, "certified"),
@@ -306,13 +309,33 @@ async def case_upload(request: Request, reference: str, actor: Actor = Depends(w
     await upload.close()
     if result.outcome == "accepted":
         return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=unterlage#checkliste", status_code=303)
-    name = upload.filename[:80]
+    name = _clip_shown(FileName.from_bytes(raw_name).shown if isinstance(raw_name, bytes) else visible(raw_name))
+    reason = visible(result.reason or "")
     if result.outcome == "held":
-        message = f"Datei „{name}“ nicht gespeichert: {result.reason}."
+        message = f"Datei „{name}“ nicht gespeichert: {reason}."
+    elif result.outcome == "error":
+        message = (f"Datei „{name}“ nicht angenommen: {reason}. Bitte die Datei erneut hochladen; bleibt der Fehler, "
+                   "den Support verständigen.")
     else:
-        message = (f"Datei „{name}“ nicht angenommen: {result.reason}. Die Datei liegt zur Prüfung in der Quarantäne "
+        message = (f"Datei „{name}“ nicht angenommen: {reason}. Die Datei liegt zur Prüfung in der Quarantäne "
                    "(mit dem Grund); sie wurde nicht zum Fall genommen.")
     return _upload_refused(request, session, actor, case, message, item_key)
+
+
+def _uploaded_name(upload: UploadFile) -> bytes | str:
+    """The file name as the browser sent it: the bytes in the part's Content-Disposition header
+    (Starlette reads a name that is not UTF-8 as Latin-1, so "Zeugnis_f\\xfcr.pdf" would arrive as
+    "Zeugnis_für.pdf" and be judged otherwise than the same file in the inbox), else the text."""
+    for key, value in upload.headers.raw:
+        if key.lower() == b"content-disposition":
+            raw = parse_options_header(value)[1].get(b"filename")
+            if raw:
+                return bytes(raw)
+    return upload.filename or ""
+
+
+def _clip_shown(shown: str, limit: int = 80) -> str:
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 def _upload_refused(request, session, actor, case, message: str, item_key: str | None):
