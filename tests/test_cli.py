@@ -174,6 +174,7 @@ def test_installed_command_runs_the_intake_flow_on_a_new_state_folder(cli_comman
     assert report["counts"] == {"rejected": 1}
     assert not list(inbox.iterdir())
     kept = sorted((Path(home) / "quarantine").rglob("*.pdf*"))
-    assert [p.name.split("-", 1)[1] for p in kept] == ["Zeugnis ohne Fall.pdf", "Zeugnis ohne Fall.pdf.reason.txt"], kept
+    # <UTC time>-<content hash>-<name>: unique, and the name as dropped at the end
+    assert [p.name.split("-", 2)[2] for p in kept] == ["Zeugnis ohne Fall.pdf", "Zeugnis ohne Fall.pdf.reason.txt"], kept
     assert kept[0].read_bytes() == b"%PDF-1.4\n%%EOF\n"
     assert "bitte in inbox/<Aktenzeichen>/ ablegen" in kept[1].read_text(encoding="utf-8")
