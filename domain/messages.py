@@ -531,6 +531,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "die Person ist bereits für {district} erfasst; bitte den Fall dort anlegen (Landkreis „{key}“) oder die Leitung "
         "bitten, den Landkreis der Person zu ändern",
     ),
+    "case.fast_track_lives_here": (
+        "the fast track (§ 81a AufenthG) is the employer's procedure at the Ausländerbehörde for a skilled worker "
+        "entering from abroad; this person lives here, so open the case without --fast-track (if the person lives "
+        "abroad, give --lives-abroad)",
+        "das beschleunigte Fachkräfteverfahren (§ 81a AufenthG) ist das Verfahren des Arbeitgebers bei der "
+        "Ausländerbehörde für Fachkräfte, die aus dem Ausland einreisen; die Person wohnt hier, daher bitte den Fall "
+        "ohne beschleunigtes Fachkräfteverfahren anlegen (wohnt sie im Ausland, „Wohnsitz im Ausland“ ankreuzen)",
+    ),
     "person.known_elsewhere": (
         "a person with this name and birth date cannot be registered here; please ask the lead to open the case",
         "eine Person mit diesem Namen und Geburtsdatum kann hier nicht erfasst werden; bitte an die Leitung wenden, die "
