@@ -82,6 +82,7 @@ def letter_facts(session: Session, *, case_ids: Collection[int], catalogue: Cata
         profile = checklist_profile(case, person)
         lines = checklist(rules, profile, documents.get(case.id, ())) if profile is not None else ()
         adviser = advisers.get(case.adviser_id) if case.adviser_id else None
+        profession = catalogue.professions.get(case.reference_occupation_key) if case.reference_occupation_key else None
         facts[case.id] = CaseFacts(
             reference=case.reference,
             district=case.district,
@@ -92,6 +93,7 @@ def letter_facts(session: Session, *, case_ids: Collection[int], catalogue: Cata
                 language=person.language, sex=person.sex, receives_buergergeld=person.receives_buergergeld,
                 street=address.street if address else None, postcode=address.postcode if address else None,
                 city=address.city if address else None, address_addition=address.addition if address else None,
+                academic_title=person.academic_title, lives_abroad=person.lives_abroad,
             ),
             occupation=case.reference_occupation,
             occupation_key=case.reference_occupation_key,
@@ -111,6 +113,9 @@ def letter_facts(session: Session, *, case_ids: Collection[int], catalogue: Cata
             smes=tuple(smes.get(case.id, ())),
             adviser_name=adviser.name if adviser and adviser.active else None,
             adviser_email=adviser.email if adviser and adviser.active else None,
+            adviser_phone=adviser.phone if adviser and adviser.active else None,
+            adviser_function=adviser.function if adviser and adviser.active else None,
+            procedure_facts=profession.procedure_facts if profession else None,
         )
     return facts
 

@@ -104,15 +104,20 @@ class Sender:
     contact_name: str
     phone: str
     email: str
+    function: str = ""  # the adviser's function, signed under their name ("Beraterin für Berufsanerkennung")
 
 
-def sender_for(district: District, *, adviser_name: str | None = None, adviser_email: str | None = None) -> Sender:
+def sender_for(district: District, *, adviser_name: str | None = None, adviser_email: str | None = None,
+               adviser_phone: str | None = None, adviser_function: str | None = None) -> Sender:
     """The district's Welcome Center from data/districts.yaml; the contact person is the case's
-    adviser when set, else the Welcome Center itself. Refused without a name, phone or e-mail."""
+    adviser when set (their phone and e-mail, the Welcome Center's where they have none), else the
+    Welcome Center itself. Refused without a name, phone or e-mail."""
     centre: Contact = district.welcome_center
-    contact_name = adviser_name if not is_blank(adviser_name) else centre.name
-    email = adviser_email if not is_blank(adviser_email) else centre.email
-    for name, value in (("name", contact_name), ("phone", centre.phone), ("email", email)):
+    adviser = not is_blank(adviser_name)
+    contact_name = adviser_name if adviser else centre.name
+    email = adviser_email if adviser and not is_blank(adviser_email) else centre.email
+    phone = adviser_phone if adviser and not is_blank(adviser_phone) else centre.phone
+    for name, value in (("name", contact_name), ("phone", phone), ("email", email)):
         if is_blank(value):
             raise LetterRefused("letter.contact_missing", f"contact.{name}", name=name)
     # One line in the Zusatz- und Vermerkzone (letters.md): "Straße" shortened so that it fits 80 mm
@@ -123,7 +128,8 @@ def sender_for(district: District, *, adviser_name: str | None = None, adviser_e
             city=centre.city, phone=centre.phone or "", email=centre.email or "", opening_hours=centre.opening_hours or "",
             return_line=return_line,
         ),
-        contact_name=one_line(contact_name), phone=one_line(centre.phone), email=one_line(email),
+        contact_name=one_line(contact_name), phone=one_line(phone), email=one_line(email),
+        function=one_line(adviser_function) if adviser else "",
     )
 
 
