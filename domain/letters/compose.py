@@ -502,7 +502,9 @@ _MAY_BE_EMPTY = frozenset({"your_reference", "lead", "mark", "heading", "detail"
 def check_filled(letter: ComposedLetter) -> ComposedLetter:
     """Every text of the letter is there and none reads "None", "none", "null" or "NaN": such a value
     is a field never filled, and the letter is refused naming it ("sections[2].blocks[0].text")."""
-    for path, value in _texts_of(dict(letter.context), ""):
+    context = dict(letter.context)
+    context["translation"] = context.pop("translation", None)  # the binding German first
+    for path, value in _texts_of(context, ""):
         if value is None or not str(value).strip():
             if path.rsplit(".", 1)[-1] in _MAY_BE_EMPTY:
                 continue
@@ -596,9 +598,10 @@ def _joined(items: list[str], t: LanguageTexts, word: str) -> str:
     return f"{t.text('common.comma').join(items[:-1])}{glue}{items[-1]}"
 
 
-# number formats of the fee: (the amount with its currency, the thousands separator)
-_MONEY = {"de": ("{} €", "."), "en": ("€{}", ","), "uk": ("{} €", "\u00a0"), "ru": ("{} €", "\u00a0"),
-          "ar": ("{} يورو", ".")}
+# number formats of the fee: (the amount with its currency, the thousands separator); a no-break space
+# keeps "600 €" on one line
+_MONEY = {"de": ("{}\u00a0€", "."), "en": ("€{}", ","), "uk": ("{}\u00a0€", "\u00a0"), "ru": ("{}\u00a0€", "\u00a0"),
+          "ar": ("{}\u00a0يورو", ".")}
 
 
 def _fee(body: Body | None, t: LanguageTexts) -> str | None:
