@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from domain.calendar import lower_saxony_calendar
 from domain.checklist import CaseProfile, DocumentFacts, Stage, checklist, missing_items
@@ -30,6 +30,7 @@ from domain.lifecycle import CaseState, Outcome
 from domain.validation import FieldError
 from models.db import session_scope
 from tests.conftest import ROOT
+from tests.web_fixtures import accounts, client, csrf_token, login, web_app, web_cases, web_engine  # noqa: F401 - fixtures
 
 TODAY = date(2026, 12, 7)  # a Monday
 CALENDAR = lower_saxony_calendar()
@@ -299,6 +300,36 @@ def test_opening_a_case_on_the_fast_track_for_a_person_living_here_is_refused_wi
         assert opened.case.fast_track
 
 
+def test_the_web_form_refuses_the_fast_track_for_a_person_living_here_with_the_reason(client, accounts, web_cases, web_engine):
+    from models import Case
+
+    assert login(client, accounts["verden"].email).status_code == 303
+    form = {"given_name": "Mariia", "family_name": "Bondarenko", "birth_date": "14.02.1991", "sex": "f", "district": "verden",
+            "language": "uk", "profession": "Krankenschwester", "country_of_training": "Ukraine", "consent": "ja",
+            "consent_by": "Person", "fast_track": "ja"}
+    with Session(web_engine) as session:
+        cases = len(session.exec(select(Case)).all())
+    refused = client.post("/faelle/neu", data={**form, "csrf_token": csrf_token(client, "/faelle/neu")})
+    assert refused.status_code == 422 and "Ausland einreisen" in refused.text and 'id="fast_track-fehler"' in refused.text
+    with Session(web_engine) as session:
+        assert len(session.exec(select(Case)).all()) == cases
+    abroad = client.post("/faelle/neu", data={**form, "lives_abroad": "ja", "csrf_token": csrf_token(client, "/faelle/neu")})
+    assert abroad.status_code == 303
+
+
+def test_case_new_on_the_command_line_refuses_the_fast_track_for_a_person_living_here(cli_env, cli_command, tmp_path):
+    import subprocess
+
+    env = {k: v for k, v in cli_env.items() if k not in ("WELCOME_CENTER_DATABASE_URL", "PREFECT_API_URL")}
+    env["WELCOME_CENTER_HOME"] = str(tmp_path / "home")
+    result = subprocess.run([*cli_command, "case", "new", "--given-name", "Olena", "--family-name", "Kravchenko",
+                             "--birth-date", "1990-01-02", "--district", "osterholz", "--language", "uk",
+                             "--profession", "Pflegefachfrau", "--fast-track", "--consent"],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "fast_track" in result.stderr and "§ 81a AufenthG" in result.stderr and "Traceback" not in result.stderr
+
+
 # ---------------------------------------------------------------------------------- deadlines
 
 
@@ -427,6 +458,22 @@ def test_an_adviser_with_a_phone_that_is_not_one_line_is_refused_naming_the_opti
         create_adviser(session, name="Ole Brinkmann", email="o.brinkmann@example.org", district="osterholz", role=Role.ADVISER,
                        password="x" * 12, actor="test", phone="0479\n1 930")
     assert refused.value.field == "--phone"
+
+
+def test_adviser_add_takes_the_phone_and_function_the_letters_print(cli_env, cli_command, tmp_path):
+    import subprocess
+
+    env = {k: v for k, v in cli_env.items() if k not in ("WELCOME_CENTER_DATABASE_URL", "PREFECT_API_URL")}
+    env["WELCOME_CENTER_HOME"] = str(tmp_path / "home")
+
+    def cli(*args):
+        return subprocess.run([*cli_command, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+
+    added = cli("adviser", "add", "--name", "Vera Lindemann", "--email", "v.lindemann@example.org", "--district", "verden",
+                "--password", "x" * 12, "--phone", "04231 15-0021", "--function", "Beraterin für Berufsanerkennung")
+    assert added.returncode == 0, added.stderr
+    listed = cli("adviser", "list")
+    assert "04231 15-0021" in listed.stdout and "Beraterin für Berufsanerkennung" in listed.stdout
 
 
 # ---------------------------------------------------------------------------------- the person named
