@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     reminder_backoff_seconds: int = 300  # first retry after a temporary refusal (doubling each time)
     reminder_max_attempts: int = 5  # temporary refusals before a mail is marked failed
     reminder_lookback_days: int = 400  # overdue deadlines older than this are no longer reminded
+    # A deadline a letter gives the person lies at least this many working days (Lower Saxony) after
+    # the letter's date; a letter with a closer or past deadline is refused until a new one is set.
+    letter_min_working_days: int = Field(default=10, ge=0)
 
     def model_post_init(self, __context) -> None:
         if not self.database_url:

@@ -447,6 +447,49 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{person} hat nicht zugestimmt, dass der Betrieb {sme} das Ergebnis erfährt; bitte die Zustimmung erfassen "
         "mit `welcome-center sme link {reference} {sme} --agreed`",
     ),
+    "letter.outcome_not_regulated": (
+        "the recorded outcome '{outcome}' does not exist for {occupation}: the profession is not regulated, so a "
+        "notice names the differences (partial equivalence, § 7 Abs. 2 BQFG), never a compensation measure; check "
+        "the notice of case {reference}: the outcome must be corrected before this letter can be written",
+        "das erfasste Ergebnis „{outcome}“ gibt es für {occupation} nicht: Der Beruf ist nicht reglementiert, ein "
+        "Bescheid nennt dann die Unterschiede (teilweise Gleichwertigkeit, § 7 Abs. 2 BQFG), nie eine "
+        "Ausgleichsmaßnahme; bitte den Bescheid zum Fall {reference} prüfen: Vor diesem Brief muss das Ergebnis "
+        "berichtigt werden",
+    ),
+    "letter.outcome_no_partial": (
+        "the recorded outcome '{outcome}' does not exist for {occupation}: partial equivalence is found only in a "
+        "procedure under the BQFG or NBQFG, and this is none; check the notice of case {reference}: the outcome "
+        "must be corrected before this letter can be written",
+        "das erfasste Ergebnis „{outcome}“ gibt es für {occupation} nicht: Teilweise Gleichwertigkeit stellt nur "
+        "ein Verfahren nach BQFG oder NBQFG fest, und dieses ist keines; bitte den Bescheid zum Fall {reference} "
+        "prüfen: Vor diesem Brief muss das Ergebnis berichtigt werden",
+    ),
+    "letter.deadline_past": (
+        "the deadline for the person's documents, {due}, is not after the letter's date {today}; set a new "
+        "deadline at least {limit} working days ahead (welcome-center case advance {reference} set_deadline "
+        "--period 3w)",
+        "die Frist für die Unterlagen der Person ({due}) liegt nicht nach dem Datum des Briefs ({today}); bitte "
+        "eine neue Frist setzen, mindestens {limit} Arbeitstage später (welcome-center case advance {reference} "
+        "set_deadline --period 3w)",
+    ),
+    "letter.deadline_too_close": (
+        "the deadline for the person's documents, {due}, leaves only {count} working days after the letter's date "
+        "{today}, at least {limit} are needed; set a new deadline (welcome-center case advance {reference} "
+        "set_deadline --period 3w)",
+        "die Frist für die Unterlagen der Person ({due}) lässt nach dem Datum des Briefs ({today}) nur {count} "
+        "Arbeitstage, nötig sind mindestens {limit}; bitte eine neue Frist setzen (welcome-center case advance "
+        "{reference} set_deadline --period 3w)",
+    ),
+    "letter.empty_value": (
+        "the letter '{kind}' would have an empty text here; a value of the case or a text in data/letters/ is missing",
+        "der Brief „{kind}“ hätte hier einen leeren Text; ein Wert des Falls oder ein Text in data/letters/ fehlt",
+    ),
+    "letter.none_value": (
+        "the letter '{kind}' would print '{value}': a value was never filled; complete the case's data or correct "
+        "the text in data/letters/",
+        "der Brief „{kind}“ würde „{value}“ drucken: Ein Wert wurde nie gefüllt; bitte die Angaben des Falls "
+        "vervollständigen oder den Text in data/letters/ berichtigen",
+    ),
     # --- checklist, files ----------------------------------------------------------------------------
     "checklist.unknown_item": (
         "'{value}' is not a checklist item; see {file}",
@@ -565,6 +608,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "change the person's district first",
         "die Person ist bereits für {district} erfasst; bitte den Fall dort anlegen (Landkreis „{key}“) oder die Leitung "
         "bitten, den Landkreis der Person zu ändern",
+    ),
+    "case.fast_track_lives_here": (
+        "the fast track (§ 81a AufenthG) is the employer's procedure at the Ausländerbehörde for a skilled worker "
+        "entering from abroad; this person lives here, so open the case without --fast-track (if the person lives "
+        "abroad, give --lives-abroad)",
+        "das beschleunigte Fachkräfteverfahren (§ 81a AufenthG) ist das Verfahren des Arbeitgebers bei der "
+        "Ausländerbehörde für Fachkräfte, die aus dem Ausland einreisen; die Person wohnt hier, daher bitte den Fall "
+        "ohne beschleunigtes Fachkräfteverfahren anlegen (wohnt sie im Ausland, „Wohnsitz im Ausland“ ankreuzen)",
     ),
     "person.known_elsewhere": (
         "a person with this name and birth date cannot be registered here; please ask the lead to open the case",

@@ -83,6 +83,7 @@ def letter_facts(session: Session, *, case_ids: Collection[int], catalogue: Cata
         profile = checklist_profile(case, person)
         lines = checklist(rules, profile, documents.get(case.id, ())) if profile is not None else ()
         adviser = advisers.get(case.adviser_id) if case.adviser_id else None
+        profession = catalogue.professions.get(case.reference_occupation_key) if case.reference_occupation_key else None
         facts[case.id] = CaseFacts(
             reference=case.reference,
             district=case.district,
@@ -96,6 +97,7 @@ def letter_facts(session: Session, *, case_ids: Collection[int], catalogue: Cata
                 country=abroad, country_name=catalogue.countries.name_de(abroad) if abroad and catalogue.countries else abroad,
                 latin_given_name=person.latin_given_name, latin_family_name=person.latin_family_name,
                 academic_title=person.academic_title,
+                lives_abroad=person.lives_abroad,
             ),
             occupation=case.reference_occupation,
             occupation_key=case.reference_occupation_key,
@@ -115,6 +117,9 @@ def letter_facts(session: Session, *, case_ids: Collection[int], catalogue: Cata
             smes=tuple(smes.get(case.id, ())),
             adviser_name=adviser.name if adviser and adviser.active else None,
             adviser_email=adviser.email if adviser and adviser.active else None,
+            adviser_phone=adviser.phone if adviser and adviser.active else None,
+            adviser_function=adviser.function if adviser and adviser.active else None,
+            procedure_facts=profession.procedure_facts if profession else None,
         )
     return facts
 

@@ -20,7 +20,9 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from domain.access import ALL_DISTRICTS, Actor
+from domain import validation
 from domain.errors import InvalidInput, _clip
+from domain.validation import FieldError
 from models._types import utc_now
 from models.adviser import Adviser, Role
 from models.web_session import LoginAttempt, WebSession
@@ -30,6 +32,7 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=10)  # one working day; then log in again
 MIN_PASSWORD_LENGTH = 10
+MAX_FUNCTION_LENGTH = 100  # adviser.function (migration 0007)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _hasher = PasswordHasher()
@@ -56,13 +59,21 @@ def token_hash(token: str) -> str:
 
 
 def create_adviser(
-    session: Session, *, name: str, email: str, district: str | None, role: Role, password: str, actor: str
+    session: Session, *, name: str, email: str, district: str | None, role: Role, password: str, actor: str,
+    phone: str | None = None, function: str | None = None,
 ) -> Adviser:
-    """A new adviser account. An adviser and a reader work for one district; a lead for all."""
+    """A new adviser account. An adviser and a reader work for one district; a lead for all. The phone
+    and the function are what the letters of the adviser's cases print: the phone in the information
+    block, the function under the signature ("Beraterin für Berufsanerkennung")."""
     name = (name or "").strip()
     email = (email or "").strip().lower()
     if not name:
         raise InvalidInput("adviser.name_missing", "--name")
+    try:
+        phone = validation.phone(phone)
+    except FieldError as error:
+        raise FieldError(error.code, "--phone", typed=phone, **error.params) from None
+    function = validation.free_text("--function", function, limit=MAX_FUNCTION_LENGTH)
     if not EMAIL.match(email):
         raise InvalidInput("adviser.email", "--email", value=_clip(email, 60))
     if role == Role.LEAD:
@@ -73,12 +84,13 @@ def create_adviser(
         raise InvalidInput("adviser.password", "--password", limit=MIN_PASSWORD_LENGTH)
     if session.exec(select(Adviser.id).where(Adviser.email == email)).first() is not None:
         raise InvalidInput("adviser.exists", "--email", value=_clip(email, 60))
-    adviser = Adviser(name=name, email=email, district=district, role=role.value, password_hash=hash_password(password))
+    adviser = Adviser(name=name, email=email, district=district, role=role.value, password_hash=hash_password(password),
+                      phone=phone, function=function)
     session.add(adviser)
     session.flush()
     record_audit(
         session, actor=actor, action="adviser.create", entity="adviser", entity_id=adviser.id,
-        after={"name": name, "email": email, "district": district, "role": role.value},
+        after={"name": name, "email": email, "district": district, "role": role.value, "phone": phone, "function": function},
     )
     return adviser
 

@@ -19,6 +19,7 @@ from domain.calendar import WorkingCalendar
 from domain.catalogue import Catalogue
 from domain.deadlines import Period
 from domain.errors import InvalidInput, _clip
+from domain.fast_track import check_fast_track
 from domain.funding import FundingRoute, funding_warnings
 from domain.lifecycle import (
     OCCUPATION_STATES,
@@ -474,13 +475,15 @@ def open_new_case(
 ) -> Opened:
     """Open a case for a person, as every door does it (the CLI's `case new`, the web form; the CSV
     import applies the same rule row by row): the district rule (`domain.access.check_new_case_district`),
-    the person found by name and birth date or registered, the consent recorded when given
+    the fast track only for a person who lives abroad (`domain.fast_track.check_fast_track`, § 81a
+    AufenthG), the person found by name and birth date or registered, the consent recorded when given
     (`consent_by`: "Person" or the legal guardian's name), the case routed and opened. A person already
     on file keeps the data stored for them."""
     existing = find_person(session, given_name=person.given_name, family_name=person.family_name,
                            birth_date=person.birth_date)
     check_new_case_district(requested=person.district, registered=existing.district if existing else None, actor=actor,
                             district_names={key: d.name for key, d in catalogue.districts.items()})
+    check_fast_track(fast_track=case.fast_track, lives_abroad=existing.lives_abroad if existing else person.lives_abroad)
     found, created = (existing, False) if existing is not None else find_or_create_person(
         session, actor=audit_actor, **person.model_dump())
     if consent_by is not None and not has_consent(session, person_id=found.id):

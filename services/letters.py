@@ -23,6 +23,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from adapters.filestore import write_atomically
+from adapters.settings import get_settings
+from domain.calendar import WorkingCalendar, lower_saxony_calendar
 from domain.catalogue import Catalogue
 from domain.checklist import ChecklistRules
 from domain.errors import _clip
@@ -111,18 +113,26 @@ def select_due(engine: Engine, *, district: str | None = None) -> list[LetterJob
 @dataclass(frozen=True)
 class LetterKit:
     """What writing letters needs besides the database: the parsed templates (adapters.docx), the
-    texts per language, the catalogue, the checklist rules and the folder the case files go to."""
+    texts per language, the catalogue, the checklist rules and the folder the case files go to; the
+    least working days a deadline in a letter leaves (None: the setting `letter_min_working_days`,
+    env WELCOME_CENTER_LETTER_MIN_WORKING_DAYS) and the working-day calendar (None: Lower Saxony's)."""
 
     templates: object
     texts: LetterTexts
     catalogue: Catalogue
     rules: ChecklistRules
     cases_dir: Path
+    min_working_days: int | None = None
+    calendar: WorkingCalendar | None = None
+
+    def working_days(self) -> int:
+        return self.min_working_days if self.min_working_days is not None else get_settings().letter_min_working_days
 
 
 def write_letters(jobs: list[LetterJob], *, engine: Engine, kit: LetterKit, today: date, actor: str) -> list[LetterResult]:
     """Write one batch of letters in one transaction (see the module docstring)."""
     templates, texts, catalogue, rules, cases_dir = kit.templates, kit.texts, kit.catalogue, kit.rules, kit.cases_dir
+    calendar, min_working_days = kit.calendar or lower_saxony_calendar(), kit.working_days()
     results: list[LetterResult] = []
     with Session(engine, expire_on_commit=False) as session:
         case_ids = list({job.case_id for job in jobs})
@@ -147,8 +157,12 @@ def write_letters(jobs: list[LetterJob], *, engine: Engine, kit: LetterKit, toda
             for request in requests:
                 try:
                     sender = sender_for(catalogue.districts[case.district], adviser_name=case.adviser_name,
-                                        adviser_email=case.adviser_email)
-                    letter = compose_letter(request, case, sender=sender, texts=texts, today=today, language=job.language)
+                                        adviser_email=case.adviser_email, adviser_phone=case.adviser_phone,
+                                        adviser_function=case.adviser_function)
+                    # refused here, before any file is written: a deadline in the past or too close, an
+                    # outcome the procedure does not have, an empty or "None" value (domain.letters.compose)
+                    letter = compose_letter(request, case, sender=sender, texts=texts, today=today, language=job.language,
+                                            calendar=calendar, min_working_days=min_working_days)
                 except LetterRefused as refusal:
                     results.append(LetterResult(case.reference, request.kind.value, request.recipient, "refused",
                                                 field=refusal.field, reason=refusal.message, reason_de=refusal.message_de))

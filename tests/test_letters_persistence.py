@@ -208,3 +208,27 @@ def test_an_explicit_letter_the_case_cannot_have_yet_is_refused(engine, catalogu
         case = new_case(session, catalogue)
     results = run(engine, kit, catalogue, tmp_path, [LetterJob(case.id, "outcome"), LetterJob(case.id, "sme_guidance", sme_id=5)])
     assert [(r.kind, r.outcome, r.field) for r in results] == [("outcome", "refused", "outcome"), ("sme_guidance", "refused", "outcome")]
+
+
+def test_a_deadline_too_close_refuses_the_checklist_letter_until_the_adviser_sets_a_new_one(engine, catalogue, kit, tmp_path):
+    with session_scope(engine) as session:
+        case = new_case(session, catalogue)
+        advance_case(session, case=case, event=Event.SET_DEADLINE, on=TODAY - timedelta(days=10), actor="test",
+                     calendar=CALENDAR, period=Period(days=14))  # due 29.11.2026, a Sunday: the next working day
+    refused = run(engine, kit, catalogue, tmp_path, [LetterJob(case.id)])
+    assert [(r.kind, r.outcome, r.field) for r in refused] == [("checklist", "refused", "deadline")]
+    assert "set_deadline" in refused[0].reason and "Arbeitstage" in refused[0].reason_de
+    with session_scope(engine) as session:
+        from models import Case
+
+        advance_case(session, case=session.get(Case, case.id), event=Event.SET_DEADLINE, on=TODAY, actor="test",
+                     calendar=CALENDAR, period=Period(weeks=4))
+    written = run(engine, kit, catalogue, tmp_path, [LetterJob(case.id, "checklist")])
+    assert written[0].outcome == "written"
+    document = docx.Document(io.BytesIO((tmp_path / "cases" / written[0].path).read_bytes()))
+    assert "bis zum 23.12.2026" in "\n".join(p.text for p in document.paragraphs)
+    stricter = LetterKit(templates=kit["templates"], texts=kit["texts"], catalogue=catalogue, rules=kit["rules"],
+                         cases_dir=tmp_path / "cases", min_working_days=25)
+    again = write_letters([LetterJob(case.id, "checklist", language="ru")], engine=engine, kit=stricter, today=TODAY,
+                          actor="test:letters")
+    assert (again[0].outcome, again[0].field) == ("refused", "deadline")

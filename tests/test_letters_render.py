@@ -57,6 +57,7 @@ def case(catalogue, rules):
         occupation=profession.name, occupation_key=profession.key, regulated=True, legal_basis=profession.legal_basis,
         procedure="BQFG", group="health", body=catalogue.bodies["ls_lueneburg"], country_of_training="UA",
         checklist=lines, person_due=date(2026, 12, 14), consent=True, outcome=Outcome.PARTIAL_EQUIVALENCE,
+        procedure_facts=profession.procedure_facts,
         smes=(SmeFacts(3, "Pflegedienst Allerblick GmbH", "Am Markt 1", "27283", "Verden (Aller)", "Frau Kruse", person_agreed=True),),
     )
 
@@ -139,7 +140,7 @@ def test_the_person_letter_has_recipient_reference_date_subject_and_the_translat
     assert "Unser Zeichen\tVER-2026-0042" in info and "Datum\t25.11.2026" in info
     paragraphs = [p for p in document.paragraphs if p.text]
     subject = paragraphs[0]
-    assert subject.text == "Ihre Anerkennung als Pflegefachfrau/Pflegefachmann: Unterlagen, die noch fehlen"
+    assert subject.text == "Ihre Anerkennung als Pflegefachfrau: Unterlagen, die noch fehlen"  # the form that fits her
     assert all(run.bold for run in subject.runs if run.text) and not subject.text.startswith("Betreff")
     text = body_text(document)
     assert "Sehr geehrte Frau Shevchenko," in text and "bis zum 14.12.2026" in text
@@ -167,7 +168,7 @@ def test_arabic_paragraphs_are_right_to_left_with_rtl_runs(templates, texts, cat
 
 
 def test_the_cover_letter_lists_the_enclosures(templates, texts, catalogue, case):
-    ready = replace(case, state=CaseState.READY_TO_SUBMIT, fast_track=True)
+    ready = replace(case, state=CaseState.READY_TO_SUBMIT, fast_track=True, person=replace(case.person, lives_abroad=True))
     _, data, document = render(templates, texts, catalogue, ready, LetterKind.BODY_COVER)
     _, lines, info = address_field(document)
     assert lines == ["Niedersächsisches Landesamt für Soziales,", "Jugend und Familie", "Außenstelle Lüneburg", "Auf der Hude 2",
@@ -188,7 +189,7 @@ def test_the_employer_letter_by_outcome(templates, texts, catalogue, case):
     _, lines, _ = address_field(document)
     assert lines == ["Pflegedienst Allerblick GmbH", "z. Hd. Frau Kruse", "Am Markt 1", "27283 Verden (Aller)"]
     text = body_text(document)
-    for words in ("teilweise Gleichwertigkeit", "Qualifizierungsplan", "§ 82 SGB III", "§ 24 AufenthG", "☐\tKinderbetreuung"):
+    for words in ("teilweise Gleichwertigkeit", "Ausgleichsmaßnahme", "§ 82 SGB III", "§ 24 AufenthG", "☐\tKinderbetreuung"):
         assert words in text
     assert_clean(data)
 

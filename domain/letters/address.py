@@ -273,6 +273,7 @@ class Sender:
     contact_name: str
     phone: str
     email: str
+    function: str = ""  # the adviser's function, signed under their name ("Beraterin für Berufsanerkennung")
 
     @property
     def contact_person(self) -> str:
@@ -281,13 +282,17 @@ class Sender:
         return "" if self.contact_name == self.letterhead.organisation else self.contact_name
 
 
-def sender_for(district: District, *, adviser_name: str | None = None, adviser_email: str | None = None) -> Sender:
+def sender_for(district: District, *, adviser_name: str | None = None, adviser_email: str | None = None,
+               adviser_phone: str | None = None, adviser_function: str | None = None) -> Sender:
     """The district's Welcome Center from data/districts.yaml; the contact person is the case's
-    adviser when set, else the Welcome Center itself. Refused without a name, phone or e-mail."""
+    adviser when set (their phone and e-mail, the Welcome Center's where they have none), else the
+    Welcome Center itself. Refused without a name, phone or e-mail."""
     centre: Contact = district.welcome_center
-    contact_name = adviser_name if not is_blank(adviser_name) else centre.name
-    email = adviser_email if not is_blank(adviser_email) else centre.email
-    for name, value in (("name", contact_name), ("phone", centre.phone), ("email", email)):
+    adviser = not is_blank(adviser_name)
+    contact_name = adviser_name if adviser else centre.name
+    email = adviser_email if adviser and not is_blank(adviser_email) else centre.email
+    phone = adviser_phone if adviser and not is_blank(adviser_phone) else centre.phone
+    for name, value in (("name", contact_name), ("phone", phone), ("email", email)):
         if is_blank(value):
             raise LetterRefused("letter.contact_missing", f"contact.{name}", name=name)
     # One line in the Zusatz- und Vermerkzone (letters.md): "Straße" shortened so that it fits 80 mm
@@ -298,7 +303,8 @@ def sender_for(district: District, *, adviser_name: str | None = None, adviser_e
             city=centre.city, phone=centre.phone or "", email=centre.email or "", opening_hours=centre.opening_hours or "",
             return_line=return_line,
         ),
-        contact_name=one_line(contact_name), phone=one_line(centre.phone), email=one_line(email),
+        contact_name=one_line(contact_name), phone=one_line(phone), email=one_line(email),
+        function=one_line(adviser_function) if adviser else "",
     )
 
 
@@ -333,7 +339,7 @@ def latin_name(person: PersonFacts, *, reference: str | None = None) -> tuple[st
     return names[0], names[1]
 
 
-def _name_for(person: PersonFacts, t: LanguageTexts) -> tuple[str, str, str]:
+def salutation_name(person: PersonFacts, t: LanguageTexts) -> tuple[str, str, str]:
     """(given, family, academic title) as the salutation in the letter's language writes them: German in
     Latin script with the title ("Frau Dr. Kovalchuk"); a translation in the name's own script when
     the language is written in it (Ukrainian for "Ковальчук"), else in Latin script."""
@@ -349,7 +355,7 @@ def person_salutation(person: PersonFacts, t: LanguageTexts) -> str:
     """"Sehr geehrte Frau …" / "Sehr geehrter Herr …" by the recorded sex; with d or none recorded, the
     neutral form with the full name (common.salutation_other), so nobody is addressed by a guess. The
     German salutation names the person in Latin script (`latin_name`) with the academic title."""
-    given, family, title = _name_for(person, t)
+    given, family, title = salutation_name(person, t)
     key = {"f": "common.salutation_f", "m": "common.salutation_m"}.get(person.sex or "", "common.salutation_other")
     if title and key == "common.salutation_other":
         return t.text(key, given_name=f"{title} {given}", family_name=family)

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from domain.catalogue import Body
+from domain.catalogue import Body, Compensation, Fact, Language, Procedure
 from domain.checklist import ALWAYS, ChecklistItem, ChecklistLine, ItemStatus
 from domain.errors import CatalogueError
 from domain.funding import FundingRoute
 from domain.letters.address import Letterhead, Sender
 from domain.letters.compose import CaseFacts, ComposedLetter, PersonFacts, SmeFacts, compose_letter
 from domain.letters.due import due_letters
+from domain.letters.kinds import LetterRefused
 from domain.lifecycle import CaseState, Outcome
 
 if TYPE_CHECKING:
@@ -28,8 +29,28 @@ SAMPLE_SENDER = Sender(
         city="Musterstadt", phone="01234 5678-0", email="welcome@muster.example", opening_hours="Mo–Do 9–12 Uhr",
         return_line="Landkreis Muster · Musterweg 1 · 12345 Musterstadt",
     ),
-    contact_name="Anna Muster", phone="01234 5678-0", email="a.muster@muster.example",
+    contact_name="Anna Muster", phone="01234 5678-1", email="a.muster@muster.example", function="Beraterin Anerkennung",
 )
+# The same Welcome Center without a named adviser: the office is the contact
+SAMPLE_OFFICE = replace(SAMPLE_SENDER, contact_name=SAMPLE_SENDER.letterhead.organisation, phone="01234 5678-0",
+                        email="welcome@muster.example", function="")
+
+
+def sample_procedure(key: str = "muster_activity", *, regulates: str = "activity", licence: str | None = "Approbation",
+                     third_country: tuple[str, ...] = ("Kenntnisprüfung",), eu: tuple[str, ...] = ("Anpassungslehrgang", "Eignungsprüfung"),
+                     choice: bool = True, level: str | None = "C1", exam: str | None = "Fachsprachprüfung",
+                     exam_body: str | None = "Musterkammer", documents: tuple[str, ...] = ("Führungszeugnis", "ärztliche Bescheinigung")
+                     ) -> Procedure:
+    """An invented procedure family shaped like data/procedures.yaml."""
+    def fact(value):
+        return Fact(value, "Muster", False)
+
+    return Procedure(
+        key=key, name=f"Muster {key}", regulates=fact(regulates), licence=fact(licence),
+        compensation_third_country=fact(Compensation(third_country, choice and len(third_country) > 1)),
+        compensation_eu=fact(Compensation(eu, choice and len(eu) > 1)),
+        language=fact(Language(level, exam, exam_body) if level else None), licence_documents=fact(documents),
+    )
 
 
 def sample_body(*, fee: bool = True) -> Body:
@@ -58,34 +79,54 @@ def sample_checklist() -> tuple[ChecklistLine, ...]:
 
 
 def sample_cases(district: str, body: Body, checklist: tuple[ChecklistLine, ...]) -> list[CaseFacts]:
-    """Invented cases that reach every branch of the letters (each kind, each outcome, regulated or
-    not, fast track, no statutory deadline, left-to-right and right-to-left translations, the
-    English fallback, enclosures, missing items): to try the texts when they are loaded, a template
-    before a batch writes anything, and in the benchmark."""
+    """Invented cases that reach every branch of the letters (each kind; each outcome the law allows
+    for the activity regulated, only the title, or nothing; each route of the training, known or not;
+    the fast track; no statutory deadline; an academic title; left-to-right and right-to-left
+    translations, the English fallback, enclosures, missing items): to try the texts when they are
+    loaded, a template before a batch writes anything, and in the benchmark."""
     person = PersonFacts(
         given_name="Olena", family_name="Muster", birth_date=date(1990, 5, 17), language="uk", sex="f",
         receives_buergergeld=True, street="Musterstraße 1", postcode="27283", city="Verden (Aller)",
     )
+    activity = sample_procedure()
+    title = sample_procedure("muster_title", regulates="title", licence="Erlaubnis zum Führen der Berufsbezeichnung",
+                             third_country=("Anpassungslehrgang", "Eignungsprüfung"), level=None, documents=())
+    free = sample_procedure("muster_none", regulates="none", licence=None, third_country=(), eu=(), level=None, documents=())
     base = CaseFacts(
         reference="VER-2026-0001", district=district, state=CaseState.COLLECTING_DOCUMENTS, person=person, state_since=1,
         occupation="Pflegefachfrau/Pflegefachmann", occupation_key="pflegefachmann", regulated=True,
         legal_basis="§§ 40–43 PflBG", procedure="BQFG", group="health", body=body, country_of_training="UA",
         checklist=checklist, person_due=date(2026, 12, 14), consent=True, funding_route=FundingRoute.JOBCENTER,
         smes=(SmeFacts(1, "Muster GmbH", "Industriestraße 5", "27283", "Verden (Aller)", "Frau Muster", person_agreed=True),),
+        procedure_facts=activity,
     )
+    crafts = dict(regulated=False, group="crafts", occupation="Bäcker/Bäckerin", occupation_key="x", procedure_facts=free)
     cases = [
         base,
-        replace(base, person=replace(person, language="ar", sex="m", receives_buergergeld=False), person_due=None),
-        replace(base, person=replace(person, language="ar", sex="m"), fast_track=True, state=CaseState.READY_TO_SUBMIT),
-        replace(base, person=replace(person, language="fa", sex=None), state=CaseState.READY_TO_SUBMIT, regulated=False,
-                group="crafts", occupation_key="x", body=replace(body, fee_min_cents=None, fee_max_cents=None)),
-        replace(base, state=CaseState.READY_TO_SUBMIT, procedure="none", group="medicine", occupation_key="arzt"),
+        replace(base, person=replace(person, language="ar", sex="m", receives_buergergeld=False, academic_title="Dr."),
+                person_due=None),
+        replace(base, person=replace(person, language="ar", sex="m", lives_abroad=True), fast_track=True,
+                state=CaseState.READY_TO_SUBMIT),
+        replace(base, person=replace(person, language="fa", sex=None, academic_title="Dr."), state=CaseState.READY_TO_SUBMIT,
+                body=replace(body, fee_min_cents=None, fee_max_cents=None), **crafts),
+        replace(base, state=CaseState.READY_TO_SUBMIT, procedure="none", group="medicine", occupation_key="arzt",
+                body=replace(body, fee_min_cents=None, fee_max_cents=59_000)),
+        replace(base, state=CaseState.READY_TO_SUBMIT, procedure="NBQFG", procedure_facts=title, regulated=True),
+        replace(base, state=CaseState.READY_TO_SUBMIT, procedure_facts=None),
     ]
+    decided = replace(base, state=CaseState.DECIDED, country_of_training="SY", person=replace(person, language="ar"))
     for outcome in Outcome:
-        cases.append(replace(base, state=CaseState.DECIDED, outcome=outcome, country_of_training="SY",
-                             person=replace(person, language="ar")))
-        cases.append(replace(base, state=CaseState.DECIDED, outcome=outcome, regulated=False, group="crafts",
-                             person=replace(person, language="de")))
+        cases.append(replace(decided, outcome=outcome))
+        cases.append(replace(decided, outcome=outcome, procedure_facts=title, country_of_training=None,
+                             person=replace(person, language="de", sex="m", academic_title="Prof. Dr.")))
+        cases.append(replace(decided, outcome=outcome, country_of_training=None, procedure_facts=replace(
+            activity, compensation_third_country=Fact(Compensation(("Kenntnisprüfung", "Anpassungslehrgang")), "Muster", False)),
+            person=replace(person, language="en")))
+        cases.append(replace(decided, outcome=outcome, procedure_facts=None, person=replace(person, language="ru", sex=None)))
+        if outcome is not Outcome.COMPENSATION_MEASURE:  # no compensation measure where nothing is regulated
+            cases.append(replace(decided, outcome=outcome, person=replace(person, language="de"), **crafts))
+    cases.append(replace(decided, outcome=Outcome.COMPENSATION_MEASURE, procedure_facts=replace(
+        activity, compensation_third_country=Fact(Compensation(()), "Muster", False))))
     return cases
 
 
@@ -97,10 +138,13 @@ def sample_letters(texts: LetterTexts, *, today: date, languages: Iterable[str] 
     codes = list(languages) if languages is not None else [*texts.languages, "xx"]
     letters = []
     for number, case in enumerate(sample_cases("muster", sample_body(), sample_checklist())):
+        if case.person_due is not None:  # a deadline the letter's date leaves time for
+            case = replace(case, person_due=today + timedelta(weeks=6))
+        sender = SAMPLE_SENDER if number % 2 else SAMPLE_OFFICE
         for code in codes if every_language else [codes[number % len(codes)]]:
             localised = replace(case, person=replace(case.person, language=code))
             for request in due_letters(localised):
-                letters.append(compose_letter(request, localised, sender=SAMPLE_SENDER, texts=texts, today=today))
+                letters.append(compose_letter(request, localised, sender=sender, texts=texts, today=today))
     return letters
 
 
@@ -109,6 +153,9 @@ def check_with_samples(texts: LetterTexts) -> None:
     file lacks is refused now, with the file, not when an adviser writes a letter."""
     try:
         sample_letters(texts, today=date(2026, 1, 1))
+    except LetterRefused as refused:  # a text that prints "None" or nothing for a value that does not apply
+        raise CatalogueError(texts.german.file, None, None, refused.field,
+                             f"a sample letter is refused: {refused.message}") from None
     except KeyError as error:
         missing = error.args[0]
         if "." in missing:

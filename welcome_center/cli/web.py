@@ -1,7 +1,7 @@
 """CLI commands for the adviser web page.
 
     welcome-center serve [--host 127.0.0.1] [--port 8000]
-    welcome-center adviser add --name … --email … --district verden --role adviser [--password …]
+    welcome-center adviser add --name … --email … --district verden --role adviser [--password …] [--phone …] [--function …]
     welcome-center adviser list
 """
 
@@ -62,14 +62,18 @@ def adviser_add(
     role: Annotated[RoleChoice, Opt("--role", help="adviser (one district), lead (both), readonly (reports only)")] = RoleChoice.adviser,
     district: Annotated[Optional[str], Opt("--district", help="verden or osterholz (not for a lead)")] = None,
     password: Annotated[Optional[str], Opt("--password", help="at least 10 characters; asked for when left out")] = None,
+    phone: Annotated[Optional[str], Opt("--phone", help="direct line printed in the letters, e.g. '04231 15-1234'")] = None,
+    function: Annotated[Optional[str], Opt("--function", help="signed under the name in the letters, e.g. 'Beraterin für Berufsanerkennung'")] = None,
 ):
-    """Create an adviser account; the password is stored only as an argon2 hash."""
+    """Create an adviser account; the password is stored only as an argon2 hash. The letters of the
+    adviser's cases name them as contact (name, --phone, e-mail) and are signed with --function."""
     if password is None:
         password = typer.prompt("Passwort", hide_input=True, confirmation_prompt=True)
     district_key = district.strip().lower() if district else None
     with session_scope(ready_engine()) as session:
         adviser = create_adviser(
             session, name=name, email=email, district=district_key, role=Role(role.value), password=password, actor=actor(),
+            phone=phone, function=function,
         )
     where = f", Landkreis {adviser.district.capitalize()}" if adviser.district else ""
     out.print(f"Konto angelegt: {escape(adviser.name)} <{escape(adviser.email)}>, {ROLE_DE[adviser.role]}{where}.")
@@ -81,10 +85,10 @@ def adviser_list():
     """The adviser accounts with role and district."""
     with session_scope(ready_engine()) as session:
         advisers = list_advisers(session)
-    table = Table("Name", "E-Mail", "Rolle", "Landkreis", "aktiv", title=f"{len(advisers)} Konten")
+    table = Table("Name", "E-Mail", "Telefon", "Funktion", "Rolle", "Landkreis", "aktiv", title=f"{len(advisers)} Konten")
     for a in advisers:
-        table.add_row(escape(a.name), escape(a.email), ROLE_DE.get(a.role, a.role),
-                      (a.district or "beide").capitalize(), "ja" if a.active else "nein")
+        table.add_row(escape(a.name), escape(a.email), escape(a.phone or "–"), escape(a.function or "–"),
+                      ROLE_DE.get(a.role, a.role), (a.district or "beide").capitalize(), "ja" if a.active else "nein")
     out.print(table)
 
 

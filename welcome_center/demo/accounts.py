@@ -24,12 +24,16 @@ class DemoAccount:
     email: str
     role: Role
     district: str | None
+    phone: str | None = None  # invented, like the districts' numbers in data/districts.yaml
+    function: str | None = None
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("Vera Lindemann", "beratung.verden@welcome-center.example", Role.ADVISER, "verden"),
-    DemoAccount("Ole Brinkmann", "beratung.osterholz@welcome-center.example", Role.ADVISER, "osterholz"),
-    DemoAccount("Lea Hartwig", "leitung@welcome-center.example", Role.LEAD, None),
+    DemoAccount("Vera Lindemann", "beratung.verden@welcome-center.example", Role.ADVISER, "verden",
+                "04231 15-0021", "Beraterin für Berufsanerkennung"),
+    DemoAccount("Ole Brinkmann", "beratung.osterholz@welcome-center.example", Role.ADVISER, "osterholz",
+                "04791 930-0032", "Berater für Berufsanerkennung"),
+    DemoAccount("Lea Hartwig", "leitung@welcome-center.example", Role.LEAD, None, "04231 15-0010", "Leitung Welcome Center"),
     DemoAccount("Rolf Sander", "lesen@welcome-center.example", Role.READONLY, "verden"),
 )
 
@@ -43,7 +47,7 @@ def ensure_demo_accounts(engine: Engine) -> list[tuple[DemoAccount, bool]]:
             if not exists:
                 create_adviser(
                     session, name=account.name, email=account.email, district=account.district, role=account.role,
-                    password=DEMO_PASSWORD, actor=DEMO_ACTOR,
+                    password=DEMO_PASSWORD, actor=DEMO_ACTOR, phone=account.phone, function=account.function,
                 )
             made.append((account, not exists))
     return made
