@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from argon2 import PasswordHasher, extract_parameters
 from fastapi import Depends
 from sqlmodel import Session, select
 
@@ -19,6 +21,44 @@ from tests.web_fixtures import (  # noqa: F401  (fixtures)
     web_cases,
     web_engine,
 )
+
+
+class CountingHasher(PasswordHasher):
+    """argon2id at its lowest cost (as the `accounts` fixture's), counting the real password checks
+    and keeping the hash each was made against; `delay` stands in for a real check's 0.1-0.2 s."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.delay = delay
+        self.checked: list[str] = []
+        self._lock = threading.Lock()
+
+    def verify(self, hash, password):  # noqa: A002 - argon2's name
+        with self._lock:
+            self.checked.append(hash)
+        if self.delay:
+            threading.Event().wait(self.delay)
+        return super().verify(hash, password)
+
+
+@pytest.fixture
+def password_checks(accounts, monkeypatch) -> CountingHasher:
+    """Every password check of services.accounts, counted (after `accounts` set its cheap hasher)."""
+    import services.accounts
+
+    hasher = CountingHasher()
+    monkeypatch.setattr(services.accounts, "_hasher", hasher)
+    return hasher
+
+
+class Clock:
+    """services.accounts' clock (`utc_now`), set by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def audit_actions(engine) -> list[tuple[str, str]]:
@@ -95,12 +135,97 @@ def test_the_lock_ends_after_15_minutes(accounts, web_engine):
         for minute in range(5):
             with pytest.raises(LoginRefused):
                 log_in(session, email=email, password="daneben-1234", now=start + timedelta(minutes=minute))
-        session.commit()
+            session.commit()  # as the login route does after each attempt
         with pytest.raises(LoginRefused) as refused:
             log_in(session, email=email, password=PASSWORD, now=start + timedelta(minutes=10))
         assert refused.value.locked
         session.commit()
-        assert log_in(session, email=email, password=PASSWORD, now=start + timedelta(minutes=26)).actor.email == email
+        assert log_in(session, email=email, password=PASSWORD, now=start + timedelta(minutes=20)).actor.email == email
+
+
+def test_attempts_during_a_lock_neither_check_the_password_nor_extend_the_lock(client, accounts, web_engine, password_checks,
+                                                                              monkeypatch):
+    """Otherwise anyone could keep any account (the lead's too) locked for good by trying once every
+    few minutes. The lock runs 15 minutes from the fifth failure, whatever is tried meanwhile."""
+    import services.accounts
+    from models.web_session import LoginThrottle
+
+    start = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    clock = Clock(start)
+    monkeypatch.setattr(services.accounts, "utc_now", clock)
+    email = accounts["lead"].email
+    for minute in range(5):  # 09:00 … 09:04 Berlin: the fifth failure locks until 09:19
+        clock.now = start + timedelta(minutes=minute)
+        assert login(client, email, "daneben-1234").status_code == 401
+    assert len(password_checks.checked) == 5
+    for minute in (5, 9, 14, 18):
+        clock.now = start + timedelta(minutes=minute, seconds=59 if minute == 18 else 0)
+        assert login(client, email, "daneben-1234").status_code == 429
+        refused = login(client, email, PASSWORD)
+        assert refused.status_code == 429 and "Zu viele fehlgeschlagene Anmeldungen" in refused.text
+    assert len(password_checks.checked) == 5  # refused during the lock without a password check
+    with Session(web_engine) as session:
+        assert session.get(LoginThrottle, email).locked_until == start + timedelta(minutes=4 + 15)
+    clock.now = start + timedelta(minutes=19, seconds=1)
+    assert login(client, email, PASSWORD).status_code == 303
+    assert len(password_checks.checked) == 6
+
+
+def test_a_new_window_after_the_lock_again_allows_five_checks(client, accounts, password_checks, monkeypatch):
+    import services.accounts
+
+    start = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    clock = Clock(start)
+    monkeypatch.setattr(services.accounts, "utc_now", clock)
+    email = accounts["verden"].email
+    statuses = []
+    for second in range(0, 7 * 60, 60):  # seven attempts within the first window, then seven after the lock
+        clock.now = start + timedelta(seconds=second)
+        statuses.append(login(client, email, "daneben-1234").status_code)
+    for second in range(0, 7 * 60, 60):
+        clock.now = start + timedelta(minutes=4 + 15, seconds=second)
+        statuses.append(login(client, email, "daneben-1234").status_code)
+    assert statuses == [401] * 5 + [429] * 2 + [401] * 5 + [429] * 2
+    assert len(password_checks.checked) == 10
+
+
+def test_a_success_clears_the_count_of_failures(client, accounts, password_checks):
+    email = accounts["verden"].email
+    for _ in range(4):
+        assert login(client, email, "daneben-1234").status_code == 401
+    assert login(client, email).status_code == 303
+    client.cookies.clear()
+    for _ in range(4):  # four more: the count started again with the success
+        assert login(client, email, "daneben-1234").status_code == 401
+    assert login(client, email).status_code == 303
+
+
+def test_an_unknown_address_costs_the_same_argon2_verification_as_a_known_one(client, accounts, password_checks, web_engine):
+    """Which addresses have accounts must not be readable off the answer's time: an unknown (or
+    deactivated) address is verified against a dummy hash of the same cost."""
+    import services.accounts
+    from models.adviser import Adviser
+
+    assert login(client, "niemand@welcome-center.example", PASSWORD).status_code == 401
+    assert login(client, accounts["verden"].email, "daneben-1234").status_code == 401
+    with Session(web_engine) as session:
+        adviser = session.get(Adviser, accounts["osterholz"].id)
+        adviser.active = False
+        session.add(adviser)
+        session.commit()
+    assert login(client, accounts["osterholz"].email, PASSWORD).status_code == 401  # deactivated: right password, no entry
+    unknown, known, deactivated = password_checks.checked
+    assert unknown == deactivated == services.accounts._DUMMY_HASH
+    assert known != unknown
+    assert extract_parameters(unknown) == extract_parameters(known)
+
+
+def test_the_dummy_hash_has_the_cost_of_a_real_password_hash():
+    """The app's own hasher, not the tests' cheap one: an argon2 check costs what its hash says."""
+    import services.accounts
+
+    real = services.accounts.hash_password("Sicher-genug-2026")
+    assert extract_parameters(services.accounts._DUMMY_HASH) == extract_parameters(real)
 
 
 def test_session_cookie_is_httponly_and_samesite_and_not_secure_over_http(client, accounts):
