@@ -436,6 +436,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "schema is at revision {current}, newest is {head}; run `welcome-center db upgrade`",
         "das Schema steht auf Revision {current}, die neueste ist {head}; bitte `welcome-center db upgrade` ausführen",
     ),
+    "settings.trusted_proxies": (
+        "WELCOME_CENTER_TRUSTED_PROXIES: '{value}' is not an IP address or network; give the reverse proxies' "
+        "addresses, comma-separated (e.g. 127.0.0.1), or leave it empty",
+        "WELCOME_CENTER_TRUSTED_PROXIES: „{value}“ ist keine IP-Adresse und kein Netz; bitte die Adressen der "
+        "Reverse-Proxys mit Kommas getrennt angeben (z. B. 127.0.0.1) oder die Einstellung leer lassen",
+    ),
     "database.schema_missing": (
         "schema is at revision none, newest is {head}; run `welcome-center db upgrade`",
         "die Datenbank hat noch kein Schema (neueste Revision {head}); bitte `welcome-center db upgrade` ausführen",

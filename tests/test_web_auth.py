@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -226,6 +227,60 @@ def test_the_dummy_hash_has_the_cost_of_a_real_password_hash():
 
     real = services.accounts.hash_password("Sicher-genug-2026")
     assert extract_parameters(services.accounts._DUMMY_HASH) == extract_parameters(real)
+
+
+def login_clients(engine) -> list[dict | None]:
+    from models.audit import AuditEvent
+
+    with Session(engine) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.action.startswith("adviser.login")).order_by(AuditEvent.id)).all()
+    return [json.loads(e.after) if e.after else None for e in events]
+
+
+def test_a_forged_x_forwarded_for_from_an_untrusted_client_is_not_in_the_audit_trail(client, accounts, web_engine):
+    client.headers["X-Forwarded-For"] = "203.0.113.66"
+    assert login(client, accounts["verden"].email, "daneben-1234").status_code == 401
+    assert login(client, accounts["verden"].email).status_code == 303
+    assert login_clients(web_engine) == [{"client": "testclient"}] * 2
+
+
+def test_x_forwarded_for_is_believed_only_from_a_configured_trusted_proxy(web_app, accounts, web_engine):
+    from fastapi.testclient import TestClient
+
+    from adapters.settings import Settings
+
+    web_app.state.settings = Settings(trusted_proxies="10.0.0.5, 192.0.2.0/28")
+    headers = {"X-Forwarded-For": "203.0.113.66, 198.51.100.7"}  # the last hop: who connected to the proxy
+    for socket in ("10.0.0.5", "192.0.2.9", "10.0.0.6"):
+        with TestClient(web_app, client=(socket, 40000), headers=headers, follow_redirects=False) as via:
+            assert login(via, accounts["verden"].email).status_code == 303
+    assert login_clients(web_engine) == [{"client": "198.51.100.7"}, {"client": "198.51.100.7"}, {"client": "10.0.0.6"}]
+
+
+def test_a_trusted_proxy_without_a_usable_header_is_itself_the_client(web_app, accounts, web_engine):
+    from fastapi.testclient import TestClient
+
+    from adapters.settings import Settings
+
+    web_app.state.settings = Settings(trusted_proxies="10.0.0.5")
+    for headers in ({}, {"X-Forwarded-For": "<script>"}):
+        with TestClient(web_app, client=("10.0.0.5", 40000), headers=headers, follow_redirects=False) as via:
+            assert login(via, accounts["verden"].email).status_code == 303
+    assert login_clients(web_engine) == [{"client": "10.0.0.5"}] * 2
+
+
+def test_serve_passes_proxy_headers_to_uvicorn_only_for_the_trusted_proxies(cli, monkeypatch):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
+    assert cli("serve").exit_code == 0
+    assert cli("serve", env={"WELCOME_CENTER_TRUSTED_PROXIES": "127.0.0.1,10.0.0.0/24"}).exit_code == 0
+    assert calls[0]["proxy_headers"] is False and "forwarded_allow_ips" not in calls[0]
+    assert calls[1]["proxy_headers"] is True and calls[1]["forwarded_allow_ips"] == "127.0.0.1/32,10.0.0.0/24"
+    refused = cli("serve", env={"WELCOME_CENTER_TRUSTED_PROXIES": "127.0.0.1, *"})
+    assert refused.exit_code == 2 and len(calls) == 2
+    assert "WELCOME_CENTER_TRUSTED_PROXIES: '*' is not an IP address" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_session_cookie_is_httponly_and_samesite_and_not_secure_over_http(client, accounts):

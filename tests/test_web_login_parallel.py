@@ -1,6 +1,7 @@
-"""Logins against a real server (uvicorn on loopback), on a file-backed SQLite database and on
-PostgreSQL (issue #5): the limit of five password checks per address holds when 25 attempts arrive
-together (uvicorn's thread pool runs them in parallel).
+"""Logins against a real server (uvicorn on loopback, with `welcome-center serve`'s proxy options), on
+a file-backed SQLite database and on PostgreSQL (issue #5): the limit of five password checks per
+address holds when 25 attempts arrive together (uvicorn's thread pool runs them in parallel), and a
+client's own X-Forwarded-For does not become its address in the audit trail.
 
 Each password check is counted (and made to take as long as argon2's real cost, so that the
 attempts overlap as they would in production); the test fails if the limit is checked before the
@@ -59,14 +60,33 @@ def uvicorn_serving(app, **options):
 
 
 @pytest.fixture
-def server(web_app):
-    with uvicorn_serving(web_app, proxy_headers=False) as base_url:
+def serve_options(monkeypatch):
+    """`welcome-center serve`'s proxy options for a WELCOME_CENTER_TRUSTED_PROXIES (default: none)."""
+    from adapters.settings import get_settings
+    from welcome_center.cli.web import proxy_options
+
+    def options(trusted: str = "") -> dict:
+        monkeypatch.setenv("WELCOME_CENTER_TRUSTED_PROXIES", trusted)
+        get_settings.cache_clear()
+        try:
+            return proxy_options()
+        finally:
+            monkeypatch.delenv("WELCOME_CENTER_TRUSTED_PROXIES")
+            get_settings.cache_clear()
+
+    return options
+
+
+@pytest.fixture
+def server(web_app, serve_options):
+    """The app as `welcome-center serve` runs it."""
+    with uvicorn_serving(web_app, **serve_options()) as base_url:
         yield base_url
 
 
-def attempt(base_url: str, email: str, password: str, start: threading.Barrier | None = None) -> int:
+def attempt(base_url: str, email: str, password: str, start: threading.Barrier | None = None, headers=None) -> int:
     """One browser: the form (its CSRF cookie and token), then, when everyone is ready, the POST."""
-    with httpx.Client(base_url=base_url, follow_redirects=False, timeout=120) as browser:
+    with httpx.Client(base_url=base_url, follow_redirects=False, timeout=120, headers=headers) as browser:
         token = _CSRF.search(browser.get("/anmelden").text).group(1)
         if start is not None:
             start.wait(timeout=60)
@@ -104,3 +124,18 @@ def test_25_simultaneous_attempts_get_at_most_five_password_checks_and_the_right
     assert actions.count("adviser.login_locked") == PARALLEL - checks + 1
     assert "adviser.login" not in actions
 
+
+def test_a_client_on_loopback_cannot_name_its_own_address_with_x_forwarded_for(web_app, accounts, web_engine, serve_options):
+    """uvicorn's own default believes X-Forwarded-For from 127.0.0.1, where every local program (and
+    anything a local proxy passes on unchanged) connects from; serve believes it from the configured
+    proxies only."""
+    from models.audit import AuditEvent
+
+    forged = {"X-Forwarded-For": "203.0.113.66"}
+    with uvicorn_serving(web_app, **serve_options()) as base_url:
+        assert attempt(base_url, accounts["verden"].email, PASSWORD, headers=forged) == 303
+    with uvicorn_serving(web_app, **serve_options("127.0.0.1")) as base_url:  # a TLS proxy on this machine
+        assert attempt(base_url, accounts["verden"].email, PASSWORD, headers=forged) == 303
+    with Session(web_engine) as session:
+        logins = session.exec(select(AuditEvent.after).where(AuditEvent.action == "adviser.login").order_by(AuditEvent.id)).all()
+    assert logins == ['{"client": "127.0.0.1"}', '{"client": "203.0.113.66"}']

@@ -91,6 +91,7 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
     # read the catalogue (and the search's folded words) now: a broken data file stops the start
     # with its file and line, and the first search or lookup does not wait a third of a second
     core_routes.occupation_keys_for("")
+    get_settings().trusted_proxy_networks  # and a broken WELCOME_CENTER_TRUSTED_PROXIES too, with its entry
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(get_settings().templates_dir / "web" / "static")), name="static")
 
