@@ -1,4 +1,5 @@
-"""Accounts, login, logout and roles of the adviser web page, over HTTP (SQLite and PostgreSQL)."""
+"""Accounts, login, logout and roles of the adviser web page, over HTTP (SQLite and PostgreSQL), and the
+rest of the page's hardening of issue #5: ids out of range, security headers on every response."""
 
 from __future__ import annotations
 
@@ -458,3 +459,45 @@ def test_demo_accounts_are_made_once_and_log_in_with_the_printed_password(web_en
     assert new.actor.districts == ("verden",)
     line = demo_login_line()
     assert "beratung.verden@welcome-center.example" in line and DEMO_PASSWORD in line
+
+
+# ------------------------------------------------------------------------------------ the rest of issue #5
+
+SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options")
+TOO_BIG = 2**63  # one above SQLite's INTEGER (PostgreSQL's INTEGER ends at 2**31 - 1)
+
+
+def assert_security_headers(response) -> None:
+    missing = [name for name in SECURITY_HEADERS if name not in response.headers]
+    assert not missing, f"{response.request.url} ({response.status_code}) lacks {missing}"
+    assert response.headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("tail", [f"unterlagen/{TOO_BIG}", f"briefe/{TOO_BIG}", f"briefe/{TOO_BIG}?format=pdf", f"unterlagen/{10**30}",
+                                  f"unterlagen/{2**63 - 1}", f"briefe/{2**31}", f"unterlagen/{2**31 - 1}", "briefe/0",
+                                  "unterlagen/-1", "briefe/abc"])
+def test_a_document_or_letter_id_out_of_range_is_not_found(client, accounts, web_cases, tail):
+    login(client, accounts["verden"].email)
+    response = client.get(f"/faelle/{web_cases['verden']}/{tail}")
+    assert response.status_code == 404
+    assert "Nicht gefunden" in response.text
+    assert_security_headers(response)
+
+
+def test_every_response_carries_the_security_headers_error_pages_and_static_files_too(web_app, client, accounts):
+    from fastapi.testclient import TestClient
+
+    @web_app.get("/probe-fehler")
+    def broken():
+        raise RuntimeError("a bug")
+
+    login(client, accounts["verden"].email)
+    responses = [client.get("/"), client.get("/anmelden"), client.get("/faelle/VER-1999-0001"), client.get("/gibt-es-nicht"),
+                 client.get("/static/app.css"), client.get("/static/gibt-es-nicht.css"), client.delete("/")]
+    assert [r.status_code for r in responses] == [200, 303, 404, 404, 200, 404, 405]
+    with TestClient(web_app, raise_server_exceptions=False, follow_redirects=False) as quiet:
+        error = quiet.get("/probe-fehler")
+    assert error.status_code == 500 and "Interner Fehler" in error.text and "a bug" not in error.text
+    for response in [*responses, error]:
+        assert_security_headers(response)
+    assert error.headers["cache-control"] == "no-store"

@@ -82,6 +82,7 @@ from welcome_center.labels import (
 from welcome_center.web.case_views import Messages, case_context, letter_texts, size_text
 from welcome_center.web.deps import (
     BadRequest,
+    RowId,
     current_adviser,
     db,
     render,
@@ -332,7 +333,7 @@ def _attachment(path: Path, *, name: str, media_type: str) -> Response:
 
 
 @router.get("/faelle/{reference}/unterlagen/{document_id}")
-def document_download(reference: str, document_id: int, request: Request, actor: Actor = Depends(current_adviser),
+def document_download(reference: str, document_id: RowId, request: Request, actor: Actor = Depends(current_adviser),
                       session: Session = Depends(db)):
     case = case_by_reference(session, reference, actor=actor)
     document = document_by_id(session, document_id, case=case, actor=actor)
@@ -390,7 +391,7 @@ def _letter_refused(request, session, actor, case, message: str):
 
 
 @router.get("/faelle/{reference}/briefe/{letter_id}")
-def letter_download(reference: str, letter_id: int, request: Request, format: str = "docx",
+def letter_download(reference: str, letter_id: RowId, request: Request, format: str = "docx",
                     actor: Actor = Depends(current_adviser), session: Session = Depends(db)):
     case = case_by_reference(session, reference, actor=actor)
     letter = letter_by_id(session, letter_id, case=case, actor=actor)
