@@ -1,5 +1,6 @@
 """Accounts, login, logout and roles of the adviser web page, over HTTP (SQLite and PostgreSQL), and the
-rest of the page's hardening of issue #5: ids out of range, security headers on every response."""
+rest of the page's hardening of issue #5: ids out of range, security headers on every response,
+file names shown with their hidden characters visible."""
 
 from __future__ import annotations
 
@@ -501,3 +502,26 @@ def test_every_response_carries_the_security_headers_error_pages_and_static_file
     for response in [*responses, error]:
         assert_security_headers(response)
     assert error.headers["cache-control"] == "no-store"
+
+
+def test_file_names_with_control_or_bidi_characters_are_shown_visibly(web_app, client, accounts, web_cases, web_engine):
+    """"Zeugnis<U+202E>fdp.exe" displays as "Zeugnisexe.pdf" if the override is obeyed: the pages show
+    it as the CLI does (domain.display.visible); Jinja's escaping still applies."""
+    from models import Case, Document, IntakeFile
+
+    reference = web_cases["verden"]
+    with Session(web_engine) as session:
+        case = session.exec(select(Case).where(Case.reference == reference)).one()
+        session.add(Document(case_id=case.id, original_name="Zeugnis\u202efdp.exe", stored_name="abc.pdf", kind="pdf",
+                             size=1, sha256="a" * 64, source="upload"))
+        session.add(IntakeFile(inbox_path=f"{reference}/Pass\u202egnp.<b>x</b>\n.js", case_reference=reference, sha256="b" * 64,
+                               size=1, outcome="rejected", reason="kein PDF\x1b[31m", quarantine_path=f"{reference}/x.js"))
+        session.commit()
+    login(client, accounts["verden"].email)
+    pages = {path: client.get(path).text for path in ("/", f"/faelle/{reference}", f"/faelle/{reference}/druck")}
+    for path, page in pages.items():
+        assert "\u202e" not in page and "\x1b" not in page, path
+    assert "Pass&lt;U+202E&gt;gnp.&lt;b&gt;x&lt;/b&gt;\\n.js" in pages["/"]
+    assert "kein PDF\\x1b[31m" in pages["/"]
+    for path in (f"/faelle/{reference}", f"/faelle/{reference}/druck"):
+        assert "Zeugnis&lt;U+202E&gt;fdp.exe" in pages[path], path

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from adapters.settings import get_settings
 from domain.access import Actor, Role
 from domain.calendar import format_date
+from domain.display import visible
 from domain.lifecycle import STATE_DE, CaseState
 from services.accounts import ActiveSession, session_for_token
 
@@ -89,6 +90,7 @@ templates.env.filters.update(
     date_de=date_de, datetime_de=datetime_de, state_de=state_de,
     district_de=lambda key: DISTRICT_DE.get(key or "", key or "–"),
     role_de=lambda role: ROLE_DE.get(role, role),
+    visible=visible,  # text from outside (file names): control and bidi characters shown, not obeyed
 )
 
 
