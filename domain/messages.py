@@ -574,6 +574,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' is not a language code; use e.g. uk, en, ru, ar or de",
         "„{value}“ ist kein Sprachcode; bitte eine Sprache aus der Liste wählen.",
     ),
+    "letter.language_unknown": (
+        "there are no letter texts in '{value}' (no file in data/letters/); use one of {known}, or leave --lang out "
+        "for the person's language",
+        "Für die Sprache „{value}“ gibt es keine Brieftexte; bitte eine der Sprachen {known} wählen.",
+    ),
     "letters.due_or_reference": (
         "give either --due (write the letters that are due) or a case reference (list its letters)",
         "bitte entweder --due (fällige Briefe schreiben) oder ein Aktenzeichen (seine Briefe auflisten) angeben",

@@ -1,6 +1,6 @@
 """Accounts, login, logout and roles of the adviser web page, over HTTP (SQLite and PostgreSQL), and the
 rest of the page's hardening of issue #5: ids out of range, security headers on every response,
-file names shown with their hidden characters visible."""
+file names shown with their hidden characters visible, letters only in languages with texts."""
 
 from __future__ import annotations
 
@@ -525,3 +525,48 @@ def test_file_names_with_control_or_bidi_characters_are_shown_visibly(web_app, c
     assert "kein PDF\\x1b[31m" in pages["/"]
     for path in (f"/faelle/{reference}", f"/faelle/{reference}/druck"):
         assert "Zeugnis&lt;U+202E&gt;fdp.exe" in pages[path], path
+
+
+def test_a_letter_in_a_language_without_texts_is_refused_not_written_in_english(web_app, client, accounts, web_cases, web_engine,
+                                                                               tmp_path):
+    from adapters.settings import Settings
+    from models import Case, Letter, Person
+    from models.db import session_scope
+    from models.letter import PersonAddressCreate
+    from services.cases import record_consent, set_person_address
+    from tests.web_fixtures import TODAY
+
+    web_app.state.settings = Settings(home=tmp_path / "home")
+    reference = web_cases["verden"]
+    with session_scope(web_engine) as session:
+        case = session.exec(select(Case).where(Case.reference == reference)).one()
+        person = session.get(Person, case.person_id)
+        person.language = "ti"  # Tigrinya: no letter texts (data/letters/), the person's own language
+        record_consent(session, person=person, given_on=TODAY, given_by="person", actor="test")
+        set_person_address(session, person=person, actor="test",
+                           address=PersonAddressCreate(street="Große Straße 1", postcode="27283", city="Verden (Aller)"))
+    login(client, accounts["verden"].email)
+    token = csrf_token(client, f"/faelle/{reference}")
+    refused = client.post(f"/faelle/{reference}/briefe", data={"kind": "checklist", "language": "xx", "csrf_token": token})
+    assert refused.status_code == 422
+    assert "Für die Sprache „xx“ gibt es keine Brieftexte" in refused.text
+    with Session(web_engine) as session:
+        assert session.exec(select(Letter)).all() == []
+    # the person's own language without texts, as the form preselects it: the documented fallback
+    # (the English translation, domain.letters.texts.LetterTexts.translation_for)
+    written = client.post(f"/faelle/{reference}/briefe", data={"kind": "checklist", "language": "ti", "csrf_token": token})
+    assert written.status_code == 303
+    with Session(web_engine) as session:
+        assert [letter.language for letter in session.exec(select(Letter)).all()] == ["en"]
+
+
+def test_the_letter_command_refuses_a_language_without_texts_in_english(cli):
+    created = cli("case", "new", "--given-name", "Olena", "--family-name", "Kowalenko", "--birth-date", "1991-03-04",
+                  "--district", "verden", "--language", "uk", "--profession", "Pflegefachfrau", "--consent", "--json")
+    assert created.exit_code == 0, created.stderr
+    reference = json.loads(created.stdout)["reference"]
+    result = cli("letter", reference, "checklist", "--lang", "xx")
+    assert result.exit_code == 2
+    assert "there are no letter texts in 'xx'" in result.stderr and "ar, de, en, ru, uk" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (cli.home / "cases" / reference / "letters").exists()

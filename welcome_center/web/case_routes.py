@@ -366,7 +366,7 @@ async def letter_write(request: Request, reference: str, actor: Actor = Depends(
     try:
         result = await run_in_threadpool(
             write_one_letter, request.app.state.engine, case=case, kind=kind,
-            language=letter_language(form_text(form, "language", 5) or None),
+            language=letter_language(form_text(form, "language", 5) or None, person_language=person_of(session, case).language),
             sme_id=int(chosen) if chosen.isdigit() else None, today=day, actor=actor.audit_name,
             kit=LetterKit(templates=_letter_templates(day), texts=letter_texts(), catalogue=load_catalogue(),
                           rules=load_checklist_rules(), cases_dir=settings.cases_dir),
