@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.errors import InvalidInput, _clip
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +46,12 @@ class Settings(BaseSettings):
     # the letter's date; a letter with a closer or past deadline is refused until a new one is set.
     letter_min_working_days: int = Field(default=10, ge=0)
 
+    # The web page behind a reverse proxy: the proxies' addresses, comma-separated (e.g. "127.0.0.1"
+    # for a TLS proxy on the same machine; networks such as "10.0.0.0/24" too). Only a request
+    # from one of them is believed about the client's address (X-Forwarded-For) and https
+    # (X-Forwarded-Proto); by default nobody is, and the socket's address is the client's.
+    trusted_proxies: str = ""
+
     def model_post_init(self, __context) -> None:
         if not self.database_url:
             self.database_url = self.default_database_url
@@ -50,6 +59,20 @@ class Settings(BaseSettings):
     @property
     def default_database_url(self) -> str:
         return f"sqlite:///{self.home / 'welcome-center.db'}"
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """WELCOME_CENTER_TRUSTED_PROXIES as networks; InvalidInput names an entry that is none ("*" too:
+        trusting every client would let each name its own address)."""
+        networks = []
+        for entry in (part.strip() for part in self.trusted_proxies.split(",")):
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                raise InvalidInput("settings.trusted_proxies", "WELCOME_CENTER_TRUSTED_PROXIES", value=_clip(entry, 60)) from None
+        return tuple(networks)
 
     @property
     def inbox_dir(self) -> Path:

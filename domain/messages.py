@@ -514,6 +514,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "schema is at revision {current}, newest is {head}; run `welcome-center db upgrade`",
         "das Schema steht auf Revision {current}, die neueste ist {head}; bitte `welcome-center db upgrade` ausführen",
     ),
+    "settings.trusted_proxies": (
+        "WELCOME_CENTER_TRUSTED_PROXIES: '{value}' is not an IP address or network; give the reverse proxies' "
+        "addresses, comma-separated (e.g. 127.0.0.1), or leave it empty",
+        "WELCOME_CENTER_TRUSTED_PROXIES: „{value}“ ist keine IP-Adresse und kein Netz; bitte die Adressen der "
+        "Reverse-Proxys mit Kommas getrennt angeben (z. B. 127.0.0.1) oder die Einstellung leer lassen",
+    ),
     "database.schema_missing": (
         "schema is at revision none, newest is {head}; run `welcome-center db upgrade`",
         "die Datenbank hat noch kein Schema (neueste Revision {head}); bitte `welcome-center db upgrade` ausführen",
@@ -662,6 +668,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.tools_missing": (
         "needs {value} to make the PDFs and the pictures; install libreoffice-writer-nogui and poppler-utils",
         "braucht {value}, um die PDFs und Bilder zu machen; bitte libreoffice-writer-nogui und poppler-utils installieren",
+    ),
+    "letter.language_unknown": (
+        "there are no letter texts in '{value}' (no file in data/letters/); use one of {known}, or leave --lang out "
+        "for the person's language",
+        "Für die Sprache „{value}“ gibt es keine Brieftexte; bitte eine der Sprachen {known} wählen.",
     ),
     "letters.due_or_reference": (
         "give either --due (write the letters that are due) or a case reference (list its letters)",

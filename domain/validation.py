@@ -303,8 +303,9 @@ def profession(value: str | None) -> str:
 
 # --- export ---------------------------------------------------------------------------------------
 
-# A spreadsheet treats a cell that starts with one of these as a formula (OWASP, "CSV Injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet treats a cell that starts with one of these as a formula (OWASP, "CSV Injection");
+# "|" starts a DDE call in older Excel and LibreOffice ("|cmd '/c calc'!A0").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "|")
 
 
 def looks_like_formula(value: str) -> bool:
@@ -316,7 +317,7 @@ def looks_like_formula(value: str) -> bool:
 
 def csv_safe(value: str) -> str:
     """The value for one cell of a CSV export: prefixed with a single quote when a spreadsheet would
-    otherwise run it as a formula (`=HYPERLINK(...)`, `+49 ...`, `@SUM(...)`), as OWASP advises.
+    otherwise run it as a formula (`=HYPERLINK(...)`, `+49 ...`, `@SUM(...)`, `|cmd`), as OWASP advises.
     Quoting of delimiters and quotes is the csv writer's job."""
     return "'" + value if looks_like_formula(value) else value
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from adapters.docx import load_letter_texts
 from adapters.filestore import write_atomically
 from adapters.settings import get_settings
 from domain.calendar import WorkingCalendar, lower_saxony_calendar
@@ -194,13 +195,22 @@ def write_letters(jobs: list[LetterJob], *, engine: Engine, kit: LetterKit, toda
     return results
 
 
-def letter_language(value: str | None) -> str | None:
-    """The language of the courtesy translation as typed (`uk`, `EN`); empty → the person's."""
+def letter_language(value: str | None, *, texts: LetterTexts | None = None, person_language: str | None = None) -> str | None:
+    """The language of the courtesy translation as asked for (`uk`, `EN`); empty → the person's.
+
+    A language asked for must have texts (data/letters/<code>.yaml): writing English instead of a
+    language someone chose on purpose would go unnoticed. The person's own language may have none
+    (`ti`); for it the documented fallback applies (the English translation, with a note), also when
+    it is asked for by name, as the web form's preselected choice does. `texts` default: the
+    configured data folder's."""
     if value is None or not value.strip():
         return None
     code = value.strip().lower()
     if len(code) != 2 or not code.isalpha():
         raise FieldError("letter.language_code", "language", typed=value, value=_clip(value, 20))
+    known = (texts or load_letter_texts()).languages
+    if code not in known and code != (person_language or "").lower():
+        raise FieldError("letter.language_unknown", "language", typed=value, value=code, known=sorted(known))
     return code
 
 

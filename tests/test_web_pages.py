@@ -185,6 +185,15 @@ def test_csv_export_is_german_excel_ready_and_neutralises_formulas(client, accou
     assert len(list(csv.reader(io.StringIO(filtered), delimiter=";"))) == 2
 
 
+@pytest.mark.parametrize("profession", ["|cmd '/c calc'!A0", "=1+1", "+49 4231", "-2+3", "@SUMME(A1)"])
+def test_a_profession_that_starts_a_formula_or_a_dde_call_is_neutralised_in_the_export(client, accounts, web_engine, profession):
+    reference = make_case(web_engine, given_name="Pia", family_name="Pipe", district="verden", profession=profession)
+    login(client, accounts["verden"].email)
+    rows = list(csv.reader(io.StringIO(client.get("/faelle.csv").content.decode("utf-8-sig")), delimiter=";"))
+    row = next(r for r in rows if r[0] == reference)
+    assert row[5] == "'" + profession
+
+
 def test_csv_export_is_recorded_in_the_audit_trail(client, accounts, web_cases, web_engine):
     from models.audit import AuditEvent
 

@@ -34,6 +34,8 @@ ACTION_DE = {
     "letter.pdf": "PDF eines Briefs erstellt", "person.address": "Anschrift erfasst",
     "case.choose_occupation": "Referenzberuf gewählt", "case.funding": "Finanzierung festgehalten",
     "case.sme_link": "Betrieb verknüpft", "appointment.add": "Termin erfasst",
+    "case.view": "Fall angesehen", "case.print": "Druckansicht geöffnet", "document.download": "Dokument heruntergeladen",
+    "letter.download": "Brief heruntergeladen",
     **{f"case.{event.value}": EVENT_DE[event] for event in Event},
 }
 

@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from adapters.database import ready_engine
+from adapters.settings import get_settings
 from domain.access import Role
 from models.db import session_scope
 from services.accounts import create_adviser, list_advisers
@@ -49,9 +50,19 @@ def serve(
 
     from welcome_center.web.app import create_app  # defers FastAPI, as above
 
+    proxies = proxy_options()
     app = create_app()
     err.print(f"Welcome Center: http://{host}:{port}/ (Strg+C beendet)")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, server_header=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False, **proxies)
+
+
+def proxy_options() -> dict:
+    """X-Forwarded-For and X-Forwarded-Proto believed only from WELCOME_CENTER_TRUSTED_PROXIES; with
+    none configured, not at all (uvicorn's own default would believe 127.0.0.1 and $FORWARDED_ALLOW_IPS)."""
+    trusted = get_settings().trusted_proxy_networks
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(str(network) for network in trusted)}
 
 
 @adviser_app.command("add")

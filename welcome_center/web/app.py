@@ -67,6 +67,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class WelcomeCenterApp(FastAPI):
+    """FastAPI with `SecurityHeaders` outside everything else. Starlette puts its server-error
+    middleware (which sends the 500 page) outside every added middleware, so a header middleware
+    added the usual way never sees the 500 page."""
+
+    def build_middleware_stack(self):
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def _actor_of(request: Request):
     """The logged-in adviser for an error page's navigation, if there is one."""
     from sqlmodel import Session
@@ -86,12 +95,12 @@ def _error(request: Request, status: int, title: str, message: str):
 def create_app(*, engine: Engine | None = None) -> FastAPI:
     if engine is None:
         engine = ready_engine()
-    app = FastAPI(title="Welcome Center – Anerkennungsberatung", docs_url=None, redoc_url=None, openapi_url=None)
+    app = WelcomeCenterApp(title="Welcome Center – Anerkennungsberatung", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine = engine
     # read the catalogue (and the search's folded words) now: a broken data file stops the start
     # with its file and line, and the first search or lookup does not wait a third of a second
     core_routes.occupation_keys_for("")
-    app.add_middleware(SecurityHeaders)
+    get_settings().trusted_proxy_networks  # and a broken WELCOME_CENTER_TRUSTED_PROXIES too, with its entry
     app.mount("/static", StaticFiles(directory=str(get_settings().templates_dir / "web" / "static")), name="static")
 
     @app.exception_handler(LoginRequired)
@@ -102,9 +111,12 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/anmelden?next={quote(target, safe='')}", status_code=303)
 
+    def not_found(request: Request):
+        return _error(request, 404, "Nicht gefunden", "Diese Seite oder dieser Fall ist nicht vorhanden, oder Sie haben keinen Zugriff darauf.")
+
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, _exc: NotFound):
-        return _error(request, 404, "Nicht gefunden", "Diese Seite oder dieser Fall ist nicht vorhanden, oder Sie haben keinen Zugriff darauf.")
+        return not_found(request)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden):
@@ -116,6 +128,9 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
+        if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+            # a part of the address that names nothing (a letter id "abc", or above 2^63 - 1)
+            return not_found(request)
         fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
         named = f" ({', '.join(fields)})" if fields else ""
         return _error(request, 400, "Ungültige Eingabe", f"Die Anfrage enthält ungültige oder fehlende Angaben{named}. Bitte prüfen Sie die Eingaben.")

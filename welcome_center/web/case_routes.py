@@ -70,6 +70,7 @@ from services.cases import (
     set_person_address,
 )
 from services.intake import take_in_upload
+from services.audit import record_audit
 from services.letters import LetterKit, letter_language, write_one_letter
 from welcome_center.labels import (
     ADDRESS_LABELS,
@@ -85,6 +86,7 @@ from welcome_center.labels import (
 from welcome_center.web.case_views import Messages, case_context, letter_texts, size_text
 from welcome_center.web.deps import (
     BadRequest,
+    RowId,
     current_adviser,
     db,
     render,
@@ -196,14 +198,24 @@ def _case_page(request: Request, session: Session, actor: Actor, case: Case, mes
 @router.get("/faelle/{reference}")
 def case_page(request: Request, reference: str, actor: Actor = Depends(current_adviser), session: Session = Depends(db)):
     case = case_by_reference(session, reference, actor=actor)
+    _record_read(session, actor, "case.view", "case", case.id, case)
     return _case_page(request, session, actor, case)
 
 
 @router.get("/faelle/{reference}/druck")
 def case_print(request: Request, reference: str, actor: Actor = Depends(current_adviser), session: Session = Depends(db)):
     case = case_by_reference(session, reference, actor=actor)
+    _record_read(session, actor, "case.print", "case", case.id, case)
     context = case_context(session, case, day=today(request), max_upload_bytes=_settings(request).max_file_bytes)
     return render(request, "case_print.html", actor, **context)
+
+
+def _record_read(session: Session, actor: Actor, action: str, entity: str, entity_id: int | None, case: Case) -> None:
+    """Who looked at which case, and when (the data protection officer's question): the audit entry
+    names the case, never a personal value; committed before the page or file goes out."""
+    record_audit(session, actor=actor.audit_name, action=action, entity=entity, entity_id=entity_id,
+                 case_reference=case.reference)
+    session.commit()
 
 
 # ------------------------------------------------------------------------------------ state transitions
@@ -356,11 +368,12 @@ def _attachment(path: Path, *, name: str, media_type: str) -> Response:
 
 
 @router.get("/faelle/{reference}/unterlagen/{document_id}")
-def document_download(reference: str, document_id: int, request: Request, actor: Actor = Depends(current_adviser),
+def document_download(reference: str, document_id: RowId, request: Request, actor: Actor = Depends(current_adviser),
                       session: Session = Depends(db)):
     case = case_by_reference(session, reference, actor=actor)
     document = document_by_id(session, document_id, case=case, actor=actor)
     path = _file_in_case(_settings(request).cases_dir, case.reference, f"{case.reference}/documents/{document.stored_name}")
+    _record_read(session, actor, "document.download", "document", document.id, case)
     return _attachment(path, name=document.original_name, media_type=MEDIA_TYPES.get(FileKind(document.kind), "application/octet-stream"))
 
 
@@ -389,7 +402,7 @@ async def letter_write(request: Request, reference: str, actor: Actor = Depends(
     try:
         result = await run_in_threadpool(
             write_one_letter, request.app.state.engine, case=case, kind=kind,
-            language=letter_language(form_text(form, "language", 5) or None),
+            language=letter_language(form_text(form, "language", 5) or None, person_language=person_of(session, case).language),
             sme_id=int(chosen) if chosen.isdigit() else None, today=day, actor=actor.audit_name,
             kit=LetterKit(templates=_letter_templates(day), texts=letter_texts(), catalogue=load_catalogue(),
                           rules=load_checklist_rules(), cases_dir=settings.cases_dir),
@@ -414,7 +427,7 @@ def _letter_refused(request, session, actor, case, message: str):
 
 
 @router.get("/faelle/{reference}/briefe/{letter_id}")
-def letter_download(reference: str, letter_id: int, request: Request, format: str = "docx",
+def letter_download(reference: str, letter_id: RowId, request: Request, format: str = "docx",
                     actor: Actor = Depends(current_adviser), session: Session = Depends(db)):
     case = case_by_reference(session, reference, actor=actor)
     letter = letter_by_id(session, letter_id, case=case, actor=actor)
@@ -423,8 +436,10 @@ def letter_download(reference: str, letter_id: int, request: Request, format: st
         if not letter.pdf_path:
             raise NotFound("letter", str(letter_id))
         path = _file_in_case(cases_dir, case.reference, letter.pdf_path)
+        _record_read(session, actor, "letter.download", "letter", letter.id, case)
         return _attachment(path, name=Path(letter.pdf_path).name, media_type="application/pdf")
     path = _file_in_case(cases_dir, case.reference, letter.path)
+    _record_read(session, actor, "letter.download", "letter", letter.id, case)
     return _attachment(path, name=Path(letter.path).name, media_type=MEDIA_TYPES[FileKind.DOCX])
 
 

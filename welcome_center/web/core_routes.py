@@ -3,6 +3,7 @@ the routing preview (`/api/routing`) the new-case form asks while the adviser ty
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from fastapi.responses import (
 from sqlmodel import Session
 
 from adapters.catalogue import load_catalogue
+from adapters.settings import get_settings
 from domain.access import ALL_DISTRICTS, Actor
 from domain.lifecycle import STATE_DE, CaseState
 from domain.routing import Routing, route
@@ -65,6 +67,28 @@ def _safe_next(value: str | None) -> str:
 # ------------------------------------------------------------------------------------ login / logout
 
 
+def client_address(request: Request) -> str:
+    """The client's address for the audit trail: the socket's, or, when the socket is a trusted proxy
+    (WELCOME_CENTER_TRUSTED_PROXIES), the last hop of its X-Forwarded-For (the address that connected
+    to the proxy). Anyone else's X-Forwarded-For is ignored: a client can write anything there."""
+    peer = request.client.host if request.client else ""
+    settings = getattr(request.app.state, "settings", None) or get_settings()
+    trusted = settings.trusted_proxy_networks
+    if not trusted or not peer:
+        return peer
+    try:
+        if not any(ipaddress.ip_address(peer) in network for network in trusted):
+            return peer
+    except ValueError:  # not an address (a test client's "testclient")
+        return peer
+    forwarded = request.headers.get("x-forwarded-for", "")
+    last = forwarded.rsplit(",", 1)[-1].strip()
+    try:
+        return str(ipaddress.ip_address(last))
+    except ValueError:  # no header, or no address in it: the proxy is the client we know
+        return peer
+
+
 def _login_page(request: Request, *, next_path: str, email: str = "", error: str | None = None,
                 status_code: int = 200, logged_out: bool = False) -> HTMLResponse:
     """The login form with a fresh double-submit token (there is no session yet to hold one)."""
@@ -102,9 +126,8 @@ def login(
             request, next_path=next_path, email=email, status_code=403,
             error="Das Anmeldeformular ist abgelaufen. Bitte melden Sie sich noch einmal an.",
         )
-    client = request.client.host if request.client else ""
     try:
-        new = log_in(session, email=email, password=password, client=client)
+        new = log_in(session, email=email, password=password, client=client_address(request))
     except LoginRefused as refused:
         session.commit()  # the failed attempt counts and stays in the audit trail
         return _login_page(

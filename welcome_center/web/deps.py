@@ -10,9 +10,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from datetime import date, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import select_autoescape
@@ -30,6 +31,10 @@ SESSION_COOKIE = "wc_session"
 LOGIN_CSRF_COOKIE = "wc_login_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+
+MAX_ROW_ID = 2**31 - 1  # the ids are INTEGER columns: 32 bits on PostgreSQL (SQLite's hold 64)
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+"""A row's id in a path: out of the columns' range the app answers 404, not a database error's 500."""
 
 ROLE_DE = {Role.ADVISER.value: "Beratung", Role.LEAD.value: "Leitung", Role.READONLY.value: "Nur Lesezugriff"}
 DISTRICT_DE = {"verden": "Verden", "osterholz": "Osterholz"}
@@ -85,7 +90,7 @@ templates.env.filters.update(
     date_de=date_de, datetime_de=datetime_de, state_de=state_de,
     district_de=lambda key: DISTRICT_DE.get(key or "", key or "–"),
     role_de=lambda role: ROLE_DE.get(role, role),
-    visible=visible,  # text from outside (file names in quarantine): control and bidi characters made visible
+    visible=visible,  # text from outside (file names): control and bidi characters shown, not obeyed
 )
 
 
