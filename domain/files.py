@@ -779,18 +779,18 @@ def is_unsafe_name(original: str) -> str | None:
         return (
             "Dateiname enthält „..“ oder „.“ als Pfadangabe und könnte aus dem Fallordner "
             "hinausführen; Datei nicht öffnen, mit einfachem Namen (z. B. Zeugnis.pdf) neu speichern "
-            "und erneut ablegen (file name contains a '..' or '.' path component)"
+            "und erneut ablegen"
         )
     if _SEPARATORS.search(original) or _SEPARATORS.search(folded):
         return (
             "Dateiname enthält einen Pfad („/“ oder „\\“); Datei nicht öffnen, mit einfachem Namen "
-            "(z. B. Zeugnis.pdf) neu speichern und erneut ablegen (file name contains a path separator)"
+            "(z. B. Zeugnis.pdf) neu speichern und erneut ablegen"
         )
     if any(unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI for ch in original):
         return (
             "Dateiname enthält Steuerzeichen (z. B. Zeilenumbruch oder Schreibrichtungswechsel, "
             "der die Endung verschleiern kann); Datei nicht öffnen, mit einfachem Namen neu "
-            "speichern und erneut ablegen (file name contains control characters)"
+            "speichern und erneut ablegen"
         )
     return None
 
@@ -855,7 +855,7 @@ def name_refusal(name: FileName) -> str | None:
             f"Dateiname ist nicht in UTF-8 geschrieben (Byte 0x{byte:02X} an Stelle {position}; so schreiben "
             "ältere Windows-Programme und ZIP-Archive z. B. „ü“), gezeigt als "
             f"„{name.shown}“, Bytes des Namens (hex): {name.hex}; Datei mit einfachem Namen neu speichern und "
-            "erneut ablegen (file name is not UTF-8)"
+            "erneut ablegen"
         )
     return is_unsafe_name(name.text)
 
@@ -877,10 +877,9 @@ def special_file_refusal(mode: int) -> str | None:
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISLNK(mode):
-        return "Verknüpfung (Symlink) statt Datei; bitte die Datei selbst ablegen (symbolic link, not opened)"
+        return "Verknüpfung (Symlink) statt Datei, nicht geöffnet; bitte die Datei selbst ablegen"
     what = _NOT_REGULAR.get(stat.S_IFMT(mode), "keine gewöhnliche Datei")
-    return (f"keine Datei, sondern {what}; nicht geöffnet und nicht gelesen, bitte die Datei selbst ablegen "
-            "(not a regular file)")
+    return f"keine Datei, sondern {what}; nicht geöffnet und nicht gelesen, bitte die Datei selbst ablegen"
 
 
 def stored_name(sha256: str, name: str) -> str:

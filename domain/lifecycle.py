@@ -386,3 +386,17 @@ def check_note(note: str | None) -> str | None:
     if len(text) > NOTE_MAX or not text.isprintable():
         raise FieldError("step.note_too_long", "note", typed=note, limit=NOTE_MAX, length=len(text))
     return text
+
+
+def possible_outcomes(*, regulated: bool, procedure: str | None) -> tuple[Outcome, ...]:
+    """The outcomes a notice can have for this procedure (domain.md §1 "Outcomes"): a compensation
+    measure only where the profession is regulated (§ 10 BQFG); partial equivalence only for a
+    profession that is not regulated, in a recognition procedure under the BQFG or NBQFG (§ 7 Abs. 2
+    BQFG: the notice lists the differences)."""
+    outcomes = [Outcome.FULL_EQUIVALENCE]
+    if regulated:
+        outcomes.append(Outcome.COMPENSATION_MEASURE)
+    elif procedure in ("BQFG", "NBQFG"):
+        outcomes.append(Outcome.PARTIAL_EQUIVALENCE)
+    outcomes.append(Outcome.NO_EQUIVALENCE)
+    return tuple(outcomes)

@@ -579,6 +579,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "only the event 'decide' has an outcome",
         "nur der Schritt „Bescheid erhalten“ hat ein Ergebnis",
     ),
+    "step.outcome_impossible": (
+        "a notice for this procedure cannot have the outcome '{outcome}'; possible: {possible}",
+        "ein Bescheid in diesem Verfahren kann nicht „{outcome}“ lauten; möglich sind: {possible}",
+    ),
     "step.outcome_unknown": (
         "'{value}' is unknown; use one of {outcomes}",
         "„{value}“ ist kein bekanntes Ergebnis; bitte eines wählen: {outcomes}",
@@ -691,6 +695,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "adviser.password": (
         "use at least {limit} characters",
         "bitte mindestens {limit} Zeichen verwenden",
+    ),
+    "adviser.other_district": (
+        "works for another district; the case belongs to {district}",
+        "arbeitet für einen anderen Landkreis; der Fall gehört zu {district}",
     ),
     "adviser.exists": ("an adviser with {value} exists already", "ein Konto mit {value} gibt es schon"),
     # --- the command line (welcome_center/cli/) --------------------------------------------------------

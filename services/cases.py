@@ -23,6 +23,7 @@ from domain.fast_track import check_fast_track
 from domain.funding import FundingRoute, funding_warnings
 from domain.lifecycle import (
     OCCUPATION_STATES,
+    OUTCOME_DE,
     CaseState,
     Event,
     Outcome,
@@ -32,10 +33,13 @@ from domain.lifecycle import (
     check_event_day,
     check_note,
     next_state,
+    possible_outcomes,
 )
+from domain.messages import Term
 from domain.routing import Routing, route
 from domain.validation import FieldError
 from models._types import utc_now
+from models.adviser import Adviser
 from models.case import Appointment, Case, CaseCreate, CaseEvent, Deadline
 from models.letter import LatinNameCreate, PersonAddress, PersonAddressCreate
 from models.person import CONSENT_PURPOSE, Consent, Person, PersonCreate
@@ -311,6 +315,20 @@ def choose_occupation(session: Session, *, case: Case, profession_key: str, cata
     return case
 
 
+def assign_adviser(session: Session, *, case: Case, adviser: Adviser | None, actor: str) -> Case:
+    """The case's adviser: the contact person in its letters and the one who sees it under "my cases".
+    An adviser works for one district; a lead for both."""
+    if adviser is not None and adviser.district is not None and adviser.district != case.district:
+        raise InvalidInput("adviser.other_district", "adviser", district=case.district)
+    before = {"adviser_id": case.adviser_id}
+    case.adviser_id = adviser.id if adviser is not None else None
+    case.updated_at = utc_now()
+    session.add(case)
+    record_audit(session, actor=actor, action="case.assign", entity="case", entity_id=case.id,
+                 case_reference=case.reference, before=before, after={"adviser_id": case.adviser_id})
+    return case
+
+
 def set_funding(session: Session, *, case: Case, route_: FundingRoute, decided_on: date, actor: str) -> None:
     before = {"funding_route": case.funding_route, "funding_decided_on": case.funding_decided_on}
     case.funding_route = route_.value
@@ -382,6 +400,11 @@ def advance_case(
         raise InvalidInput("step.outcome_missing", "outcome", outcomes=[o.value for o in Outcome])
     if event is not Event.DECIDE and outcome is not None:
         raise InvalidInput("step.outcome_not_expected", "outcome")
+    if outcome is not None:
+        possible = possible_outcomes(regulated=bool(case.regulated), procedure=case.procedure)
+        if outcome not in possible:
+            raise InvalidInput("step.outcome_impossible", "outcome", outcome=Term(outcome.value, OUTCOME_DE[outcome]),
+                               possible=[Term(o.value, OUTCOME_DE[o]) for o in possible])
     if until is not None and until < on:
         raise FieldError("step.until_before_start", "until")
     note = check_note(note)

@@ -716,7 +716,7 @@ def test_safe_name_never_leaves_the_case_folder(original):
 )
 def test_names_that_send_a_file_to_quarantine(original, why):
     reason = is_unsafe_name(original)
-    assert reason is not None and why in reason and "(file name contains" in reason
+    assert reason is not None and why in reason and "file name" not in reason  # German only: an adviser reads it
 
 
 @pytest.mark.parametrize(

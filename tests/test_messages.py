@@ -63,6 +63,7 @@ SAMPLES = {
     "outcome": Term("compensation_measure", "Ausgleichsmaßnahme erforderlich"),
     "outcomes": ["full_equivalence", "no_equivalence"],
     "person": "Olena Shevchenko",
+    "possible": [Term("full_equivalence", "volle Gleichwertigkeit"), Term("no_equivalence", "keine Gleichwertigkeit")],
     "procedure": "none",
     "reason": "field larger than field limit (131072)",
     "reference": "VER-2026-0042",

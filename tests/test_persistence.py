@@ -131,9 +131,9 @@ def test_full_lifecycle_stores_events_and_recomputes_deadlines(session, catalogu
     assert deadlines["acknowledgement"].status == "met"
     assert (deadlines["decision"].status, deadlines["decision"].due) == ("open", date(2026, 7, 29))
 
-    advance(session, case, Event.DECIDE, date(2026, 7, 1), outcome=Outcome.PARTIAL_EQUIVALENCE)
+    advance(session, case, Event.DECIDE, date(2026, 7, 1), outcome=Outcome.COMPENSATION_MEASURE)  # a regulated profession (§ 10 BQFG)
     advance(session, case, Event.CLOSE, date(2026, 7, 10))
-    assert case.state == CaseState.CLOSED and case.outcome == "partial_equivalence"
+    assert case.state == CaseState.CLOSED and case.outcome == "compensation_measure"
     assert {d.kind: d.status for d in deadlines_of(session, case)} == {"acknowledgement": "met", "decision": "met"}
     assert len(session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id)).all()) == 10
 

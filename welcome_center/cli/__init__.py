@@ -11,6 +11,8 @@ rules, not Alembic, Prefect, FastAPI or docxtpl, and answers at once.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import click
 import typer
@@ -39,8 +41,15 @@ class LazyGroup(TyperGroup):
         module = COMMANDS.get(name)
         if module is None:
             return None
-        group = typer.main.get_command(importlib.import_module(f"{__name__}.{module}").app)
-        return group.get_command(ctx, name)
+        try:
+            loaded = importlib.import_module(f"{__name__}.{module}")
+        except Exception as error:  # a fault of the program: one line, as console.friendly gives it
+            if os.environ.get("WELCOME_CENTER_DEBUG"):
+                raise
+            sys.stderr.write(f"Internal error: {type(error).__name__}: {str(error)[:200]}. Nothing was done; run again "
+                             "with WELCOME_CENTER_DEBUG=1 to see the traceback and report it.\n")
+            raise SystemExit(70) from None
+        return typer.main.get_command(loaded.app).get_command(ctx, name)
 
 
 app = typer.Typer(

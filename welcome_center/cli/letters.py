@@ -41,14 +41,14 @@ from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
 from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from domain.calendar import format_date
-from domain.errors import InvalidInput
 from domain.checklist import CaseProfile, DocumentFacts, checklist
+from domain.errors import InvalidInput
 from domain.funding import FundingRoute
 from domain.letters.address import address_lines, person_address, sender_for
 from domain.letters.compose import CaseFacts, PersonFacts, SmeFacts, compose_letter
 from domain.letters.due import LetterRequest
-from domain.lifecycle import CaseState, Outcome
 from domain.letters.kinds import KIND_DE, LetterKind, LetterRefused, parse_kind
+from domain.lifecycle import CaseState, Outcome
 from domain.routing import resolve_district
 from models._types import checked
 from models.db import session_scope

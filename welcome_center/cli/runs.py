@@ -19,7 +19,7 @@ from flows.intake import intake_flow
 from models.selectors import state_counts
 from welcome_center.cli.console import err, escape, friendly, out, print_json, today
 from welcome_center.cli.letters import print_letters_summary, write_due_letters
-from welcome_center.demo.accounts import demo_login_line, ensure_demo_accounts
+from welcome_center.demo.accounts import assign_demo_cases, demo_login_line, ensure_demo_accounts
 from welcome_center.demo.letters import prepare_demo_letters
 from welcome_center.demo.population import reset_state, run_demo
 
@@ -84,9 +84,10 @@ def demo(
         # the demo dropped its files a moment ago and writes nothing more: no need to wait for them to settle
         outcomes = intake_flow(settle_seconds=0)
     with err.status("Briefe: Prefect-Flow schreibt die fälligen Briefe …"):
+        ensure_demo_accounts(engine)
+        assign_demo_cases(engine)  # the letters name the case's adviser as the contact person
         prepare_demo_letters(engine, seed=seed, today=today())
         letters = write_due_letters(day=today(), who="demo:beratung@welcome-center.example")
-    ensure_demo_accounts(engine)
     _print_demo_summary(summary, outcomes, catalogue, settings)
     print_letters_summary(letters)
     out.print(escape(demo_login_line()), soft_wrap=True)

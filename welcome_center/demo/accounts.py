@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from domain.access import Role
+from models.case import Case
 from models.db import session_scope
 from services.accounts import adviser_by_email, create_adviser
+from services.cases import assign_adviser
 
 DEMO_PASSWORD = "Demo-Anerkennung-2026"  # invented data only; never use it for real accounts
 DEMO_ACTOR = "demo:beratung@welcome-center.example"
@@ -51,6 +54,19 @@ def ensure_demo_accounts(engine: Engine) -> list[tuple[DemoAccount, bool]]:
                 )
             made.append((account, not exists))
     return made
+
+
+def assign_demo_cases(engine: Engine) -> int:
+    """Each case without an adviser goes to its district's demo adviser (the contact person in its
+    letters); returns how many were assigned."""
+    assigned = 0
+    with session_scope(engine) as session:
+        advisers = {a.district: adviser_by_email(session, a.email) for a in DEMO_ACCOUNTS if a.role is Role.ADVISER}
+        for case in session.exec(select(Case).where(Case.adviser_id.is_(None)).order_by(Case.id)).all():
+            if advisers.get(case.district) is not None:
+                assign_adviser(session, case=case, adviser=advisers[case.district], actor=DEMO_ACTOR)
+                assigned += 1
+    return assigned
 
 
 def demo_login_line() -> str:

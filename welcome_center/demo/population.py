@@ -28,7 +28,7 @@ from domain.catalogue import Catalogue
 from domain.csvfile import parse_import
 from domain.deadlines import Period
 from domain.funding import FundingRoute
-from domain.lifecycle import CaseState, Event, Outcome
+from domain.lifecycle import CaseState, Event, possible_outcomes
 from models import Case, Person
 from models.db import session_scope
 from services.cases import advance_case, record_consent, set_funding
@@ -228,8 +228,12 @@ def _advance_randomly(session, case: Case, rng: random.Random, today: date, cale
         day = min(today, day + timedelta(days=rng.randint(3, 25)))
         kwargs: dict = {}
         if event is Event.SET_DEADLINE:
-            day = today - timedelta(days=rng.randint(0, 30))
-            kwargs["period"] = Period(days=rng.choice([14, 21, 28]))
+            if rng.random() < 0.85:  # set a few days ago, weeks to run: the checklist letter can go out
+                day = today - timedelta(days=rng.randint(0, 5))
+                kwargs["period"] = Period(weeks=rng.choice([4, 5, 6]))
+            else:  # a few have run out: the overview shows them overdue
+                day = today - timedelta(days=rng.randint(30, 45))
+                kwargs["period"] = Period(days=rng.choice([14, 21]))
         if event is Event.SUBMIT and rng.random() < 0.8:
             person = session.get(Person, case.person_id)
             route = FundingRoute.JOBCENTER if person.receives_buergergeld else FundingRoute.ANERKENNUNGSZUSCHUSS
@@ -237,7 +241,7 @@ def _advance_randomly(session, case: Case, rng: random.Random, today: date, cale
         if event is Event.SUSPEND:
             kwargs["note"] = "Qualifikationsanalyse"
         if event is Event.DECIDE:
-            kwargs["outcome"] = rng.choice(list(Outcome))
+            kwargs["outcome"] = rng.choice(possible_outcomes(regulated=bool(case.regulated), procedure=case.procedure))
         advance_case(session, case=case, event=event, on=day, actor=ACTOR, calendar=calendar, **kwargs)
     return case.state
 

@@ -31,8 +31,8 @@ from adapters.settings import get_settings
 from domain.access import Actor
 from domain.calendar import lower_saxony_calendar
 from domain.deadlines import Period
-from domain.errors import InvalidInput
 from domain.display import visible
+from domain.errors import InvalidInput
 from domain.files import MEDIA_TYPES, FileKind, FileName, safe_name
 from domain.funding import FundingRoute, funding_warnings
 from domain.letters.kinds import LetterKind
@@ -60,6 +60,7 @@ from models.selectors import (
     person_of,
     steps_offered,
 )
+from services.audit import record_audit
 from services.cases import (
     advance_case,
     check_consent_giver,
@@ -70,7 +71,6 @@ from services.cases import (
     set_person_address,
 )
 from services.intake import take_in_upload
-from services.audit import record_audit
 from services.letters import LetterKit, letter_language, write_one_letter
 from welcome_center.labels import (
     ADDRESS_LABELS,
