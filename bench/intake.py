@@ -176,19 +176,9 @@ HOSTILE_KINDS = (
 
 def hostile_pdf(text: str, *, javascript: bool = False) -> bytes:
     """A one-page PDF with a correct cross-reference table; with `javascript` it runs a script on opening."""
-    catalog = b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>" if javascript else b"<< /Type /Catalog /Pages 2 0 R >>"
-    objects = [catalog, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-               b"<< /S /JavaScript /JS (app.alert\\(%s\\)) >>" % text.encode()]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    from welcome_center.demo import samples
+
+    return samples.pdf_with_javascript(text) if javascript else samples.pdf(text)
 
 
 def drop_hostile(folder: Path, number: int) -> str:

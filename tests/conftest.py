@@ -244,6 +244,22 @@ def cli(cli_at, tmp_path, sqlite_template):
     return cli_at(home)
 
 
+@pytest.fixture(scope="session")
+def texts():
+    """The letters' texts of data/letters/ (German and the translations)."""
+    from adapters.docx import load_letter_texts_from
+
+    return load_letter_texts_from(ROOT / "data")
+
+
+@pytest.fixture(scope="session")
+def rules():
+    """The checklist rules of data/checklists.yaml."""
+    from adapters.rules import load_checklist_rules
+
+    return load_checklist_rules(ROOT / "data")
+
+
 # ---------------------------------------------------------------------------- databases
 #
 # Persistence tests run on SQLite always and on PostgreSQL when it is reachable. With CI set, an

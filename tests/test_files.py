@@ -39,6 +39,7 @@ from domain.files import (
     special_file_refusal,
     stored_name,
 )
+from welcome_center.demo import samples
 
 # --- files as people send them ---------------------------------------------------------------------
 
@@ -46,24 +47,12 @@ from domain.files import (
 def make_pdf(*, end=True, catalog=b"<< /Type /Catalog /Pages 2 0 R >>", more=()) -> bytes:
     """A one-page PDF with a correct cross-reference table; `catalog` and `more` (objects 4, 5, …)
     let a test put into it what a hostile PDF carries."""
-    objects = [
+    return samples.pdf_from_objects([
         catalog,
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
         *more,
-    ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n" % (len(objects) + 1, xref)
-    if end:
-        out += b"%%EOF\n"
-    return bytes(out)
+    ], end=end)
 
 
 def make_encrypted_pdf(user_password: str) -> bytes:

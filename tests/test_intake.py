@@ -34,11 +34,6 @@ def place(tmp_path):
     return folders
 
 
-@pytest.fixture
-def rules():
-    return load_checklist_rules(ROOT / "data")
-
-
 def make_case(session, catalogue, *, given="Iryna", consent=True, profession="Krankenschwester"):
     person, _ = find_or_create_person(
         session, actor=ACTOR, given_name=given, family_name="Beispiel", birth_date=date(1995, 3, 4),

@@ -30,7 +30,7 @@ from models import Document, IntakeFile
 from welcome_center.demo import samples
 
 from .conftest import ROOT
-from .test_intake import make_case, place, rules, run  # noqa: F401 - fixtures
+from .test_intake import make_case, place, run  # noqa: F401 - fixtures
 from .web_fixtures import accounts, client, web_app, web_cases, web_engine  # noqa: F401 - fixtures
 
 # ------------------------------------------------------------------------------------ hostile files
@@ -40,23 +40,13 @@ def build_pdf(*, catalog: bytes = b"<< /Type /Catalog /Pages 2 0 R >>", more: tu
     """A one-page PDF with a correct cross-reference table; `catalog` and `more` (objects 5, 6, …)
     carry what a hostile PDF carries."""
     stream = f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode()
-    objects = [
+    return samples.pdf_from_objects([
         catalog,
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
         *more,
-    ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    ])
 
 
 def pdf_with_javascript(text: str = "Zeugnis") -> bytes:

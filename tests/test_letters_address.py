@@ -39,13 +39,6 @@ def tables():
     return load_tables(ROOT / "data")
 
 
-@pytest.fixture(scope="module")
-def texts():
-    from adapters.docx import load_letter_texts_from
-
-    return load_letter_texts_from(ROOT / "data")
-
-
 def person(**changes) -> PersonFacts:
     base = PersonFacts(given_name="Олена", family_name="Ковальчук", birth_date=date(1991, 3, 4), language="uk", sex="f",
                        street="vul. Khreshchatyk 22, kv. 5", postcode="01001", city="Kyiv", country="UA",

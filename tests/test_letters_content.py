@@ -38,20 +38,6 @@ LICENCE_WORDS = re.compile(r"\bErlaubnis\b|Approbation|Berufszulassung|Zulassung
 REGULATED = re.compile(r"(?<!nicht )reglementiert")
 
 
-@pytest.fixture(scope="module")
-def texts():
-    from adapters.docx import load_letter_texts_from
-
-    return load_letter_texts_from(ROOT / "data")
-
-
-@pytest.fixture(scope="module")
-def rules():
-    from adapters.rules import load_checklist_rules
-
-    return load_checklist_rules(ROOT / "data")
-
-
 def case_of(catalogue, rules, key, *, country="SY", eu=False, sex="f", language="uk", state=CaseState.DECIDED,
             outcome=None, documents=(), **person):
     """A case as routing and the selectors hand it over (procedure facts included)."""

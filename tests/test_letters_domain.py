@@ -21,22 +21,6 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture(scope="module")
-def texts():
-    from adapters.docx import load_letter_texts_from
-    from tests.conftest import ROOT
-
-    return load_letter_texts_from(ROOT / "data")
-
-
-@pytest.fixture(scope="module")
-def rules(catalogue):
-    from adapters.rules import load_checklist_rules
-    from tests.conftest import ROOT
-
-    return load_checklist_rules(ROOT / "data")
-
-
-@pytest.fixture(scope="module")
 def nurse(catalogue, rules):
     """A nurse's case in Verden: CV on file, the diploma there but untranslated, the rest missing."""
     profession = catalogue.professions["pflegefachmann"]

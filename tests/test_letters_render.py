@@ -26,18 +26,6 @@ TEMPLATES = ROOT / "templates" / "letters"
 
 
 @pytest.fixture(scope="module")
-def texts():
-    return load_letter_texts_from(ROOT / "data")
-
-
-@pytest.fixture(scope="module")
-def rules():
-    from adapters.rules import load_checklist_rules
-
-    return load_checklist_rules(ROOT / "data")
-
-
-@pytest.fixture(scope="module")
 def templates():
     return TemplateSet.load(TEMPLATES)
 

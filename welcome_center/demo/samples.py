@@ -11,29 +11,43 @@ import zipfile
 import zlib
 
 
-def pdf(text: str = "Muster") -> bytes:
-    """A small valid one-page PDF showing `text` (ASCII), with a correct xref table."""
+def pdf_from_objects(objects: list[bytes], *, end: bool = True) -> bytes:
+    """A PDF file of these objects (object 1 the catalog), with a correct cross-reference table; without
+    `end` the final %%EOF is missing, as in a file cut off in transit."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n" % (len(objects) + 1, xref)
+    if end:
+        out += b"%%EOF\n"
+    return bytes(out)
+
+
+def pdf(text: str = "Muster", *, catalog: bytes = b"<< /Type /Catalog /Pages 2 0 R >>", more: tuple[bytes, ...] = (),
+        end: bool = True) -> bytes:
+    """A small valid one-page PDF showing `text` (ASCII). `catalog` and `more` (objects 6, 7, …) let a
+    test or a benchmark put in what a hostile PDF carries (an /OpenAction with JavaScript, a /Launch)."""
     safe = "".join(ch if 32 <= ord(ch) < 127 and ch not in "()\\" else "?" for ch in text)[:80]
     stream = f"BT /F1 14 Tf 72 760 Td ({safe}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+    return pdf_from_objects([
+        catalog,
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    body = io.BytesIO()
-    body.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, content in enumerate(objects, 1):
-        offsets.append(body.tell())
-        body.write(b"%d 0 obj\n" % number + content + b"\nendobj\n")
-    xref = body.tell()
-    body.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        body.write(b"%010d 00000 n \n" % offset)
-    body.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return body.getvalue()
+        *more,
+    ], end=end)
+
+
+def pdf_with_javascript(text: str = "Muster") -> bytes:
+    """A valid one-page PDF that runs a script when it is opened (/OpenAction → /JavaScript)."""
+    return pdf(text, catalog=b"<< /Type /Catalog /Pages 2 0 R /OpenAction 6 0 R >>",
+               more=(b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>",))
 
 
 def png(width: int = 4, height: int = 4) -> bytes:
