@@ -236,7 +236,7 @@ async def case_step(request: Request, reference: str, actor: Actor = Depends(wri
         shown = EVENT_DE.get(event, "unbekannt") if event else "unbekannt"
         return _step_refused(request, session, actor, case, f"Der Schritt „{shown}“ ist im Stand „{STATE_DE[state]}“ nicht "
                                                              "möglich; die Seite zeigt die möglichen Schritte.")
-    on = form_day(form_text(form, "on", 20) or day.isoformat(), "Datum", errors=errors, name="on")
+    on = form_day(form_text(form, "on", 20) or day.isoformat(), "Datum", errors=errors, name="on", today=day)
     outcome = period = until = None
     if event is Event.DECIDE:
         try:
@@ -251,7 +251,7 @@ async def case_step(request: Request, reference: str, actor: Actor = Depends(wri
         else:
             period = Period.parse(f"{int(count)}{unit}")
     if event is Event.SUSPEND and form_text(form, "until", 20):
-        until = form_day(form_text(form, "until", 20), "Hemmung bis", errors=errors, name="until")
+        until = form_day(form_text(form, "until", 20), "Hemmung bis", errors=errors, name="until", today=day)
     note = form_text(form, "note", 2000) or None
     if errors:
         return _step_refused(request, session, actor, case, " ".join(errors.values()))
