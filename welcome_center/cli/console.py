@@ -19,7 +19,7 @@ from rich.markup import escape as rich_escape
 from adapters.settings import get_settings
 from domain.dates import event_day
 from domain.display import visible
-from domain.errors import CatalogueError, DomainError, InvalidInput, _clip
+from domain.errors import CatalogueError, DomainError
 from domain.validation import FieldError
 
 
