@@ -148,6 +148,26 @@ def test_cli_case_lifecycle_end_to_end(cli):
     assert history[-1]["action"] == "case.submit" and "Anerkennungszuschuss" in history[-1]["after"]
 
 
+def test_cli_corrects_a_wrongly_dated_submission_and_the_deadline_follows(cli):
+    created = cli("case", "new", "--given-name", "Olena", "--family-name", "Berichtigt",
+                  "--birth-date", "17.05.1994", "--district", "verden", "--language", "uk",
+                  "--profession", "Krankenschwester", "--consent", "--json")
+    reference = json.loads(created.stdout)["reference"]
+    for event, on in (("collect", "05.01.2026"), ("ready", "2026-02-01"), ("submit", "02.03.2026")):
+        assert cli("case", "advance", reference, event, "--on", on).exit_code == 0
+    short = cli("case", "correct", reference, "3", "--on", "09.03.26")
+    assert short.exit_code == 2 and "--on: '09.03.26' has a two-digit year" in short.stderr
+    ancient = cli("case", "correct", reference, "3", "--on", "01.01.0001")
+    assert ancient.exit_code == 2 and "--on: '01.01.0001' is before 1990-01-01" in ancient.stderr
+    corrected = cli("case", "correct", reference, "3", "--on", "09.03.2026", "--note", "Eingangsstempel")
+    assert corrected.exit_code == 0, corrected.stderr
+    assert "02.03.2026 → 09.03.2026" in corrected.stdout and "09.04.2026" in corrected.stdout
+    shown = cli("case", "show", reference).stdout
+    assert "Datum von Nr. 3 berichtigt" in shown
+    history = json.loads(cli("case", "history", reference, "--json").stdout)
+    assert history[-1]["action"] == "case.correct" and "2026-03-02" in history[-1]["before"]
+
+
 def test_cli_unknown_case_and_bad_field_values(cli):
     missing = cli("case", "show", "VER-2026-9999")
     assert missing.exit_code == 2 and "no case 'VER-2026-9999'" in missing.stderr

@@ -35,7 +35,7 @@ ACTION_DE = {
     "case.choose_occupation": "Referenzberuf gewählt", "case.funding": "Finanzierung festgehalten",
     "case.sme_link": "Betrieb verknüpft", "appointment.add": "Termin erfasst",
     "case.view": "Fall angesehen", "case.print": "Druckansicht geöffnet", "document.download": "Dokument heruntergeladen",
-    "letter.download": "Brief heruntergeladen",
+    "letter.download": "Brief heruntergeladen", "case.correct": "Datum eines Schritts berichtigt",
     **{f"case.{event.value}": EVENT_DE[event] for event in Event},
 }
 
@@ -44,6 +44,7 @@ OK_DE = {
     "angelegt": "Fall angelegt.",
     "angelegt_bekannt": "Fall angelegt. Die Person war schon erfasst; ihre gespeicherten Angaben sind unverändert.",
     "schritt": "Schritt erfasst; die Fristen sind neu berechnet.",
+    "berichtigt": "Datum berichtigt; der ursprüngliche Eintrag bleibt im Verlauf, die Fristen sind neu berechnet.",
     "unterlage": "Datei geprüft und zum Fall genommen; die Checkliste ist aktualisiert.",
     "brief": "Brief geschrieben.",
     "brief_unveraendert": "Brief unverändert: dieselbe Fassung liegt schon vor.",

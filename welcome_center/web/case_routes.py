@@ -65,6 +65,7 @@ from services.cases import (
     advance_case,
     check_consent_giver,
     choose_occupation,
+    correct_event,
     open_new_case,
     record_consent,
     set_latin_name,
@@ -264,6 +265,35 @@ async def case_step(request: Request, reference: str, actor: Actor = Depends(wri
     session.commit()
     hint = "&hinweis=finanzierung" if result.warnings else ""
     return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=schritt{hint}#schritte", status_code=303)
+
+
+@router.post("/faelle/{reference}/schritt/{event_no}/berichtigen", dependencies=[Depends(verify_csrf)])
+async def case_correct(request: Request, reference: str, event_no: RowId, actor: Actor = Depends(writer),
+                       session: Session = Depends(db)):
+    """Datum korrigieren: a step recorded on the wrong day gets a correction; the original stays."""
+    case = case_by_reference(session, reference, actor=actor)
+    form = await request.form()
+    day = today(request)
+    errors = FormErrors()
+    on = form_day(form_text(form, "on", 20), "Richtiges Datum", errors=errors, name="on", today=day)
+    note = form_text(form, "note", 2000) or None
+    if errors:
+        return _correction_refused(request, session, actor, case, " ".join(errors.values()), event_no)
+    try:
+        correct_event(session, case=case, event_no=event_no, on=on, actor=actor.audit_name,
+                      calendar=lower_saxony_calendar(), today=day, note=note)
+    except InvalidInput as error:
+        session.rollback()
+        case = case_by_reference(session, reference, actor=actor)
+        if error.code == "correction.no_such_event":  # no row to show it beside
+            return _step_refused(request, session, actor, case, _step_message(error))
+        return _correction_refused(request, session, actor, case, _step_message(error), event_no)
+    session.commit()
+    return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=berichtigt#schritt-{event_no}", status_code=303)
+
+
+def _correction_refused(request, session, actor, case, message: str, event_no: int):
+    return _case_page(request, session, actor, case, Messages(correction=message, correction_no=event_no), status_code=422)
 
 
 def _step_message(error: InvalidInput) -> str:

@@ -69,6 +69,8 @@ class Messages:
     address: dict = field(default_factory=dict)
     consent: str | None = None
     occupation: str | None = None
+    correction: str | None = None
+    correction_no: int | None = None
 
 
 def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: int) -> dict:
@@ -111,7 +113,7 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
         "documents_by_item": by_item,
         "unsorted_documents": [d for d in documents if not d.item_key or d.item_key not in {line.item.key for line in lines}],
         "deadlines": [deadline_row(d, day) for d in deadlines],
-        "events": [event_row(e) for e in events],
+        "events": event_rows(events),
         "transitions": [transition(event) for event in steps_offered(session, case)],
         "submit_blocked": Event.SUBMIT in allowed_events(state) and case.procedure is None,
         "outcomes": [(o.value, OUTCOME_DE[o]) for o in Outcome],
@@ -148,6 +150,22 @@ def deadline_row(deadline, day: date) -> dict:
         "law": deadline.law, "reason": deadline.reason, "overdue": overdue,
         "days_left": (deadline.due - day).days if deadline.due and status is DeadlineStatus.OPEN else None,
     }
+
+
+def event_rows(events) -> list[dict]:
+    """The steps as recorded, numbered (the number `case correct` takes); a correction names the step
+    it corrects, and a corrected step shows the day it now counts from."""
+    numbers = {e.id: n for n, e in enumerate((e for e in events if e.corrects_id is None), start=1)}
+    corrected = {e.corrects_id: e.occurred_on for e in events if e.corrects_id is not None}
+    rows = []
+    for e in events:
+        row = event_row(e)
+        row["number"] = numbers.get(e.id)
+        row["corrects"] = numbers.get(e.corrects_id) if e.corrects_id is not None else None
+        row["corrected_to"] = corrected.get(e.id)
+        row["current_on"] = corrected.get(e.id, e.occurred_on)
+        rows.append(row)
+    return rows
 
 
 def event_row(event) -> dict:

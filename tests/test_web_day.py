@@ -1,0 +1,88 @@
+"""The adviser's day over HTTP: typed days refused with the field and the fix, a wrongly dated step
+corrected (the original kept, the deadlines recomputed, the audit trail naming it)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from models import AuditEvent, CaseEvent
+from tests.test_web_case import GOOD_FORM, case_row, home, post, verden  # noqa: F401 - fixtures
+from tests.web_fixtures import (  # noqa: F401 - fixtures
+    accounts,
+    client,
+    csrf_token,
+    login,
+    web_app,
+    web_cases,
+    web_engine,
+)
+
+
+def step(client, reference: str, data: dict):
+    return post(client, f"/faelle/{reference}/schritt", data, page=f"/faelle/{reference}")
+
+
+def correct(client, reference: str, number: int, on: str, note: str = ""):
+    return post(client, f"/faelle/{reference}/schritt/{number}/berichtigen", {"on": on, "note": note}, page=f"/faelle/{reference}")
+
+
+def test_a_step_day_with_a_two_digit_year_or_year_one_is_refused_naming_the_field(verden, web_cases, web_engine):
+    reference = web_cases["verden"]
+    short = step(verden, reference, {"event": "collect", "on": "06.12.26"})
+    assert short.status_code == 422
+    assert "Datum: „06.12.26“ hat eine zweistellige Jahreszahl; bitte das Jahr vierstellig eintragen" in short.text
+    ancient = step(verden, reference, {"event": "collect", "on": "01.01.0001"})
+    assert ancient.status_code == 422 and "Datum: „01.01.0001“ liegt vor dem 01.01.1990" in ancient.text
+    assert case_row(web_engine, reference).state == "intake"
+
+
+def test_the_new_case_form_refuses_a_birth_date_with_a_two_digit_year(verden):
+    response = post(verden, "/faelle/neu", {**GOOD_FORM, "birth_date": "06.12.26"}, page="/faelle/neu")
+    assert response.status_code == 422
+    assert "Geburtsdatum: „06.12.26“ hat eine zweistellige Jahreszahl" in response.text
+    ancient = post(verden, "/faelle/neu", {**GOOD_FORM, "birth_date": "01.01.0001"}, page="/faelle/neu")
+    assert ancient.status_code == 422 and "„01.01.0001“ liegt vor dem 01.01.1900" in ancient.text
+
+
+def test_a_wrongly_dated_step_is_corrected_and_the_deadline_runs_from_the_right_day(verden, web_cases, web_engine):
+    reference = web_cases["verden"]
+    assert step(verden, reference, {"event": "collect", "on": "18.11.2026"}).status_code == 303
+    assert step(verden, reference, {"event": "set_deadline", "on": "20.11.2026", "period_count": "2",
+                                    "period_unit": "w"}).status_code == 303
+    assert "fällig 04.12.2026" in verden.get(f"/faelle/{reference}").text
+
+    done = correct(verden, reference, 2, "23.11.2026", "Brief erst am Montag versandt")
+    assert done.status_code == 303 and done.headers["location"].endswith("?ok=berichtigt#schritt-2")
+    page = verden.get(done.headers["location"].split("#")[0]).text
+    assert "fällig 07.12.2026" in page and "fällig 04.12.2026" not in page
+    assert "Datum berichtigt; der ursprüngliche Eintrag bleibt im Verlauf" in page and "(Berichtigung von Nr. 2)" in page
+    assert "Datum eines Schritts berichtigt" in page  # the audit trail on the page
+    with Session(web_engine) as session:
+        rows = session.exec(select(CaseEvent).order_by(CaseEvent.id)).all()
+        assert [(r.event, r.occurred_on.isoformat(), r.corrects_id) for r in rows] == [
+            ("collect", "2026-11-18", None), ("set_deadline", "2026-11-20", None),
+            ("set_deadline", "2026-11-23", rows[1].id)]
+        audit = session.exec(select(AuditEvent).where(AuditEvent.action == "case.correct")).one()
+        assert audit.case_reference == reference and "2026-11-20" in audit.before and "2026-11-23" in audit.after
+
+
+def test_a_correction_keeps_the_steps_in_order_and_refuses_bad_days(verden, web_cases, web_engine):
+    reference = web_cases["verden"]
+    step(verden, reference, {"event": "collect", "on": "18.11.2026"})
+    step(verden, reference, {"event": "set_deadline", "on": "20.11.2026", "period_count": "2", "period_unit": "w"})
+    refused = {
+        "06.12.26": "Richtiges Datum: „06.12.26“ hat eine zweistellige Jahreszahl",
+        "01.01.0001": "Richtiges Datum: „01.01.0001“ liegt vor dem 01.01.1990",
+        "17.11.2026": "17.11.2026 liegt vor dem zuletzt erfassten Schritt (18.11.2026)",
+        "26.11.2026": "liegt in der Zukunft (heute ist der 25.11.2026)",
+        "20.11.2026": "der Schritt ist schon am 20.11.2026 erfasst",
+    }
+    for typed, message in refused.items():
+        response = correct(verden, reference, 2, typed)
+        assert response.status_code == 422 and message in response.text, typed
+    after_next = correct(verden, reference, 1, "21.11.2026")
+    assert after_next.status_code == 422 and "21.11.2026 liegt nach dem folgenden Schritt (20.11.2026)" in after_next.text
+    missing = correct(verden, reference, 9, "21.11.2026")
+    assert missing.status_code == 422 and "Schritt Nr. 9 gibt es nicht" in missing.text
+    with Session(web_engine) as session:
+        assert len(session.exec(select(CaseEvent)).all()) == 2
