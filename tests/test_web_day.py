@@ -86,3 +86,22 @@ def test_a_correction_keeps_the_steps_in_order_and_refuses_bad_days(verden, web_
     assert missing.status_code == 422 and "Schritt Nr. 9 gibt es nicht" in missing.text
     with Session(web_engine) as session:
         assert len(session.exec(select(CaseEvent)).all()) == 2
+
+
+def test_the_history_reads_as_german_sentences_with_names(verden, accounts):
+    created = post(verden, "/faelle/neu", GOOD_FORM, page="/faelle/neu")
+    assert created.status_code == 303
+    page = verden.get(created.headers["location"].split("?")[0]).text
+    history = page.split('id="verlauf"', 1)[1]
+    assert "Referenzberuf: " in history and "Stelle: " in history and "Geschlecht: weiblich" in history
+    assert "Sprache: Ukrainisch" in history and accounts["verden"].name in history
+    for raw in ("routing_method", "case_state", "sex:", "body_key", "person_id", "sha256", "adviser:", "collecting_documents"):
+        assert raw not in history, raw
+    assert "<dt>Sprache</dt><dd>Ukrainisch</dd>" in page
+
+
+def test_the_new_case_form_offers_languages_by_name(verden):
+    form = verden.get("/faelle/neu").text
+    assert "ISO 639-1" not in form and "Sprachcode" not in form
+    assert '<option value="uk">Ukrainisch</option>' in form and '<option value="ti">Tigrinya</option>' in form
+    assert '<select id="language" name="language"' in form

@@ -76,13 +76,13 @@ from services.letters import LetterKit, letter_language, write_one_letter
 from welcome_center.labels import (
     ADDRESS_LABELS,
     EVENT_PERIOD_UNITS,
-    LANGUAGE_CHOICES,
     LETTER_REFUSED_DE,
     NEW_CASE_CHECKS,
     NEW_CASE_FIELDS,
     NEW_CASE_LABELS,
     OK_DE,
     PERIOD_UNITS,
+    language_choices,
 )
 from welcome_center.web.case_views import Messages, case_context, letter_texts, size_text
 from welcome_center.web.deps import (
@@ -123,7 +123,7 @@ def _new_case_page(request: Request, actor: Actor, values: dict, errors: FormErr
         except InvalidInput:
             preview = None
     return render(request, "case_new.html", actor, status_code=status_code, values=values, errors=errors,
-                  labels=NEW_CASE_LABELS, districts=districts, languages=LANGUAGE_CHOICES, preview=preview,
+                  labels=NEW_CASE_LABELS, districts=districts, languages=language_choices(), preview=preview,
                   preview_district=catalogue.districts[values["district"]].name if preview else None)
 
 

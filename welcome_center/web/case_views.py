@@ -14,6 +14,7 @@ from adapters.rules import load_checklist_rules
 from domain.calendar import format_date
 from domain.deadlines import KIND_DE as DEADLINE_KIND_DE
 from domain.deadlines import Kind, Period
+from domain.funding import FUNDING_DE
 from domain.letters.kinds import KIND_DE as LETTER_KIND_DE
 from domain.letters.kinds import LetterKind
 from domain.lifecycle import (
@@ -29,6 +30,7 @@ from domain.lifecycle import (
 )
 from domain.lifecycle import STATUS_DE as DEADLINE_STATUS_DE
 from domain.routing import route
+from models.adviser import Adviser
 from models.case import Case
 from models.letter import PersonAddress
 from models.letters_selectors import letters_of, smes_of
@@ -52,7 +54,9 @@ from welcome_center.labels import (
     OUTBOX_STATE_DE,
     PERIOD_UNITS,
     RECIPIENT_DE,
+    actor_name,
     change_text,
+    language_name,
 )
 
 
@@ -93,6 +97,16 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
     ).all())
     letters = letters_of(session, case_id=case.id)
     entries = audit_history(session, case_reference=case.reference, person_id=person.id)
+    advisers = {a.email: a.name for a in session.exec(select(Adviser)).all()}
+    names = {
+        "body_key": {key: body.name for key, body in catalogue.bodies.items()},
+        "district": {key: d.name for key, d in catalogue.districts.items()},
+        "kind": {**{kind.value: LETTER_KIND_DE[kind] for kind in LetterKind}, "pdf": "PDF", "jpeg": "JPEG-Bild",
+                 "png": "PNG-Bild", "docx": "Word-Datei"},
+        "item_key": {line.item.key: line.item.title for line in lines},
+        "recipient": {"person": "Person", "body": "Stelle"},
+        "funding_route": {route.value: text for route, text in FUNDING_DE.items()},
+    }
     address = session.get(PersonAddress, person.id)
     texts = letter_texts()
     languages = sorted(texts.languages, key=lambda code: (code != person.language, code != "de", code))
@@ -113,7 +127,8 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
         "documents_by_item": by_item,
         "unsorted_documents": [d for d in documents if not d.item_key or d.item_key not in {line.item.key for line in lines}],
         "deadlines": [deadline_row(d, day) for d in deadlines],
-        "events": event_rows(events),
+        "events": event_rows(events, advisers),
+        "language_name": language_name(person.language),
         "transitions": [transition(event) for event in steps_offered(session, case)],
         "submit_blocked": Event.SUBMIT in allowed_events(state) and case.procedure is None,
         "outcomes": [(o.value, OUTCOME_DE[o]) for o in Outcome],
@@ -125,7 +140,7 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
         "letter_languages": [(code, texts.language_name(code)) for code in languages],
         "smes": [(sme, link) for sme, link in smes_of(session, case_id=case.id)],
         "address": address,
-        "audit": [audit_row(entry) for entry in entries],
+        "audit": [audit_row(entry, advisers, names) for entry in entries],
         "occupation_choice": occupation_choice(case, catalogue) if state in OCCUPATION_STATES else None,
         "max_upload_bytes": max_upload_bytes,
         "max_upload_text": size_text(max_upload_bytes),
@@ -152,7 +167,7 @@ def deadline_row(deadline, day: date) -> dict:
     }
 
 
-def event_rows(events) -> list[dict]:
+def event_rows(events, advisers: dict[str, str]) -> list[dict]:
     """The steps as recorded, numbered (the number `case correct` takes); a correction names the step
     it corrects, and a corrected step shows the day it now counts from."""
     numbers = {e.id: n for n, e in enumerate((e for e in events if e.corrects_id is None), start=1)}
@@ -160,6 +175,7 @@ def event_rows(events) -> list[dict]:
     rows = []
     for e in events:
         row = event_row(e)
+        row["actor"] = actor_name(e.actor, advisers)
         row["number"] = numbers.get(e.id)
         row["corrects"] = numbers.get(e.corrects_id) if e.corrects_id is not None else None
         row["corrected_to"] = corrected.get(e.id)
@@ -202,9 +218,9 @@ def recipient_de(letter) -> str:
     return {"person": "Person", "body": "Stelle"}.get(letter.recipient, letter.recipient)
 
 
-def audit_row(entry) -> dict:
-    return {"at": entry.at, "actor": entry.actor, "action": ACTION_DE.get(entry.action, entry.action),
-            "change": change_text(entry.before, entry.after)}
+def audit_row(entry, advisers: dict[str, str], names: dict[str, dict[str, str]]) -> dict:
+    return {"at": entry.at, "actor": actor_name(entry.actor, advisers), "action": ACTION_DE.get(entry.action, entry.action),
+            "change": change_text(entry.before, entry.after, names)}
 
 
 def size_text(size: int) -> str:
