@@ -105,3 +105,36 @@ def test_the_new_case_form_offers_languages_by_name(verden):
     assert "ISO 639-1" not in form and "Sprachcode" not in form
     assert '<option value="uk">Ukrainisch</option>' in form and '<option value="ti">Tigrinya</option>' in form
     assert '<select id="language" name="language"' in form
+
+
+def test_documents_ready_with_required_documents_missing_asks_first_and_lists_them(verden, web_cases, web_engine):
+    reference = web_cases["verden"]
+    step(verden, reference, {"event": "collect", "on": "20.11.2026"})
+    asked = step(verden, reference, {"event": "ready", "on": "24.11.2026"})
+    assert asked.status_code == 200 and case_row(web_engine, reference).state == "collecting_documents"
+    confirm = asked.text.split('class="confirm-step', 1)[1].split("</div>", 1)[0]
+    assert "Es fehlen noch Pflichtunterlagen" in confirm and "Identitätsnachweis" in confirm
+    assert 'name="bestaetigt" value="ja"' in confirm and 'name="on" value="24.11.2026"' in confirm
+    done = step(verden, reference, {"event": "ready", "on": "24.11.2026", "bestaetigt": "ja"})
+    assert done.status_code == 303 and case_row(web_engine, reference).state == "ready_to_submit"
+
+
+def test_an_irreversible_step_looks_dangerous_and_is_stored_only_after_confirmation(verden, web_cases, web_engine):
+    reference = web_cases["verden"]
+    page = verden.get(f"/faelle/{reference}").text
+    assert '<button type="submit" class="button danger">Antrag zurückgezogen</button>' in page
+    asked = step(verden, reference, {"event": "withdraw", "on": "24.11.2026", "note": "zieht weg"})
+    assert asked.status_code == 200 and "lässt sich nicht rückgängig machen" in asked.text
+    assert 'name="note" value="zieht weg"' in asked.text
+    assert case_row(web_engine, reference).state == "intake"
+    done = step(verden, reference, {"event": "withdraw", "on": "24.11.2026", "note": "zieht weg", "bestaetigt": "ja"})
+    assert done.status_code == 303 and case_row(web_engine, reference).state == "withdrawn"
+
+
+def test_the_confirmation_shows_in_the_section_of_the_action(verden, web_cases):
+    reference = web_cases["verden"]
+    done = step(verden, reference, {"event": "collect", "on": "24.11.2026"})
+    page = verden.get(done.headers["location"].split("#")[0]).text
+    section = page.split('id="schritte"', 1)[1].split("</section>", 1)[0]
+    assert "Schritt erfasst; die Fristen sind neu berechnet." in section
+    assert page.count("Schritt erfasst; die Fristen") == 1

@@ -59,6 +59,13 @@ OK_DE = {
 }
 
 
+OK_SECTION = {
+    "schritt": "schritte", "berichtigt": "schritte", "unterlage": "checkliste", "brief": "briefe",
+    "brief_unveraendert": "briefe", "anschrift": "briefe", "einwilligung": "person", "referenzberuf": "zuordnung",
+}
+"""Where on the case page each confirmation shows: in the section of the form that was sent."""
+
+
 # the details a step asks for on its button's form
 PERIOD_UNITS = {"d": "Tage", "w": "Wochen", "m": "Monate"}
 
@@ -68,7 +75,7 @@ EVENT_PERIOD_UNITS = {Event.EXTEND: ("w", "m"), Event.SET_DEADLINE: ("d", "w")}
 
 CONFIRM_EVENTS = {
     Event.WITHDRAW: "Antrag wirklich als zurückgezogen erfassen? Das lässt sich nicht rückgängig machen.",
-    Event.CLOSE: "Fall wirklich abschließen?",
+    Event.CLOSE: "Fall wirklich abschließen? Danach sind keine weiteren Schritte möglich.",
 }
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from adapters.catalogue import load_catalogue
 from adapters.docx import load_letter_texts
+from adapters.pdf import soffice
 from adapters.rules import load_checklist_rules
 from domain.calendar import format_date
 from domain.deadlines import KIND_DE as DEADLINE_KIND_DE
@@ -65,6 +66,7 @@ class Messages:
     """What the page tells the adviser after an action, per section (German)."""
 
     ok: str | None = None
+    ok_section: str = "oben"  # the section the action was in: the message shows there
     warnings: list[str] = field(default_factory=list)
     step: str | None = None
     upload: str | None = None
@@ -74,6 +76,7 @@ class Messages:
     consent: str | None = None
     occupation: str | None = None
     correction: str | None = None
+    confirm: dict | None = None
     correction_no: int | None = None
 
 
@@ -127,6 +130,9 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
         "documents_by_item": by_item,
         "unsorted_documents": [d for d in documents if not d.item_key or d.item_key not in {line.item.key for line in lines}],
         "deadlines": [deadline_row(d, day) for d in deadlines],
+        "next_deadline": next((deadline_row(d, day) for d in deadlines if d.status == "open" and d.due), None),
+        "missing": [line for line in lines if line.status.value != "present" and line.required],
+        "upload_items": sorted(lines, key=lambda line: (line.status.value == "present", not line.required)),
         "events": event_rows(events, advisers),
         "language_name": language_name(person.language),
         "transitions": [transition(event) for event in steps_offered(session, case)],
@@ -136,6 +142,7 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
         "outbox_state_de": OUTBOX_STATE_DE,
         "recipient_de": RECIPIENT_DE,
         "letters": [letter_row(letter, texts) for letter in letters],
+        "pdf_possible": soffice() is not None,
         "letter_kinds": [(kind.value, LETTER_KIND_DE[kind]) for kind in LetterKind],
         "letter_languages": [(code, texts.language_name(code)) for code in languages],
         "smes": [(sme, link) for sme, link in smes_of(session, case_id=case.id)],
