@@ -564,6 +564,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{on} is after the next recorded step ({next}); correct that step first, or check the date",
         "Datum: {on} liegt nach dem folgenden Schritt ({next}); bitte zuerst jenen Schritt berichtigen oder das Datum prüfen.",
     ),
+    "quarantine.not_releasable": (
+        "'{value}' is not a refused file in quarantine; only those can be released to a case",
+        "„{value}“ ist keine abgelehnte Datei in der Quarantäne; nur solche können einem Fall zugeordnet werden",
+    ),
+    "quarantine.other_case": (
+        "'{value}' was dropped for another case than {reference}; release it from that case's page",
+        "„{value}“ wurde für einen anderen Fall als {reference} abgelegt; bitte auf der Seite jenes Falls zuordnen",
+    ),
+    "quarantine.content_refused": (
+        "'{value}' stays in quarantine: {reason}",
+        "„{value}“ bleibt in der Quarantäne: {reason}",
+    ),
+    "quarantine.duplicate": (
+        "'{value}' stays in quarantine: the case already holds the same file ('{reason}')",
+        "„{value}“ bleibt in der Quarantäne: der Fall hat dieselbe Datei schon („{reason}“)",
+    ),
     "step.before_last": (
         "{on} is before the last recorded event ({last}); events are recorded in order",
         "Datum: {on} liegt vor dem zuletzt erfassten Schritt ({last}); Schritte werden in zeitlicher Reihenfolge erfasst.",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from models import AuditEvent, CaseEvent
-from tests.test_web_case import GOOD_FORM, case_row, home, post, verden  # noqa: F401 - fixtures
+from models import AuditEvent, CaseEvent, Document, IntakeFile
+from welcome_center.demo import samples
+from tests.test_web_case import GOOD_FORM, case_row, consent_and_address, home, post, upload, verden  # noqa: F401 - fixtures
 from tests.web_fixtures import (  # noqa: F401 - fixtures
     accounts,
     client,
@@ -138,3 +139,68 @@ def test_the_confirmation_shows_in_the_section_of_the_action(verden, web_cases):
     section = page.split('id="schritte"', 1)[1].split("</section>", 1)[0]
     assert "Schritt erfasst; die Fristen sind neu berechnet." in section
     assert page.count("Schritt erfasst; die Fristen") == 1
+
+
+def quarantined(web_engine, name_part: str) -> IntakeFile:
+    with Session(web_engine) as session:
+        return next(row for row in session.exec(select(IntakeFile)).all() if name_part in row.inbox_path)
+
+
+def test_a_file_quarantined_for_its_name_is_released_to_the_case_after_review(verden, web_cases, web_engine):
+    reference = web_cases["verden"]
+    consent_and_address(web_engine, reference)
+    refused = upload(verden, reference, "Zeugnis\u202efdp.pdf", samples.pdf("Zeugnis"))
+    assert refused.status_code == 422 and count_documents(web_engine) == 0
+    overview = verden.get("/").text
+    assert f'<a href="/faelle/{reference}">{reference}</a>' in overview and "Zeugnis&lt;U+202E&gt;fdp.pdf" in overview
+    page = verden.get("/quarantaene")
+    assert page.status_code == 200 and "Zeugnis&lt;U+202E&gt;fdp.pdf" in page.text and "Dem Fall zuordnen" in page.text
+    row = quarantined(web_engine, "Zeugnis")
+    unchecked = post(verden, f"/quarantaene/{row.id}/zuordnen", {}, page="/quarantaene")
+    assert unchecked.status_code == 422 and "Bitte zuerst bestätigen" in unchecked.text and count_documents(web_engine) == 0
+    released = post(verden, f"/quarantaene/{row.id}/zuordnen", {"geprueft": "ja"}, page="/quarantaene")
+    assert released.status_code == 303 and released.headers["location"].startswith(f"/faelle/{reference}")
+    assert count_documents(web_engine) == 1 and quarantined(web_engine, "Zeugnis").outcome == "released"
+    assert "Zeugnis&lt;U+202E&gt;fdp.pdf" not in verden.get("/quarantaene").text
+    with Session(web_engine) as session:
+        audit = session.exec(select(AuditEvent).where(AuditEvent.action == "document.release")).one()
+        assert audit.case_reference == reference and audit.actor.startswith("adviser:")
+
+
+def test_a_file_with_program_code_stays_in_quarantine_whoever_asks(verden, web_cases, web_engine):
+    reference = web_cases["verden"]
+    consent_and_address(web_engine, reference)
+    upload(verden, reference, "Zeugnis.pdf", samples.pdf_with_javascript("Zeugnis"))
+    row = quarantined(web_engine, "Zeugnis")
+    refused = post(verden, f"/quarantaene/{row.id}/zuordnen", {"geprueft": "ja"}, page="/quarantaene")
+    assert refused.status_code == 422 and "bleibt in der Quarantäne" in refused.text
+    assert count_documents(web_engine) == 0 and quarantined(web_engine, "Zeugnis").outcome == "rejected"
+
+
+def test_the_other_districts_quarantined_file_is_not_found(client, accounts, web_cases, web_engine):
+    from tests.web_fixtures import login
+    reference = web_cases["verden"]
+    consent_and_address(web_engine, reference)
+    assert login(client, accounts["verden"].email).status_code == 303
+    upload(client, reference, "Zeugnis\u202efdp.pdf", samples.pdf("Zeugnis"))
+    row = quarantined(web_engine, "Zeugnis")
+    client.post("/abmelden", data={"csrf_token": csrf_token(client)})
+    client.cookies.clear()
+    assert login(client, accounts["osterholz"].email).status_code == 303
+    response = post(client, f"/quarantaene/{row.id}/zuordnen", {"geprueft": "ja"}, page="/quarantaene")
+    assert response.status_code == 404 and count_documents(web_engine) == 0
+
+
+def test_the_overview_names_the_deadline_and_every_card_is_a_link(verden, web_cases):
+    reference = web_cases["verden"]
+    step(verden, reference, {"event": "set_deadline", "on": "02.11.2026", "period_count": "2", "period_unit": "w"})
+    page = verden.get("/").text
+    overdue = page.split('id="ueberfaellig"', 1)[1].split("</table>", 1)[0]
+    assert "Frist für die Person" in overdue and "16.11.2026 (überfällig)" in overdue
+    cards = page.split('<div class="cards">', 1)[1].split("</div>", 1)[0]
+    assert cards.count('<a class="card"') == 4
+
+
+def count_documents(engine) -> int:
+    with Session(engine) as session:
+        return len(session.exec(select(Document)).all())

@@ -40,7 +40,7 @@ ACTION_DE = {
     "case.sme_link": "Betrieb verknüpft", "appointment.add": "Termin erfasst",
     "case.view": "Fall angesehen", "case.print": "Druckansicht geöffnet", "document.download": "Dokument heruntergeladen",
     "letter.download": "Brief heruntergeladen", "person.latin_name": "Name in lateinischer Schrift erfasst",
-    "case.assign": "Beratung zugeordnet", "case.export": "Fallliste exportiert", "case.correct": "Datum eines Schritts berichtigt",
+    "case.assign": "Beratung zugeordnet", "document.release": "Datei aus der Quarantäne dem Fall zugeordnet", "case.export": "Fallliste exportiert", "case.correct": "Datum eines Schritts berichtigt",
     **{f"case.{event.value}": EVENT_DE[event] for event in Event},
 }
 
@@ -56,11 +56,12 @@ OK_DE = {
     "anschrift": "Anschrift gespeichert.",
     "einwilligung": "Einwilligung erfasst.",
     "referenzberuf": "Referenzberuf festgelegt; Zuständigkeit und Checkliste sind neu bestimmt.",
+    "zugeordnet": "Datei aus der Quarantäne dem Fall zugeordnet; die Checkliste ist aktualisiert.",
 }
 
 
 OK_SECTION = {
-    "schritt": "schritte", "berichtigt": "schritte", "unterlage": "checkliste", "brief": "briefe",
+    "schritt": "schritte", "berichtigt": "schritte", "unterlage": "checkliste", "zugeordnet": "checkliste", "brief": "briefe",
     "brief_unveraendert": "briefe", "anschrift": "briefe", "einwilligung": "person", "referenzberuf": "zuordnung",
 }
 """Where on the case page each confirmation shows: in the section of the form that was sent."""
@@ -144,7 +145,8 @@ in the audit trail but is not shown on the page."""
 
 FILE_OUTCOME_DE = {"rejected": "abgelehnt", "duplicate": "Duplikat", "accepted": "angenommen"}
 SEX_DE = {"f": "weiblich", "m": "männlich", "d": "divers"}
-SOURCE_DE = {"upload": "auf der Fallseite hochgeladen", "inbox": "Posteingang", "import": "Import"}
+SOURCE_DE = {"upload": "auf der Fallseite hochgeladen", "inbox": "Posteingang", "import": "Import",
+             "quarantine": "aus der Quarantäne zugeordnet", "cli": "Kommandozeile"}
 ACTOR_DE = {
     "flow:intake": "Posteingang (automatisch)", "flow:letters": "Briefe (automatisch)",
     "flow:reminders": "Erinnerungen (automatisch)", "demo": "Demo", "import": "Import",
