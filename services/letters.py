@@ -349,6 +349,6 @@ def letter_pdf(session: Session, *, letter: Letter, cases_dir: Path, actor: str,
     pdf = convert([docx]).get(docx)
     if pdf is None:
         return None
-    set_letter_pdfs(session, pdfs={letter.id: pdf.relative_to(cases_dir).as_posix()}, actor=actor)
-    session.refresh(letter)
-    return letter.pdf_path
+    relative = pdf.relative_to(cases_dir).as_posix()
+    set_letter_pdfs(session, pdfs={letter.id: relative}, actor=actor)
+    return relative
