@@ -121,22 +121,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "is empty; write the birth date as YYYY-MM-DD or DD.MM.YYYY, e.g. 1990-03-25 or 25.03.1990",
         "ist leer; bitte das Geburtsdatum als JJJJ-MM-TT oder TT.MM.JJJJ eintragen, z. B. 1990-03-25 oder 25.03.1990",
     ),
-    "birth_date.format": (
-        "'{value}' is not in the form YYYY-MM-DD or DD.MM.YYYY; write e.g. 1990-03-25 or 25.03.1990",
-        "„{value}“ ist nicht im Format JJJJ-MM-TT oder TT.MM.JJJJ; bitte z. B. 1990-03-25 oder 25.03.1990 eintragen",
-    ),
-    "birth_date.not_a_date": (
-        "'{value}' is not a real date; check day and month (e.g. February has 28 or 29 days)",
-        "„{value}“ ist kein gültiges Datum; bitte Tag und Monat prüfen (der Februar hat z. B. 28 oder 29 Tage)",
-    ),
-    "birth_date.future": (
-        "'{value}' is in the future (today is {today}); check the year",
-        "„{value}“ liegt in der Zukunft (heute ist der {today}); bitte das Jahr prüfen",
-    ),
-    "birth_date.too_early": (
-        "'{value}' is before {year}; check the year",
-        "„{value}“ liegt vor {year}; bitte das Jahr prüfen",
-    ),
     "sex.unknown": (
         "'{value}' is not a known entry; write f (or w), m, d (or x), or leave it empty",
         "„{value}“ ist keine gültige Angabe; bitte w (oder f), m, d (oder x) eintragen oder leer lassen",
@@ -525,26 +509,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "die Datenbank hat noch kein Schema (neueste Revision {head}); bitte `welcome-center db upgrade` ausführen",
     ),
     # --- dates a person typed (domain/validation.py, domain/lifecycle.py, the CLI) -----------------------
-    "arrival_date.format": (
-        "'{value}' is not in the form YYYY-MM-DD or DD.MM.YYYY; write e.g. 2023-03-25",
-        "„{value}“ ist nicht im Format TT.MM.JJJJ; bitte z. B. 25.03.2023 eintragen",
+    "date.empty": (
+        "is empty; write the date as DD.MM.YYYY or YYYY-MM-DD, e.g. 25.03.2026 or 2026-03-25",
+        "ist leer; bitte das Datum als TT.MM.JJJJ eintragen, z. B. 25.03.2026",
     ),
-    "arrival_date.not_a_date": (
-        "'{value}' is not a real date; check day and month",
-        "„{value}“ ist kein gültiges Datum; bitte Tag und Monat prüfen",
+    "date.format": (
+        "'{value}' is not in the form YYYY-MM-DD or DD.MM.YYYY; write e.g. 2026-03-25 or 25.03.2026",
+        "„{value}“ ist nicht im Format JJJJ-MM-TT oder TT.MM.JJJJ; bitte z. B. 25.03.2026 eintragen",
     ),
-    "arrival_date.future": (
-        "'{value}' is in the future; give the day the person arrived in Germany",
-        "„{value}“ liegt in der Zukunft; bitte den Tag der Einreise eintragen",
-    ),
-    "arrival_date.too_early": ("'{value}' is before {year}; check the year", "„{value}“ liegt vor {year}; bitte das Jahr prüfen"),
-    "date.iso_format": (
-        "'{value}' is not in the form YYYY-MM-DD; write e.g. 2026-03-25",
-        "„{value}“ ist nicht im Format JJJJ-MM-TT; bitte z. B. 2026-03-25 eintragen",
+    "date.two_digit_year": (
+        "'{value}' has a two-digit year; write the year with four digits, in the form YYYY-MM-DD or DD.MM.YYYY "
+        "(e.g. 06.12.2026)",
+        "„{value}“ hat eine zweistellige Jahreszahl; bitte das Jahr vierstellig eintragen, im Format JJJJ-MM-TT "
+        "oder TT.MM.JJJJ (z. B. 06.12.2026)",
     ),
     "date.not_a_date": (
-        "'{value}' is not a real date (check day and month); e.g. 2026-03-25",
-        "„{value}“ ist kein gültiges Datum; bitte Tag und Monat prüfen, z. B. 2026-03-25",
+        "'{value}' is not a real date; check day and month (e.g. February has 28 or 29 days)",
+        "„{value}“ ist kein gültiges Datum; bitte Tag und Monat prüfen (der Februar hat z. B. 28 oder 29 Tage)",
+    ),
+    "date.too_early": (
+        "'{value}' is before {earliest}; check the year (a date from {earliest} to {latest} is taken)",
+        "„{value}“ liegt vor dem {earliest}; bitte das Jahr prüfen (möglich ist der {earliest} bis {latest})",
+    ),
+    "date.too_late": (
+        "'{value}' is after {latest}; check the year (a date from {earliest} to {latest} is taken)",
+        "„{value}“ liegt nach dem {latest}; bitte das Jahr prüfen (möglich ist der {earliest} bis {latest})",
+    ),
+    "date.future": (
+        "'{value}' is in the future (today is {today}); check the year",
+        "„{value}“ liegt in der Zukunft (heute ist der {today}); bitte das Jahr prüfen",
     ),
     "date.range_format": (
         "'{value}' needs the form YYYY-MM-DD..YYYY-MM-DD",
@@ -558,6 +551,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "step.date_in_future": (
         "{on} lies in the future (today is {today}); give the day the step happened",
         "Datum: {on} liegt in der Zukunft (heute ist der {today}); bitte den Tag angeben, an dem der Schritt geschah.",
+    ),
+    "correction.no_such_event": (
+        "there is no step number {value}; the case has {count} steps (see `welcome-center case show`)",
+        "einen Schritt Nr. {value} gibt es nicht; der Fall hat {count} Schritte",
+    ),
+    "correction.same_day": (
+        "the step is already recorded on {on}; give the day it really happened",
+        "Datum: der Schritt ist schon am {on} erfasst; bitte den Tag angeben, an dem er wirklich geschah.",
+    ),
+    "correction.after_next": (
+        "{on} is after the next recorded step ({next}); correct that step first, or check the date",
+        "Datum: {on} liegt nach dem folgenden Schritt ({next}); bitte zuerst jenen Schritt berichtigen oder das Datum prüfen.",
+    ),
+    "quarantine.not_releasable": (
+        "'{value}' is not a refused file in quarantine; only those can be released to a case",
+        "„{value}“ ist keine abgelehnte Datei in der Quarantäne; nur solche können einem Fall zugeordnet werden",
+    ),
+    "quarantine.other_case": (
+        "'{value}' was dropped for another case than {reference}; release it from that case's page",
+        "„{value}“ wurde für einen anderen Fall als {reference} abgelegt; bitte auf der Seite jenes Falls zuordnen",
+    ),
+    "quarantine.content_refused": (
+        "'{value}' stays in quarantine: {reason}",
+        "„{value}“ bleibt in der Quarantäne: {reason}",
+    ),
+    "quarantine.duplicate": (
+        "'{value}' stays in quarantine: the case already holds the same file ('{reason}')",
+        "„{value}“ bleibt in der Quarantäne: der Fall hat dieselbe Datei schon („{reason}“)",
     ),
     "step.before_last": (
         "{on} is before the last recorded event ({last}); events are recorded in order",

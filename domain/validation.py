@@ -21,13 +21,14 @@ import unicodedata
 from collections.abc import Collection
 from datetime import date
 
+from domain.dates import EARLIEST_BIRTH, DateError, DayRange, birth_range, parse_day
 from domain.errors import DomainError, InvalidInput, _clip
 from domain.routing import validate_profession_text
 
 MAX_NAME_LENGTH = 100
 MAX_PHONE_LENGTH = 50
 MAX_EMAIL_LENGTH = 254  # RFC 5321 path limit less the angle brackets
-EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+EARLIEST_BIRTH_DATE = EARLIEST_BIRTH
 
 
 class FieldError(InvalidInput):
@@ -112,33 +113,23 @@ def family_name(value: str | None) -> str:
 
 # --- dates ----------------------------------------------------------------------------------------
 
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_GERMAN_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")  # also D.M.YYYY
+
+def _day(field: str, value: str | None, accepted: DayRange, *, today: date) -> date:
+    """The shared parser (domain.dates), its refusal as this module's FieldError."""
+    try:
+        return parse_day(value, field=field, accepted=accepted, today=today)
+    except DateError as error:
+        raise FieldError(error.code, field, typed=value, **error.params) from None
 
 
 def birth_date(value: str | None, *, today: date) -> date:
     """`YYYY-MM-DD` or `DD.MM.YYYY` (also `D.M.YYYY`, as German Excel shows dates); a real date, not
-    after `today` and not before 1900. Slashes and two-digit years are refused: `02/03/1990` is
-    2 March in Germany and 3 February in the US, and a guess would file the person under the wrong
-    birth date."""
-    text = _text(value)
-    if not text:
+    after `today` and not before 1900 (domain.dates). Slashes and two-digit years are refused:
+    `02/03/1990` is 2 March in Germany and 3 February in the US, and a guess would file the person
+    under the wrong birth date."""
+    if value is None or not value.strip():
         raise FieldError("birth_date.empty", "birth_date", typed=value)
-    if match := _ISO_DATE.fullmatch(text):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _GERMAN_DATE.fullmatch(text):
-        day, month, year = (int(part) for part in match.groups())
-    else:
-        raise FieldError("birth_date.format", "birth_date", typed=value, value=_clip(text))
-    try:
-        born = date(year, month, day)
-    except ValueError:
-        raise FieldError("birth_date.not_a_date", "birth_date", typed=value, value=text) from None
-    if born > today:
-        raise FieldError("birth_date.future", "birth_date", typed=value, value=text, today=today)
-    if born < EARLIEST_BIRTH_DATE:
-        raise FieldError("birth_date.too_early", "birth_date", typed=value, value=text, year=EARLIEST_BIRTH_DATE.year)
-    return born
+    return _day("birth_date", value, birth_range(today), today=today)
 
 
 # --- coded values ---------------------------------------------------------------------------------
@@ -330,21 +321,6 @@ EARLIEST_ARRIVAL = date(1950, 1, 1)
 def arrival_date(value: str | None, *, today: date) -> date | None:
     """Optional day of arrival in Germany: `DD.MM.YYYY` or `YYYY-MM-DD` with a four-digit year, not
     after `today` and not before 1950; empty → None."""
-    text = _text(value)
-    if not text:
+    if value is None or not value.strip():
         return None
-    if match := _ISO_DATE.fullmatch(text):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _GERMAN_DATE.fullmatch(text):
-        day, month, year = (int(part) for part in match.groups())
-    else:
-        raise FieldError("arrival_date.format", "arrival_date", typed=value, value=_clip(text))
-    try:
-        arrived = date(year, month, day)
-    except ValueError:
-        raise FieldError("arrival_date.not_a_date", "arrival_date", typed=value, value=_clip(text)) from None
-    if arrived > today:
-        raise FieldError("arrival_date.future", "arrival_date", typed=value, value=_clip(text))
-    if arrived < EARLIEST_ARRIVAL:
-        raise FieldError("arrival_date.too_early", "arrival_date", typed=value, value=_clip(text), year=EARLIEST_ARRIVAL.year)
-    return arrived
+    return _day("arrival_date", value, DayRange(EARLIEST_ARRIVAL, today), today=today)

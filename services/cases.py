@@ -351,14 +351,22 @@ def procedure_profile(case: Case) -> ProcedureProfile:
 
 
 def recorded_events(session: Session, case: Case) -> list[RecordedEvent]:
+    """The case's steps in the order recorded, each on its corrected day (the last correction wins)."""
+    return [_recorded(row, on) for row, on in effective_events(session, case)]
+
+
+def effective_events(session: Session, case: Case) -> list[tuple[CaseEvent, date]]:
+    """The original step rows in order, each with the day of its latest correction (or its own); the
+    deadlines and the state are computed from these, the history shows the rows as recorded."""
     rows = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
-    return [_recorded(row) for row in rows]
+    corrected: dict[int, date] = {row.corrects_id: row.occurred_on for row in rows if row.corrects_id is not None}
+    return [(row, corrected.get(row.id, row.occurred_on)) for row in rows if row.corrects_id is None]
 
 
-def _recorded(row: CaseEvent) -> RecordedEvent:
+def _recorded(row: CaseEvent, on: date | None = None) -> RecordedEvent:
     return RecordedEvent(
         event=Event(row.event),
-        on=row.occurred_on,
+        on=on or row.occurred_on,
         outcome=Outcome(row.outcome) if row.outcome else None,
         period=Period.parse(row.period) if row.period else None,
         until=row.until,
@@ -441,6 +449,64 @@ def advance_case(
                "until": until, "note": note, "warnings": list(warnings) or None},
     )
     return Advanced(case, before, after, warnings)
+
+
+@dataclass(frozen=True)
+class Corrected:
+    case: Case
+    event: Event
+    before: date
+    after: date
+
+
+def correct_event(
+    session: Session,
+    *,
+    case: Case,
+    event_no: int,
+    on: date,
+    actor: str,
+    calendar: WorkingCalendar,
+    today: date,
+    note: str | None = None,
+) -> Corrected:
+    """Correct the day of a wrongly recorded step (`event_no`: its number in the case's history, 1 for
+    the first). A new row points to the original (`corrects_id`); the original stays, so the history
+    and the audit trail keep both. The deadlines are recomputed from the corrected day: a receipt
+    recorded on the wrong day would otherwise run the body's deadline from that day (§ 13 Abs. 3
+    BQFG counts from the complete documents). The day keeps the steps in order and is not after today."""
+    steps = effective_events(session, case)
+    if not 1 <= event_no <= len(steps):
+        raise InvalidInput("correction.no_such_event", "event", value=str(event_no), count=len(steps))
+    original, was = steps[event_no - 1]
+    if on == was:
+        raise InvalidInput("correction.same_day", "on", on=on)
+    previous = steps[event_no - 2][1] if event_no > 1 else None
+    check_event_day(on, last_recorded=previous, today=today)
+    if event_no < len(steps) and on > steps[event_no][1]:
+        raise FieldError("correction.after_next", "on", typed=on.isoformat(), on=on, next=steps[event_no][1])
+    if original.until is not None and original.until < on:
+        raise FieldError("step.until_before_start", "until")
+    note = check_note(note)
+    history = [_recorded(row, day) for row, day in steps]
+    history[event_no - 1] = _recorded(original, on)
+    deadlines = case_deadlines(history, procedure_profile(case), calendar=calendar)  # validates the whole history
+
+    session.add(
+        CaseEvent(
+            case_id=case.id, event=original.event, occurred_on=on, outcome=original.outcome, period=original.period,
+            until=original.until, note=note, actor=actor, corrects_id=original.id,
+        )
+    )
+    _store_deadlines(session, case=case, deadlines=deadlines)
+    case.updated_at = case.last_activity_at = utc_now()
+    session.add(case)
+    record_audit(
+        session, actor=actor, action="case.correct", entity="case_event", entity_id=original.id,
+        case_reference=case.reference, before={"event": original.event, "on": was},
+        after={"event": original.event, "on": on, "event_no": event_no, "note": note},
+    )
+    return Corrected(case, Event(original.event), was, on)
 
 
 def _store_deadlines(session: Session, *, case: Case, deadlines) -> None:

@@ -1,10 +1,11 @@
 """The case import as an adviser uses it: a spreadsheet in, a report per row out."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import select
 
+from domain.calendar import lower_saxony_calendar
 from domain.csvfile import parse_import
 from models import AuditEvent, Case, Person
 from services.importing import import_table
@@ -147,6 +148,26 @@ def test_cli_case_lifecycle_end_to_end(cli):
     assert history[-1]["action"] == "case.submit" and "Anerkennungszuschuss" in history[-1]["after"]
 
 
+def test_cli_corrects_a_wrongly_dated_submission_and_the_deadline_follows(cli):
+    created = cli("case", "new", "--given-name", "Olena", "--family-name", "Berichtigt",
+                  "--birth-date", "17.05.1994", "--district", "verden", "--language", "uk",
+                  "--profession", "Krankenschwester", "--consent", "--json")
+    reference = json.loads(created.stdout)["reference"]
+    for event, on in (("collect", "05.01.2026"), ("ready", "2026-02-01"), ("submit", "02.03.2026")):
+        assert cli("case", "advance", reference, event, "--on", on).exit_code == 0
+    short = cli("case", "correct", reference, "3", "--on", "09.03.26")
+    assert short.exit_code == 2 and "--on: '09.03.26' has a two-digit year" in short.stderr
+    ancient = cli("case", "correct", reference, "3", "--on", "01.01.0001")
+    assert ancient.exit_code == 2 and "--on: '01.01.0001' is before 1990-01-01" in ancient.stderr
+    corrected = cli("case", "correct", reference, "3", "--on", "09.03.2026", "--note", "Eingangsstempel")
+    assert corrected.exit_code == 0, corrected.stderr
+    assert "02.03.2026 → 09.03.2026" in corrected.stdout and "09.04.2026" in corrected.stdout
+    shown = cli("case", "show", reference).stdout
+    assert "Datum von Nr. 3 berichtigt" in shown
+    history = json.loads(cli("case", "history", reference, "--json").stdout)
+    assert history[-1]["action"] == "case.correct" and "2026-03-02" in history[-1]["before"]
+
+
 def test_cli_unknown_case_and_bad_field_values(cli):
     missing = cli("case", "show", "VER-2026-9999")
     assert missing.exit_code == 2 and "no case 'VER-2026-9999'" in missing.stderr
@@ -175,15 +196,22 @@ def test_cli_appointment_is_recorded_and_reminded(cli, smtp_server):
                   "--birth-date", "1990-02-03", "--district", "osterholz", "--language", "uk", "--profession", "Hebamme",
                   "--email", "iryna@example.org", "--consent", "--json")
     reference = json.loads(created.stdout)["reference"]
-    booked = cli("case", "appointment", reference, "--at", "2030-12-02 10:30", "--place", "Kreishaus Osterholz")
-    assert booked.exit_code == 0 and "02.12.2030 um 10:30" in booked.stdout
+    # A Monday months ahead (the run day lies within the year a typed day may reach), reminded on the Friday before;
+    # a Monday in a week without a public holiday on either day.
+    monday = date.today() + timedelta(days=150)
+    monday += timedelta(days=-monday.weekday())
+    while not (lower_saxony_calendar().is_working_day(monday) and lower_saxony_calendar().is_working_day(monday - timedelta(days=3))):
+        monday += timedelta(days=7)
+    friday = monday - timedelta(days=3)
+    booked = cli("case", "appointment", reference, "--at", f"{monday.isoformat()} 10:30", "--place", "Kreishaus Osterholz")
+    assert booked.exit_code == 0 and f"{monday:%d.%m.%Y} um 10:30" in booked.stdout
     bad = cli("case", "appointment", reference, "--at", "morgen", "--place", "x")
     assert bad.exit_code == 2 and "YYYY-MM-DD HH:MM" in bad.stderr
-    reminded = cli("remind", "--on", "2030-11-29", "--json", env={"WELCOME_CENTER_SMTP_PORT": str(port)})
+    reminded = cli("remind", "--on", friday.isoformat(), "--json", env={"WELCOME_CENTER_SMTP_PORT": str(port)})
     assert reminded.exit_code == 0, reminded.stderr[-2000:]
     assert "Traceback" not in reminded.stderr and "ERROR" not in reminded.stderr
     summary = json.loads(reminded.stdout)
     assert summary["sent"] == len(sink.messages) >= 1, reminded.stderr[-2000:]  # (and the case is quiet for weeks by then)
     mail = [m for m in sink.messages if m["To"] == "iryna@example.org"][0]
-    assert "02.12.2030" in mail["Subject"]
+    assert f"{monday:%d.%m.%Y}" in mail["Subject"]
     assert "10:30" in mail["Subject"] and "Нагадуємо" in mail.get_content()

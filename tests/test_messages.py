@@ -34,6 +34,7 @@ SAMPLES = {
     "detail": "Input should be a valid string",
     "district": "Landkreis Verden",
     "due": date(2026, 11, 30),
+    "earliest": date(1990, 1, 1),
     "end": date(2026, 4, 1),
     "event": Term("decide", "Bescheid erhalten"),
     "events": ["collect", "ready"],
@@ -49,6 +50,7 @@ SAMPLES = {
     "known": ["verden", "osterholz"],
     "language": "uk",
     "last": date(2026, 11, 20),
+    "latest": date(2027, 11, 25),
     "law": "§ 13 Abs. 3 BQFG",
     "length": 1234,
     "limit": 100,
@@ -58,6 +60,7 @@ SAMPLES = {
     "mine": ["Landkreis Osterholz"],
     "missing": ["Geburtsdatum (birth_date)"],
     "name": "phone",
+    "next": date(2026, 12, 1),
     "occupation": "Berufskraftfahrerin",
     "on": date(2026, 11, 26),
     "outcome": Term("compensation_measure", "Ausgleichsmaßnahme erforderlich"),
@@ -123,8 +126,8 @@ def test_the_codes_are_dotted_lowercase_names():
 
 def test_dates_are_iso_in_english_and_day_month_year_in_german():
     params = {"value": "2027-01-01", "today": date(2026, 11, 25)}
-    assert "(today is 2026-11-25)" in render("birth_date.future", "en", params)
-    assert "(heute ist der 25.11.2026)" in render("birth_date.future", "de", params)
+    assert "(today is 2026-11-25)" in render("date.future", "en", params)
+    assert "(heute ist der 25.11.2026)" in render("date.future", "de", params)
 
 
 def test_thousands_are_separated_with_a_comma_in_english_and_a_point_in_german():

@@ -91,7 +91,7 @@ def checklist_status(page: str, item: str) -> str:
 
 def buttons(page: str) -> list[str]:
     section = page.split('id="schritte"', 1)[1].split("</section>", 1)[0]
-    return re.findall(r'<button type="submit" class="button primary">([^<]+)</button>', section)
+    return re.findall(r'<button type="submit" class="button (?:primary|danger)">([^<]+)</button>', section)
 
 
 # ------------------------------------------------------------------------------------ the new-case form
@@ -145,7 +145,8 @@ def test_bad_input_gets_a_german_message_at_the_field_and_stores_nothing(verden,
     assert message in response.text
     assert f'id="{field}-fehler"' in response.text and 'aria-invalid="true"' in response.text
     assert "Es wurde nichts gespeichert." in response.text
-    assert value.strip() == "" or f'value="{value}"' in response.text  # what was typed stays in its field
+    # what was typed stays in its field (the language is chosen from a list: a forged value is not offered back)
+    assert value.strip() == "" or field == "language" or f'value="{value}"' in response.text
     assert (count(web_engine, Person), count(web_engine, Case)) == (persons, cases)
 
 
@@ -179,7 +180,8 @@ def test_case_page_shows_routing_reason_checklist_and_only_allowed_steps(verden,
     assert "Treffer in der Synonymliste" in text  # the routing's reason
     assert "Niedersächsisches Landesamt für Soziales, Jugend und Familie" in text and "21339 Lüneburg" in text
     assert checklist_status(text, "identitaetsnachweis") == "fehlt"
-    assert text.count('enctype="multipart/form-data"') >= 12  # an upload form per missing item
+    assert text.count('enctype="multipart/form-data"') == 1  # one upload form, the item chosen in a select
+    assert '<option value="identitaetsnachweis">' in text
     # intake: collect documents, set a deadline for the person, withdraw; nothing of later states
     assert sorted(buttons(text)) == sorted(["Unterlagen sammeln", "Antrag zurückgezogen", "Frist für die Person gesetzt"])
     assert "Antrag gestellt" not in buttons(text) and "Bescheid erhalten" not in buttons(text)
@@ -200,7 +202,7 @@ def test_a_step_changes_the_state_and_is_audited_with_the_adviser(verden, web_ca
     page = verden.get(response.headers["location"].split("#")[0])
     assert "Unterlagen werden gesammelt" in page.text and "Unterlagen bereit" in buttons(page.text)
     assert "Unterlagen sammeln" not in buttons(page.text)
-    assert "24.11.2026" in page.text and f"adviser:{accounts['verden'].email}" in page.text
+    assert "24.11.2026" in page.text and accounts['verden'].name in page.text and "adviser:" not in page.text
 
 
 def test_a_step_not_allowed_in_the_state_is_refused_in_german(verden, web_cases, web_engine):
