@@ -572,3 +572,17 @@ def test_a_post_without_the_csrf_token_is_refused(verden, web_cases, web_engine)
 def test_not_logged_in_goes_to_the_login(client, web_cases):
     response = client.get(f"/faelle/{web_cases['verden']}")
     assert response.status_code == 303 and response.headers["location"].startswith("/anmelden?next=")
+
+
+def test_a_letter_to_the_body_is_german_whatever_the_translation_select_still_shows(verden, web_cases, web_engine):
+    """The form preselects the person's language; a letter to the body is written in German, not
+    refused for it."""
+    reference = web_cases["verden"]
+    consent_and_address(web_engine, reference)
+    assert upload(verden, reference, "Pass.pdf", samples.pdf("Pass"), item="identitaetsnachweis").status_code == 303
+    response = post(verden, f"/faelle/{reference}/briefe", {"kind": "body_cover", "language": "uk"}, page=f"/faelle/{reference}")
+    assert "--lang" not in response.text and "nur auf Deutsch" not in response.text
+    assert response.status_code == 303, re.findall(r"notice[^>]*>([^<]*)", response.text)
+    with Session(web_engine) as session:
+        letter = session.exec(select(Letter)).one()
+    assert letter.kind == "body_cover" and letter.language in (None, "de")

@@ -153,6 +153,7 @@ def test_a_file_quarantined_for_its_name_is_released_to_the_case_after_review(ve
     assert refused.status_code == 422 and count_documents(web_engine) == 0
     overview = verden.get("/").text
     assert f'<a href="/faelle/{reference}">{reference}</a>' in overview and "Zeugnis&lt;U+202E&gt;fdp.pdf" in overview
+    assert '<a href="/quarantaene">Quarantäne</a>' in overview  # in the main navigation of every page
     page = verden.get("/quarantaene")
     assert page.status_code == 200 and "Zeugnis&lt;U+202E&gt;fdp.pdf" in page.text and "Dem Fall zuordnen" in page.text
     row = quarantined(web_engine, "Zeugnis")

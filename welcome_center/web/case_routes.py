@@ -36,7 +36,7 @@ from domain.display import visible
 from domain.errors import InvalidInput
 from domain.files import MEDIA_TYPES, FileKind, FileName, safe_name
 from domain.funding import FundingRoute, funding_warnings
-from domain.letters.kinds import LetterKind
+from domain.letters.kinds import RECIPIENT_OF, LetterKind, RecipientKind
 from domain.lifecycle import (
     EVENT_DE,
     STATE_DE,
@@ -446,12 +446,15 @@ async def letter_write(request: Request, reference: str, actor: Actor = Depends(
     except ValueError:
         return _letter_refused(request, session, actor, case, "Bitte die Art des Briefs wählen.")
     chosen = form_text(form, "sme_id", 12)
+    # the translation select applies to letters to the person; one to a body or an employer is
+    # German only, whatever the select still shows (it preselects the person's language)
+    asked = form_text(form, "language", 5) if RECIPIENT_OF[kind] is RecipientKind.PERSON else ""
     settings = _settings(request)
     day = today(request)
     try:
         result = await run_in_threadpool(
             write_one_letter, request.app.state.engine, case=case, kind=kind,
-            language=letter_language(form_text(form, "language", 5) or None, person_language=person_of(session, case).language),
+            language=letter_language(asked or None, person_language=person_of(session, case).language),
             sme_id=int(chosen) if chosen.isdigit() else None, today=day, actor=actor.audit_name,
             kit=LetterKit(templates=_letter_templates(day), texts=letter_texts(), catalogue=load_catalogue(),
                           rules=load_checklist_rules(), cases_dir=settings.cases_dir),
