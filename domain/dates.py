@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
 from dateutil.relativedelta import relativedelta
 
@@ -28,6 +28,7 @@ EVENT_HORIZON = relativedelta(years=1)
 
 _ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _GERMAN = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _TWO_DIGIT_YEAR = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2}")
 
 
@@ -94,3 +95,15 @@ def event_day(value: str | None, *, field: str, today: date) -> date:
 def birth_day(value: str | None, *, field: str, today: date) -> date:
     """A birth date as typed: see `birth_range`."""
     return parse_day(value, field=field, accepted=birth_range(today), today=today)
+
+
+def event_moment(value: str | None, *, field: str, today: date) -> datetime:
+    """A day and a time of day as typed ("2026-12-03 10:30", "03.12.2026 10:30"), naive: the day
+    as `event_day` accepts it, the time as HH:MM."""
+    text = "" if value is None else value.strip()
+    day_text, _, time_text = text.rpartition(" ")
+    match = _TIME.fullmatch(time_text)
+    if not day_text or not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise DateError("datetime.format", field, typed=value, value=_clip(text))
+    day = event_day(day_text, field=field, today=today)
+    return datetime.combine(day, time(int(match.group(1)), int(match.group(2))))

@@ -544,8 +544,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "„{value}“ braucht die Form JJJJ-MM-TT..JJJJ-MM-TT",
     ),
     "datetime.format": (
-        "'{value}' is not 'YYYY-MM-DD HH:MM'; write e.g. 2026-12-03 10:30",
-        "„{value}“ ist nicht im Format JJJJ-MM-TT HH:MM; bitte z. B. 2026-12-03 10:30 eintragen",
+        "'{value}' is not a day and a time; write e.g. 2026-12-03 10:30 or 03.12.2026 10:30",
+        "„{value}“ ist kein Tag mit Uhrzeit; bitte z. B. 03.12.2026 10:30 oder 2026-12-03 10:30 eintragen",
     ),
     # --- steps of a case (domain/lifecycle.py, services/cases.py) ---------------------------------------
     "step.date_in_future": (

@@ -206,7 +206,12 @@ def test_cli_appointment_is_recorded_and_reminded(cli, smtp_server):
     booked = cli("case", "appointment", reference, "--at", f"{monday.isoformat()} 10:30", "--place", "Kreishaus Osterholz")
     assert booked.exit_code == 0 and f"{monday:%d.%m.%Y} um 10:30" in booked.stdout
     bad = cli("case", "appointment", reference, "--at", "morgen", "--place", "x")
-    assert bad.exit_code == 2 and "YYYY-MM-DD HH:MM" in bad.stderr
+    assert bad.exit_code == 2 and "--at" in bad.stderr and "2026-12-03 10:30" in bad.stderr
+    for typed in ("06.12.26 10:30", "01.01.0001 10:30", f"{monday:%d.%m.%Y} 25:00"):  # the same day rule as every date
+        refused = cli("case", "appointment", reference, "--at", typed, "--place", "x")
+        assert refused.exit_code == 2 and "--at" in refused.stderr, refused.stderr
+    german = cli("case", "appointment", reference, "--at", f"{monday:%d.%m.%Y} 09:15", "--place", "Kreishaus Osterholz")
+    assert german.exit_code == 0 and f"{monday:%d.%m.%Y} um 09:15" in german.stdout
     reminded = cli("remind", "--on", friday.isoformat(), "--json", env={"WELCOME_CENTER_SMTP_PORT": str(port)})
     assert reminded.exit_code == 0, reminded.stderr[-2000:]
     assert "Traceback" not in reminded.stderr and "ERROR" not in reminded.stderr

@@ -27,6 +27,7 @@ from adapters.settings import get_settings
 from domain.calendar import format_date, lower_saxony_calendar
 from domain.checklist import STATUS_DE as ITEM_STATUS_DE
 from domain.csvfile import parse_import
+from domain.dates import event_moment
 from domain.deadlines import KIND_DE, Kind, Period
 from domain.errors import InvalidInput, _clip
 from domain.funding import FUNDING_DE, FundingRoute, parse_funding
@@ -408,17 +409,12 @@ def case_funding(
 @friendly
 def case_appointment(
     reference: Annotated[str, typer.Argument()],
-    at: Annotated[str, Opt("--at", help="'YYYY-MM-DD HH:MM', Europe/Berlin time")],
+    at: Annotated[str, Opt("--at", help="'YYYY-MM-DD HH:MM' or 'DD.MM.YYYY HH:MM', Europe/Berlin time")],
     place: Annotated[str, Opt("--place", help="where, e.g. 'Kreishaus Verden, Raum 12'")],
     note: Annotated[Optional[str], Opt("--note")] = None,
 ):
     """Record an appointment with the person (reminded by mail the working day before)."""
-    from datetime import datetime
-
-    try:
-        starts_at = datetime.strptime(at.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=BERLIN)
-    except ValueError:
-        raise InvalidInput("datetime.format", "--at", value=_clip(at)) from None
+    starts_at = event_moment(at, field="--at", today=today()).replace(tzinfo=BERLIN)
     with session_scope(ready_engine()) as session:
         case = case_by_reference(session, reference)
         add_appointment(session, case=case, starts_at=starts_at, place=place, actor=actor(), note=note)
