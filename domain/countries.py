@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from domain.errors import _clip
 from domain.validation import FieldError, _text
@@ -27,9 +28,10 @@ def country_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
 
-def _keys(name: str) -> set[str]:
+@lru_cache(maxsize=4096)  # an import file repeats a few dozen country names a million times
+def _keys(name: str) -> frozenset[str]:
     """Both "Turkei" and "Tuerkei" find "Türkei"."""
-    return {country_key(name), country_key(name.casefold().translate(_TRANSLITERATE))} - {""}
+    return frozenset({country_key(name), country_key(name.casefold().translate(_TRANSLITERATE))} - {""})
 
 
 def _orders(name: str) -> list[str]:

@@ -295,10 +295,13 @@ def _store_chunk(session: Session, chunk, *, catalogue: Catalogue, today: date, 
         if dry_run:
             ids = [-(i + 1) for i in range(len(identities))]
         else:
-            ids = session.execute(
-                insert(Person.__table__).returning(Person.__table__.c.id, sort_by_parameter_order=True),
-                [new_people[i] for i in identities],
-            ).scalars().all()
+            # one executemany, then the ids by the unique key: RETURNING in parameter order makes
+            # SQLAlchemy send one INSERT per row on SQLite (no sentinel column), 1,000 statements a chunk
+            session.execute(insert(Person.__table__), [new_people[i] for i in identities])
+            table = Person.__table__
+            stored = dict(session.execute(
+                select(table.c.identity_key, table.c.id).where(table.c.identity_key.in_(identities))).all())
+            ids = [stored[i] for i in identities]
         for identity, person_id in zip(identities, ids):
             person_ids[identity] = person_id
             districts[identity] = new_people[identity]["district"]
@@ -345,9 +348,11 @@ def _store_chunk(session: Session, chunk, *, catalogue: Catalogue, today: date, 
         imported.append(Imported(number, reference, name, fields["reference_occupation"] is not None))
     if dry_run or not cases:
         return imported, skipped, refused
-    case_ids = session.execute(
-        insert(Case.__table__).returning(Case.__table__.c.id, sort_by_parameter_order=True), cases
-    ).scalars().all()
+    session.execute(insert(Case.__table__), cases)  # then the ids by the unique reference, as above
+    table = Case.__table__
+    wanted = [fields["reference"] for fields in cases]
+    stored_cases = dict(session.execute(select(table.c.reference, table.c.id).where(table.c.reference.in_(wanted))).all())
+    case_ids = [stored_cases[reference] for reference in wanted]
 
     # 4. the audit entries, as the one-by-one services write them
     audit = [
@@ -372,12 +377,14 @@ class ValidRow:
 
     person: PersonCreate
     case: CaseCreate
+    # Who the person is (import-format.md): given name, family name and birth date, the names in NFC
+    # and case-folded (domain.validation.person_identity_key); computed once, asked several times
+    identity: str = ""
 
-    @property
-    def identity(self) -> str:
-        """Who the person is (import-format.md): given name, family name and birth date, the names
-        in NFC and case-folded (domain.validation.person_identity_key)."""
-        return person_identity_key(self.person.given_name, self.person.family_name, self.person.birth_date)
+    def __post_init__(self) -> None:
+        if not self.identity:
+            key = person_identity_key(self.person.given_name, self.person.family_name, self.person.birth_date)
+            object.__setattr__(self, "identity", key)
 
 
 def parse_row(raw: RawRow, *, today: date, districts: list[str], countries: CountryTable, width: int = 0,
