@@ -284,3 +284,29 @@ def test_windows_1252_is_still_refused_before_any_row_is_stored(stored_before, t
     result = cli("import", str(file))
     assert result.exit_code == 2 and re.search(r"line 3", result.stderr)
     assert references(cli) == before
+
+
+def test_migration_0009_fills_the_identity_key_of_persons_stored_before(tmp_path):
+    """Persons stored under 0008 get their key; two that differ only in case or normalisation both keep
+    their rows (the later one's key carries its id), and the unique index holds from then on."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from adapters.database import alembic_config
+    from domain.validation import person_identity_key
+
+    url = f"sqlite:///{tmp_path / 'alt.db'}"
+    command.upgrade(alembic_config(url), "0008")
+    engine = create_engine(url)
+    insert = text("INSERT INTO person (given_name, family_name, birth_date, language, district, receives_buergergeld, "
+                  "lives_abroad, name_changed, created_at) VALUES (:g, :f, :b, 'uk', 'verden', 0, 0, 0, '2026-01-01')")
+    with engine.begin() as connection:
+        for given in ("Zo\u00eb", "ZO\u00cb", "Olena"):
+            connection.execute(insert, {"g": given, "f": "Kr\u00e4mer", "b": "1993-03-03"})
+    command.upgrade(alembic_config(url), "0009")
+    with engine.connect() as connection:
+        keys = dict(connection.execute(text("SELECT given_name, identity_key FROM person")).all())
+    expected = person_identity_key("Zo\u00eb", "Kr\u00e4mer", date(1993, 3, 3))
+    assert keys["Zo\u00eb"] == expected and keys["ZO\u00cb"].startswith(expected + "\x1f#")
+    assert keys["Olena"] == person_identity_key("Olena", "Kr\u00e4mer", date(1993, 3, 3))
+    engine.dispose()
