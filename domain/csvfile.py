@@ -128,8 +128,7 @@ def _decoded(lines: Iterable[bytes], file_name: str) -> Iterator[str]:
             # Excel's "Unicode Text" is UTF-16; UTF-32 and UTF-16 without a mark are half NUL bytes
             if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
                 raise ImportFileError("import.utf16", file=name)
-            if data.startswith(codecs.BOM_UTF8):
-                data = data[len(codecs.BOM_UTF8) :]
+            data = data.removeprefix(codecs.BOM_UTF8)
         try:
             yield data.decode("utf-8")
         except UnicodeDecodeError as error:

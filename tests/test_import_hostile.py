@@ -220,7 +220,7 @@ def test_many_unknown_columns_are_one_bounded_line(stored_before, tmp_path):
     header = HEADER + ";" + ";".join(extra)
     row = GOOD + ";" * len(extra)
     file = tmp_path / "breit.csv"
-    file.write_bytes(("\r\n".join([header, row]) + "\r\n").encode("utf-8"))
+    file.write_bytes(f"{header}\r\n{row}\r\n".encode())
     result = cli("import", str(file))
     assert result.exit_code == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if "unknown column" in line]
