@@ -134,8 +134,9 @@ def invent_people(count: int, rng: random.Random, today: date) -> list[dict[str,
             "Beruf": rng.choice(PROFESSIONS[origin]),
             "Ausbildungsland": origin,
             # the invented persons live here, and the fast track (§ 81a AufenthG) is for persons abroad:
-            # a "ja" would be refused as `case new` refuses it (domain.fast_track)
-            "Schnellverfahren": "nein",
+            # a "ja" would be refused as `case new` refuses it (domain.fast_track); the draw that once
+            # chose it stays, so that the rest of the population comes out as before
+            "Schnellverfahren": "nein" if rng.random() < 2 else "ja",
             "Bürgergeld": "ja" if (origin == "UA" and rng.random() < 0.7) or rng.random() < 0.3 else "nein",
         })
     return people
