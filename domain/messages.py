@@ -117,6 +117,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' is {length} characters long; give the family name in at most {limit} characters",
         "„{value}“ ist {length} Zeichen lang; bitte den Nachnamen in höchstens {limit} Zeichen angeben",
     ),
+    "name.formula": (
+        "'{value}' starts with '{prefix}', which a spreadsheet runs as a formula; write the name as in the "
+        "passport, without the leading '{prefix}'",
+        "„{value}“ beginnt mit „{prefix}“, das eine Tabellenkalkulation als Formel ausführt; bitte den Namen wie im "
+        "Pass eintragen, ohne das führende „{prefix}“",
+    ),
+    "name.markup": (
+        "'{value}' contains markup (<…>); write the name as in the passport, without angle brackets",
+        "„{value}“ enthält Auszeichnungen (<…>); bitte den Namen wie im Pass eintragen, ohne spitze Klammern",
+    ),
+    "name.template": (
+        "'{value}' contains template syntax (a curly brace after a brace, % or $); write the name as in the "
+        "passport, without curly braces",
+        "„{value}“ enthält Vorlagen-Syntax (eine geschweifte Klammer nach Klammer, % oder $); bitte den Namen wie "
+        "im Pass eintragen, ohne geschweifte Klammern",
+    ),
     "birth_date.empty": (
         "is empty; write the birth date as YYYY-MM-DD or DD.MM.YYYY, e.g. 1990-03-25 or 25.03.1990",
         "ist leer; bitte das Geburtsdatum als JJJJ-MM-TT oder TT.MM.JJJJ eintragen, z. B. 1990-03-25 oder 25.03.1990",
@@ -275,6 +291,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "delimiter: put that value in quotes or remove the extra cells",
         "hat {count} Wert(e) mehr, als die Kopfzeile Spalten hat („{values}“); wahrscheinlich enthält ein Wert das "
         "Trennzeichen: bitte den Wert in Anführungszeichen setzen oder die überzähligen Zellen löschen",
+    ),
+    "import.field_count": (
+        "has {count} values, the header has {width} columns; a value probably contains the delimiter or a cell "
+        "is missing: put that value in quotes or fill the row to {width} cells",
+        "hat {count} Werte, die Kopfzeile hat {width} Spalten; wahrscheinlich enthält ein Wert das Trennzeichen "
+        "oder eine Zelle fehlt: bitte den Wert in Anführungszeichen setzen oder die Zeile auf {width} Zellen "
+        "ergänzen",
+    ),
+    "import.duplicate_row": (
+        "is the same as row {row}; delete one of the two rows",
+        "ist gleich Zeile {row}; bitte eine der beiden Zeilen löschen",
+    ),
+    "import.nul_byte": (
+        "'{file}', row {row}: contains a NUL byte (0x00), which no spreadsheet cell holds; the file is damaged "
+        "or not a CSV file: delete the character or save the sheet again as CSV UTF-8",
+        "„{file}“, Zeile {row}: enthält ein NUL-Byte (0x00), das in keiner Tabellenzelle steht; die Datei ist "
+        "beschädigt oder keine CSV-Datei: bitte das Zeichen löschen oder die Tabelle erneut als CSV UTF-8 speichern",
+    ),
+    "import.header_only": (
+        "'{file}' has a header row but no data rows; nothing was imported: fill in the rows below the header",
+        "„{file}“ hat eine Kopfzeile, aber keine Datenzeilen; nichts wurde importiert: bitte die Zeilen unter der "
+        "Kopfzeile ausfüllen",
+    ),
+    "import.unknown_columns": (
+        "'{file}': {count:,} unknown column(s) ignored: {columns:quoted}",
+        "„{file}“: {count:,} unbekannte Spalte(n) nicht gelesen: {columns:quoted}",
+    ),
+    "import.unknown_columns_clipped": (
+        "'{file}': {count:,} unknown columns ignored: {columns:quoted} … and {more:,} more",
+        "„{file}“: {count:,} unbekannte Spalten nicht gelesen: {columns:quoted} … und {more:,} weitere",
+    ),
+    "import.too_large": (
+        "'{file}' is {size:,} bytes; the import takes at most {limit:,} bytes (WELCOME_CENTER_MAX_IMPORT_BYTES): "
+        "split the file into smaller ones or raise the limit",
+        "„{file}“ ist {size:,} Bytes groß; der Import nimmt höchstens {limit:,} Bytes (WELCOME_CENTER_MAX_IMPORT_BYTES): "
+        "bitte die Datei aufteilen oder die Grenze erhöhen",
     ),
     # --- periods and deadlines (domain/deadlines.py, domain/lifecycle.py) -----------------------------
     "period.not_positive": (

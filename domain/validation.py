@@ -6,12 +6,14 @@ and German (`message_de`) texts name the value and the fix, so that the web page
 report can speak to an adviser in either language. None of them reads the clock: a rule that
 depends on today takes `today`.
 
-Names are kept exactly as written: any script, apostrophes, hyphens, and also text that looks like
-markup, template syntax or a spreadsheet formula (`<b>`, `{{ x }}`, `=HYPERLINK(...)`). Such text
-is data, not an attack on the parser; it becomes harmless where it is *output*: the HTML renderer
-escapes it (Jinja2 autoescape), letters insert it as text, and a CSV export passes each cell
-through `csv_safe` (OWASP, "CSV Injection"). Refusing it here would refuse real people: a family
-name "-" or a phone number "+49 4231 ...".
+Names are kept as written in any script, with apostrophes (' and ’), hyphens and spaces, in Unicode
+NFC: "Zoë" typed with a combining diaeresis (NFD, as macOS and some web forms send it) is stored as
+the same code points as "Zoë" typed on a German keyboard, so the person is found again. A name is not
+free text, though: one that starts like a spreadsheet formula (`=`, `+`, `-`, `@`, `|`, tab, CR),
+holds markup (`<script>`) or template syntax (`{{`, `{%`, `${`) is refused with the field and the fix
+(OWASP, "CSV Injection"; no passport spells a name so). Other text fields (phone, profession) keep
+such text literally; it becomes harmless where it is *output*: the HTML renderer escapes it (Jinja2
+autoescape), letters insert it as text, and a CSV export passes each cell through `csv_safe`.
 """
 
 from __future__ import annotations
@@ -88,26 +90,51 @@ _NAME_CODES = {
 }
 
 
+# What a spreadsheet, a browser or a template engine would act on (see the module docstring).
+_MARKUP = re.compile(r"<[^<>]*>")
+_TEMPLATE = ("{{", "{%", "${")
+
+
 def _name(field: str, value: str | None) -> str:
     empty_code, too_long_code = _NAME_CODES[field]
-    text = _text(value)
+    raw = "" if value is None else unicodedata.normalize("NFC", value)
+    text = raw.strip()
     if not text:
         raise FieldError(empty_code, field, typed=value)
     if len(text) > MAX_NAME_LENGTH:
         raise FieldError(too_long_code, field, typed=value, value=_clip(text), length=len(text), limit=MAX_NAME_LENGTH)
+    lead = raw.lstrip(" ")  # a leading tab or CR is what a spreadsheet acts on, not whitespace to drop
+    if lead.startswith(FORMULA_PREFIXES):
+        raise FieldError("name.formula", field, typed=value, value=_clip(text), prefix=_shown_start(lead[0]))
     _check_characters(field, text)
+    if _MARKUP.search(text):
+        raise FieldError("name.markup", field, typed=value, value=_clip(text))
+    if any(mark in text for mark in _TEMPLATE):
+        raise FieldError("name.template", field, typed=value, value=_clip(text))
     return text
 
 
+def _shown_start(ch: str) -> str:
+    return {"\t": "tab", "\r": "CR"}.get(ch, ch)
+
+
+def person_identity_key(given_name: str, family_name: str, birth_date: date) -> str:
+    """Who a person is (import-format.md): given name, family name and birth date, the names in NFC
+    and case-folded, so that "Zoë" (NFC or NFD) and "ZOË" born the same day are one person. The
+    separator U+001F cannot occur in a name (control characters are refused)."""
+    def folded(name: str) -> str:
+        return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name.strip()).casefold())
+    return f"{birth_date.isoformat()}\x1f{folded(given_name)}\x1f{folded(family_name)}"
+
+
 def given_name(value: str | None) -> str:
-    """The given name (Vorname) exactly as written, without surrounding whitespace; 1–100 characters
-    (code points), any script. Markup, template syntax and formula-like text are kept literally;
-    escaping is the renderer's job (see the module docstring)."""
+    """The given name (Vorname) as written, in NFC, without surrounding whitespace; 1–100 characters
+    (code points), any script; not formula-like, no markup or template syntax (module docstring)."""
     return _name("given_name", value)
 
 
 def family_name(value: str | None) -> str:
-    """The family name (Nachname) exactly as written; the same rules as `given_name`."""
+    """The family name (Nachname) as written; the same rules as `given_name`."""
     return _name("family_name", value)
 
 
@@ -300,9 +327,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "|")
 
 
 def looks_like_formula(value: str) -> bool:
-    """True when a spreadsheet would read the value as a formula. Such values are stored as typed
-    (a family name "-", a phone number "+49 ..."), never refused; `csv_safe` neutralises them on
-    export. The import report may use this to point them out."""
+    """True when a spreadsheet would read the value as a formula. Such values are stored as typed in
+    the fields that are not names (a phone number "+49 ..."); `csv_safe` neutralises them on export."""
     return value.startswith(FORMULA_PREFIXES)
 
 

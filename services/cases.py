@@ -37,7 +37,7 @@ from domain.lifecycle import (
 )
 from domain.messages import Term
 from domain.routing import Routing, route
-from domain.validation import FieldError
+from domain.validation import FieldError, person_identity_key
 from models._types import utc_now
 from models.adviser import Adviser
 from models.case import Appointment, Case, CaseCreate, CaseEvent, Deadline
@@ -60,11 +60,10 @@ def person_create_audit(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def find_person(session: Session, *, given_name: str, family_name: str, birth_date: date) -> Person | None:
-    return session.exec(
-        select(Person).where(
-            Person.given_name == given_name, Person.family_name == family_name, Person.birth_date == birth_date
-        )
-    ).first()
+    """The person with these names (NFC, case-folded) and birth date: "Zoë" typed in NFD or as "ZOË"
+    finds the "Zoë" on file (domain.validation.person_identity_key)."""
+    key = person_identity_key(given_name, family_name, birth_date)
+    return session.exec(select(Person).where(Person.identity_key == key)).first()
 
 
 def find_or_create_person(session: Session, *, actor: str, **fields: Any) -> tuple[Person, bool]:
@@ -550,6 +549,19 @@ class Opened:
     consent_on_file: bool
 
 
+def check_new_case(*, person: PersonCreate, case: CaseCreate, registered: Person | None, actor: Actor | None,
+                   catalogue: Catalogue) -> None:
+    """The rules every door applies before a case is opened (`open_new_case` one by one, the CSV import
+    per row with the persons it looked up for a chunk): the district rule
+    (`domain.access.check_new_case_district`) and the fast track only for a person who lives abroad
+    (`domain.fast_track.check_fast_track`, § 81a AufenthG); a person on file is judged by what is
+    stored for them. Raises FieldError naming the field."""
+    check_new_case_district(requested=person.district, registered=registered.district if registered else None,
+                            actor=actor, district_names={key: d.name for key, d in catalogue.districts.items()})
+    check_fast_track(fast_track=case.fast_track,
+                     lives_abroad=registered.lives_abroad if registered else person.lives_abroad)
+
+
 def open_new_case(
     session: Session,
     *,
@@ -570,9 +582,7 @@ def open_new_case(
     on file keeps the data stored for them."""
     existing = find_person(session, given_name=person.given_name, family_name=person.family_name,
                            birth_date=person.birth_date)
-    check_new_case_district(requested=person.district, registered=existing.district if existing else None, actor=actor,
-                            district_names={key: d.name for key, d in catalogue.districts.items()})
-    check_fast_track(fast_track=case.fast_track, lives_abroad=existing.lives_abroad if existing else person.lives_abroad)
+    check_new_case(person=person, case=case, registered=existing, actor=actor, catalogue=catalogue)
     found, created = (existing, False) if existing is not None else find_or_create_person(
         session, actor=audit_actor, **person.model_dump())
     if consent_by is not None and not has_consent(session, person_id=found.id):

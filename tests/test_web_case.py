@@ -275,15 +275,25 @@ def test_consent_is_recorded_from_the_case_page(verden, web_cases, web_engine, a
 
 
 def test_what_a_person_typed_is_shown_as_text_not_run_as_markup(verden, web_engine):
-    form = {**GOOD_FORM, "given_name": "<script>alert(1)</script>", "family_name": '"><img src=x onerror=alert(2)>',
-            "profession": "Krankenschwester <b>fett</b>"}
+    form = {**GOOD_FORM, "profession": "Krankenschwester <b>fett</b>"}
     response = post(verden, "/faelle/neu", form, page="/faelle/neu")
     assert response.status_code == 303
     page = verden.get(response.headers["location"]).text
-    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<img src=x" not in page and "<b>fett</b>" not in page
+    assert "<b>fett</b>" not in page and "&lt;b&gt;fett&lt;/b&gt;" in page
     printed = verden.get(response.headers["location"].split("?")[0] + "/druck").text
-    assert "<script>alert(1)</script>" not in printed and "&lt;script&gt;" in printed
+    assert "<b>fett</b>" not in printed and "&lt;b&gt;" in printed
+
+
+def test_a_name_with_markup_is_refused_by_the_shared_parser_and_shown_as_text(verden, web_engine):
+    persons = count(web_engine, Person)
+    form = {**GOOD_FORM, "given_name": "<script>alert(1)</script>", "family_name": '"><img src=x onerror=alert(2)>'}
+    response = post(verden, "/faelle/neu", form, page="/faelle/neu")
+    assert response.status_code == 422
+    assert 'id="given_name-fehler"' in response.text and 'id="family_name-fehler"' in response.text
+    assert "enthält Auszeichnungen" in response.text
+    assert "<script>alert(1)</script>" not in response.text and "<img src=x" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+    assert count(web_engine, Person) == persons
 
 
 # ------------------------------------------------------------------------------------ uploads

@@ -26,7 +26,6 @@ from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from domain.calendar import format_date, lower_saxony_calendar
 from domain.checklist import STATUS_DE as ITEM_STATUS_DE
-from domain.csvfile import parse_import
 from domain.dates import event_moment
 from domain.deadlines import KIND_DE, Kind, Period
 from domain.errors import InvalidInput, _clip
@@ -71,7 +70,7 @@ from services.cases import (
     set_funding,
 )
 from services.export import csv_chunks, record_export
-from services.importing import import_table
+from services.importing import import_table, open_import
 from welcome_center.cli.console import (
     BERLIN,
     actor,
@@ -488,35 +487,42 @@ def import_cases(
 ):
     """Import persons and cases; each row whole or not at all; a report per row."""
     try:
-        data = file.read_bytes()
+        table = open_import(file, max_bytes=get_settings().max_import_bytes)
     except OSError as error:
         raise InvalidInput("file.unreadable", "file", value=_clip(str(file), 80), reason=error.strerror or str(error)) from None
-    table = parse_import(data, file_name=file.name)
     catalogue = load_catalogue()
     engine = ready_engine()
     with Progress(TextColumn("Import"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                   disable=as_json or not err.is_terminal, transient=True) as progress:
-        bar = progress.add_task("rows", total=len(table.rows))
+        bar = progress.add_task("rows", total=table.row_count)
         report = import_table(engine, table=table, catalogue=catalogue, today=today(), actor=actor(), dry_run=dry_run,
                               progress=lambda done: progress.update(bar, completed=done))
+    refused = sorted(report.refused, key=lambda e: e.row)
     if as_json:
         print_json({
-            "file": report.file_name, "dry_run": dry_run, "unknown_columns": list(report.unknown_columns),
+            "file": report.file_name, "dry_run": dry_run, "rows": report.rows,
+            "unknown_columns": list(report.unknown_columns),
+            "warnings": [{"code": w.code, "message": w.message, "message_de": w.message_de} for w in report.warnings],
+            "imported_count": report.imported_count, "skipped_count": report.skipped_count,
+            "refused_row_count": report.refused_row_count,
             "imported": [i.__dict__ for i in report.imported], "skipped": [s.__dict__ for s in report.skipped],
-            "refused": [{"row": e.row, "field": e.field, "value": e.value, "message": e.message, "message_de": e.message_de} for e in report.refused],
+            "refused": [{"row": e.row, "field": e.field, "value": e.value, "message": e.message, "message_de": e.message_de} for e in refused],
         })
     else:
         verb = "would be imported" if dry_run else "imported"
-        out.print(f"{file.name}: {len(report.imported)} {verb}, {len(report.skipped)} already there, "
-                  f"{len(report.refused_rows)} rows refused")
-        for column in report.unknown_columns:
-            out.print(f"[yellow]Unknown column ignored:[/] {escape(column)}")
-        if report.refused:
+        out.print(f"{escape(file.name)}: {report.imported_count:,} {verb}, {report.skipped_count:,} already there, "
+                  f"{report.refused_row_count:,} rows refused")
+        for warning in report.warnings:
+            err.print(f"[yellow]Warning:[/] {escape(warning.message)}", soft_wrap=True)
+        if refused:
             table_out = Table("row", "field", "value", "fix", title="Refused rows")
-            for e in report.refused:
-                table_out.add_row(str(e.row), e.field, escape(e.value), escape(e.message))
+            for e in refused:
+                table_out.add_row(str(e.row), escape(e.field), escape(e.value), escape(e.message))
             out.print(table_out)
-    if report.refused:
+            listed = len({e.row for e in refused})
+            if report.refused_row_count > listed:
+                out.print(f"… and {report.refused_row_count - listed:,} more refused rows not listed")
+    if report.refused_row_count or report.rows == 0:
         raise typer.Exit(1)
 
 
