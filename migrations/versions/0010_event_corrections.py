@@ -2,7 +2,7 @@
 original (`corrects_id`); the original stays, so the case history and the audit trail keep both.
 
 Revision ID: 0010
-Revises: 0008 (0009 is added on another branch; the lead relinks on merge)
+Revises: 0009
 """
 
 import sqlalchemy as sa
