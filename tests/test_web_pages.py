@@ -91,7 +91,7 @@ def test_case_list_shows_german_states_and_dates(client, accounts, web_cases, we
     page = client.get("/faelle")
     assert page.status_code == 200
     assert "Kowalenko, Olena" in page.text
-    assert "Pflegefachfrau/Pflegefachmann" in page.text
+    assert "Pflegefachfrau/<wbr>Pflegefachmann" in page.text  # wraps at the slash, not inside a word
     assert "Aufnahme" in page.text and "01.12.2026" in page.text
     assert "1 Fall, sortiert nach „nächste Frist“ (aufsteigend)." in page.text
 

@@ -17,6 +17,7 @@ from fastapi import Depends, Path, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import select_autoescape
+from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from adapters.settings import get_settings
@@ -84,12 +85,19 @@ def state_de(value: str | None) -> str:
         return value or "–"
 
 
+def slash_breaks(value: str | None) -> Markup:
+    """Text escaped, with a line-break opportunity after each "/": "Pflegefachfrau/Pflegefachmann"
+    wraps at the slash instead of inside a word."""
+    return Markup("/<wbr>").join(escape(part) for part in (value or "").split("/"))
+
+
 templates = Jinja2Templates(directory=str(get_settings().templates_dir / "web"))
 templates.env.autoescape = select_autoescape(enabled_extensions=("html", "htm", "xml"), default_for_string=True, default=True)
 templates.env.filters.update(
     date_de=date_de, datetime_de=datetime_de, state_de=state_de,
     district_de=lambda key: DISTRICT_DE.get(key or "", key or "–"),
     role_de=lambda role: ROLE_DE.get(role, role),
+    slash_breaks=slash_breaks,
     visible=visible,  # text from outside (file names): control and bidi characters shown, not obeyed
 )
 
