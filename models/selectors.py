@@ -10,11 +10,11 @@ Osterholz adviser does not learn that a Verden reference exists. Keyword-only, n
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, func, or_, union
+from sqlalchemy import and_, exists, false, func, literal, or_, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 from sqlmodel import Session, select
@@ -24,6 +24,7 @@ from domain.checklist import CaseProfile, ChecklistRules, DocumentFacts, checkli
 from domain.deadlines import Kind
 from domain.errors import InvalidInput, _clip
 from domain.lifecycle import CaseState, DeadlineStatus, Event, offered_events
+from domain.search import QueryWord, query_words
 from models.adviser import Adviser
 from models.audit import AuditEvent
 from models.case import Case, CaseEvent, Deadline
@@ -31,6 +32,7 @@ from models.document import Document, IntakeFile
 from models.letter import Letter
 from models.outbox import OutboxMessage, OutboxState
 from models.person import Consent, Person
+from models.search import SearchPlan, matching_cases, plan_search
 
 SORTS = ("next_due", "reference", "name", "state", "created")
 MAX_PER_PAGE = 200
@@ -243,19 +245,14 @@ def _starts_with(column, prefix: str, dialect: str):
     return and_(column >= prefix, column < prefix + _TOP)
 
 
-def search_ids(search: str, *, dialect: str, occupation_keys: Collection[str] | None = None):
-    """The ids of the cases the search text matches, as a UNION of index ranges (migration 0005),
-    so a search stays fast at 100,000 cases. A case matches when every word of the text starts the
-    person's given or family name; or the text starts the profession as typed, or the reference
-    (when it looks like one: VER-…, or has a digit); or its reference occupation is one of
-    `occupation_keys` (the catalogue's occupations whose name or a synonym contains the text, which
-    the caller finds: models does not read the catalogue)."""
-    text = " ".join(search.split())[:MAX_SEARCH_LENGTH]
-    words = text.replace(",", " ").split()
+def _prefix_ids(words: list[QueryWord], text: str, dialect: str):
+    """Cases where every (short) word starts the person's given or family name, or the text starts
+    the profession as typed: index ranges on lower(…) (migration 0005). For words of one or two
+    letters, which have no trigram for the search documents."""
     by_person = select(Case.id).join(Person, Person.id == Case.person_id).where(*(
         or_(*(
             _starts_with(func.lower(column), variant, dialect)
-            for variant in _lowered_variants(word, dialect)
+            for variant in _lowered_variants(word.typed, dialect)
             for column in (Person.family_name, Person.given_name)
         ))
         for word in words
@@ -265,19 +262,60 @@ def search_ids(search: str, *, dialect: str, occupation_keys: Collection[str] | 
         select(Case.id).where(_starts_with(func.lower(Case.profession_text), variant, dialect))
         for variant in _lowered_variants(text, dialect)
     )
+    return branches
+
+
+@dataclass(frozen=True)
+class PreparedSearch:
+    """A search text resolved once per list (its typos corrected within the actor's districts), and
+    the matching cases as a subquery (id, rank): rank 0 for a match as typed, else the edits of the
+    corrections it needed, so exact matches come first."""
+
+    text: str
+    plan: SearchPlan
+    matches: object  # the subquery
+
+    @property
+    def ranked(self) -> bool:
+        return self.plan.ranked
+
+
+def prepare_search(session: Session, search: str, *, districts: Collection[str], occupation_keys: Collection[str] | None = None,
+                   tables: Mapping | None = None) -> PreparedSearch:
+    """The cases a search text matches (domain.search folds it as the documents were folded). Every
+    word must match: a word of three letters or more as a part of a name, the reference, the
+    profession or the reference occupation (the trigram index of migration 0011); if it matches
+    nothing as typed, a stored word at most one or two edits away (models.search.plan_search); a
+    shorter word as the start of a name. Or: the text starts the reference (when it looks like one:
+    VER-…, or has a digit); or the case's reference occupation is one of `occupation_keys` (the
+    catalogue's occupations whose name or a synonym in any language contains the text, which the
+    caller finds: models does not read the catalogue)."""
+    dialect = session.get_bind().dialect.name
+    text = " ".join(search.split())[:MAX_SEARCH_LENGTH]
+    words = query_words(text, tables=tables or {})
+    plan = plan_search(session, words, districts=districts)
+    branches = []
+    if plan.indexed and not plan.impossible:
+        documents = matching_cases(plan, dialect=dialect).subquery("documents")
+        branches.append(select(documents.c.id, documents.c.rank))
+    elif words and not plan.indexed:
+        branches.extend(select(b.subquery().c.id, literal(0).label("rank")) for b in _prefix_ids(words, text, dialect))
     if REFERENCE_LIKE.search(text):
-        branches.append(select(Case.id).where(_starts_with(Case.reference, text.upper(), dialect)))
+        branches.append(select(Case.id, literal(0).label("rank")).where(_starts_with(Case.reference, text.upper(), dialect)))
     if occupation_keys:
-        branches.append(select(Case.id).where(Case.reference_occupation_key.in_(sorted(occupation_keys))))
-    return union(*branches)
+        branches.append(select(Case.id, literal(0).label("rank")).where(Case.reference_occupation_key.in_(sorted(occupation_keys))))
+    if not branches:
+        matches = select(Case.id, literal(0).label("rank")).where(false()).subquery("matches")
+    elif len(branches) == 1:
+        matches = branches[0].subquery("matches")
+    else:
+        every = union_all(*branches).subquery("every_match")
+        matches = select(every.c.id, func.min(every.c.rank).label("rank")).group_by(every.c.id).subquery("matches")
+    return PreparedSearch(text, plan, matches)
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _matching_ids(session: Session, search: str, occupation_keys):
-    return search_ids(search, dialect=session.get_bind().dialect.name, occupation_keys=occupation_keys)
 
 
 def _unindexed(column):
@@ -293,13 +331,13 @@ def _hints(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def _filtered(query, session: Session, actor: Actor | None, *, today: date, search=None, district=None, state=None,
-              adviser_id=None, overdue=False, occupation_keys=None, sort: str = "next_due", counting: bool = False):
+def _filtered(query, session: Session, actor: Actor | None, *, today: date, search: PreparedSearch | None = None,
+              district=None, state=None, adviser_id=None, overdue=False, sort: str = "next_due", counting: bool = False):
     """The scope (the actor's districts) and the filters. Which condition may use its index is chosen
     so that each list is one index range at 100,000 cases: a search or an adviser starts from its
     (few) matches; the plain list of one district walks ix_case_district_next_due; otherwise the
     sort order's index is walked and the filters test each row."""
-    searching = bool(search and search.strip())
+    searching = search is not None
     unindexed = _unindexed if _hints(session) else (lambda column: column)
     districts = districts_of(actor)
     if district is not None:
@@ -323,8 +361,7 @@ def _filtered(query, session: Session, actor: Actor | None, *, today: date, sear
     if searching:
         # joined rather than `IN (…)`: the planner then starts from the (few) matches and sorts them,
         # instead of walking every case of the district in list order to test each one
-        matches = _matching_ids(session, search, occupation_keys).subquery("matches")
-        query = query.join(matches, matches.c.id == Case.id)
+        query = query.join(search.matches, search.matches.c.id == Case.id)
     return query
 
 
@@ -396,6 +433,7 @@ class CaseSelection:
     sort: str = "next_due"
     descending: bool = False
     occupation_keys: Collection[str] | None = None
+    search_tables: Mapping | None = None  # the transliteration tables (adapters.transliteration.load_tables)
 
     def as_args(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -406,6 +444,20 @@ class CaseSelection:
                 "adviser_id": self.adviser_id, "overdue": self.overdue, "sort": self.sort}
 
 
+def _prepared_filters(session: Session, actor: Actor | None, chosen: CaseSelection, today: date) -> dict:
+    """The keyword arguments of `_filtered` for a selection, the search resolved once."""
+    filters = {**chosen.as_args(), "today": today}
+    for name in ("descending", "occupation_keys", "search_tables"):
+        del filters[name]
+    if chosen.search and chosen.search.strip():
+        districts = [d for d in districts_of(actor) if chosen.district is None or d == chosen.district]
+        filters["search"] = prepare_search(session, chosen.search, districts=districts,
+                                           occupation_keys=chosen.occupation_keys, tables=chosen.search_tables)
+    else:
+        filters["search"] = None
+    return filters
+
+
 def cases_page(session: Session, *, actor: Actor | None = None, today: date, page: int = 1, per_page: int = 50,
                **selection) -> CasePage:
     """One page of the cases the actor may see (filters: the fields of `CaseSelection`), with the total
@@ -413,21 +465,28 @@ def cases_page(session: Session, *, actor: Actor | None = None, today: date, pag
 
     By next deadline, cases without an open deadline come last in both directions. That is read as
     two index ranges (dated cases in deadline order, then the others by number) rather than one
-    ORDER BY with NULLS LAST, which no index serves: 2 ms instead of a sort of every case."""
+    ORDER BY with NULLS LAST, which no index serves: 2 ms instead of a sort of every case. A search
+    that needed typo corrections lists the closest matches first (then in the order asked for)."""
     chosen = CaseSelection(**selection)
-    search, adviser_id, sort, descending = chosen.search, chosen.adviser_id, chosen.sort, chosen.descending
+    adviser_id, sort, descending = chosen.adviser_id, chosen.sort, chosen.descending
     page = max(1, page)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    filters = {**chosen.as_args(), "today": today}
-    del filters["descending"]
+    filters = _prepared_filters(session, actor, chosen, today)
+    search: PreparedSearch | None = filters["search"]
     total, dated_total = session.exec(
         _filtered(select(func.count(), func.count(Case.next_due)).select_from(Case), session, actor, **filters, counting=True)
     ).one()
     offset = (page - 1) * per_page
-    searching = (bool(search and search.strip()) or adviser_id is not None) and _hints(session)
+    searching = (search is not None or adviser_id is not None) and _hints(session)
     rows = []
     if offset >= total:
         pass
+    elif search is not None and search.ranked:
+        order = _order(sort, descending, True)
+        if sort == "next_due":
+            order = (Case.next_due.is_(None), *order)
+        query = _filtered(_row_query(), session, actor, **filters).order_by(search.matches.c.rank, *order)
+        rows = list(session.exec(query.limit(per_page).offset(offset)).all())
     elif sort != "next_due":
         query = _row_query(person_first=sort == "name" and not searching and _hints(session))
         query = _filtered(query, session, actor, **filters).order_by(*_order(sort, descending, searching))
@@ -451,11 +510,12 @@ def export_rows(session: Session, *, actor: Actor | None = None, today: date, **
     in batches)."""
     chosen = CaseSelection(**selection)
     sort, descending = chosen.sort, chosen.descending
-    filters = {**chosen.as_args(), "today": today}
-    del filters["descending"]
+    filters = _prepared_filters(session, actor, chosen, today)
     order = _order(sort, descending)
     if sort == "next_due":
         order = (Case.next_due.is_(None), *order)
+    if filters["search"] is not None and filters["search"].ranked:
+        order = (filters["search"].matches.c.rank, *order)
     query = _filtered(_row_query(), session, actor, **filters).order_by(*order)
     for row in session.exec(query.execution_options(yield_per=2000)):
         yield CaseRow(*row)

@@ -46,6 +46,7 @@ from services.cases import (
     reserve_references,
     trained_in_eu,
 )
+from services.search import refresh_case_search
 
 CHUNK = 500
 COLUMN_KEYS = tuple(key for key, *_ in COLUMNS)
@@ -209,6 +210,7 @@ def _store_chunk(session: Session, chunk, *, catalogue: Catalogue, today: date, 
     case_ids = session.execute(
         insert(Case.__table__).returning(Case.__table__.c.id, sort_by_parameter_order=True), cases
     ).scalars().all()
+    refresh_case_search(session, case_ids=case_ids)
 
     # 4. the audit entries, as the one-by-one services write them
     audit = [

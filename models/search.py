@@ -1,0 +1,204 @@
+"""The case search's own structures (migration 0011) and the reads and writes on them.
+
+One document per case: the folded forms of the person's names (own script and Latin), the reference,
+the profession as typed and the reference occupation (`domain.search.case_search_text`), written by
+`services.search` whenever one of them changes. The databases' own engines find the documents:
+
+- SQLite: `case_search`, an FTS5 table with the trigram tokenizer (rowid = the case's id); a word of
+  the query is a quoted phrase, so a part of a name matches ("enko") and nothing a person types is
+  read as FTS5 syntax (`"`, `*`, `NEAR(`, `AND`: the fold leaves only letters, digits and spaces).
+- PostgreSQL: `case_search (case_id, document)` with a GIN index `gin_trgm_ops` (pg_trgm): `LIKE
+  '%enko%'` is answered from the index.
+
+Typos are corrected against `search_word`, the distinct words of all documents (a few thousand where
+there are 100,000 cases): the words sharing trigrams with the typed one (pg_trgm's `%` and `<%` on
+PostgreSQL; an FTS5 trigram table over the words on SQLite), then the edit distance
+(`domain.search.corrections`) keeps the close ones. A typed word is corrected only when it matches
+nothing as it is, so a correction never hides an exact match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, bindparam, text
+from sqlmodel import Session
+
+from domain.search import MIN_SUBSTRING, QueryWord, corrections
+
+CANDIDATE_WORDS = 300  # words fetched from the index per typo before the edit distance decides
+
+
+# ------------------------------------------------------------------------------------ writes
+
+
+def store_documents(session: Session, documents: Mapping[int, str]) -> None:
+    """Write the documents of these cases (case id → document), replacing what was stored, and add
+    their words to `search_word`."""
+    if not documents:
+        return
+    rows = [{"id": case_id, "document": document} for case_id, document in documents.items()]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(
+            "INSERT INTO case_search (case_id, document) VALUES (:id, :document) "
+            "ON CONFLICT (case_id) DO UPDATE SET document = excluded.document"
+        ), rows)
+    else:
+        session.execute(text("DELETE FROM case_search WHERE rowid = :id"), [{"id": r["id"]} for r in rows])
+        session.execute(text("INSERT INTO case_search (rowid, document) VALUES (:id, :document)"), rows)
+    add_words(session, {word for document in documents.values() for word in document.split() if len(word) >= MIN_SUBSTRING})
+
+
+def add_words(session: Session, words: Iterable[str]) -> None:
+    words = sorted(set(words))
+    if words:
+        session.execute(text("INSERT INTO search_word (word) VALUES (:word) ON CONFLICT (word) DO NOTHING"),
+                        [{"word": w} for w in words])
+
+
+# ------------------------------------------------------------------------------------ reads
+
+
+@dataclass(frozen=True)
+class PlannedWord:
+    """A query word with what it may match: its folded forms, and for a word that matched nothing as
+    typed, the stored words it may have meant with their edits."""
+
+    forms: tuple[str, ...]
+    short: bool
+    corrected: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def alternatives(self) -> tuple[str, ...]:
+        return self.forms + tuple(word for word, _ in self.corrected)
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """What a search text asks, resolved once per list: the words, and whether one of them can match
+    nothing at all (then no case matches)."""
+
+    words: tuple[PlannedWord, ...]
+    impossible: bool = False
+
+    @property
+    def ranked(self) -> bool:
+        """Some word was corrected: the closer corrections come first."""
+        return any(w.corrected for w in self.words)
+
+    @property
+    def indexed(self) -> bool:
+        """At least one word of three letters or more: the trigram index finds the candidates."""
+        return any(not w.short for w in self.words)
+
+
+def _quoted(form: str) -> str:
+    """An FTS5 string: double quotes doubled (the fold leaves none; this is the second belt)."""
+    return '"' + form.replace('"', '""') + '"'
+
+
+def _like(form: str) -> str:
+    return "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _fts_match(alternatives_per_word: Iterable[Iterable[str]]) -> str:
+    return " AND ".join("(" + " OR ".join(_quoted(a) for a in alts) + ")" for alts in alternatives_per_word)
+
+
+def _has_match(session: Session, forms: tuple[str, ...], districts: Collection[str]) -> bool:
+    """Whether a folded word matches some case of these districts as a substring."""
+    params = {"districts": list(districts)}
+    if session.get_bind().dialect.name == "postgresql":
+        likes = " OR ".join(f"s.document LIKE :p{i}" for i in range(len(forms)))
+        params.update({f"p{i}": _like(f) for i, f in enumerate(forms)})
+        sql = (f"SELECT 1 FROM case_search s JOIN recognition_case c ON c.id = s.case_id "
+               f"WHERE ({likes}) AND c.district IN :districts LIMIT 1")
+    else:
+        params["match"] = _fts_match([forms])
+        sql = ("SELECT 1 FROM case_search CROSS JOIN recognition_case c ON c.id = case_search.rowid "
+               "WHERE case_search MATCH :match AND c.district IN :districts LIMIT 1")
+    statement = text(sql).bindparams(bindparam("districts", expanding=True))
+    return session.execute(statement, params).first() is not None
+
+
+def _trigrams(word: str) -> list[str]:
+    return list(dict.fromkeys(word[i:i + 3] for i in range(len(word) - 2)))
+
+
+def _candidate_words(session: Session, word: str) -> list[str]:
+    """Stored words that share trigrams with `word`, the most alike first (bounded)."""
+    if session.get_bind().dialect.name == "postgresql":
+        sql = ("SELECT word FROM search_word WHERE word % :word OR :word <% word "
+               "ORDER BY word_similarity(:word, word) DESC LIMIT :limit")
+        return list(session.execute(text(sql), {"word": word, "limit": CANDIDATE_WORDS}).scalars())
+    grams = _trigrams(word)
+    if not grams:
+        return []
+    sql = ("SELECT word FROM search_word_trigram WHERE search_word_trigram MATCH :match "
+           "ORDER BY rank LIMIT :limit")
+    return list(session.execute(text(sql), {"match": " OR ".join(map(_quoted, grams)), "limit": CANDIDATE_WORDS}).scalars())
+
+
+def plan_search(session: Session, words: list[QueryWord], *, districts: Collection[str]) -> SearchPlan:
+    """Resolve the query words: a word of three letters or more that matches no case of the
+    districts as typed gets the stored words it may have meant (none: the search finds nothing)."""
+    planned = []
+    impossible = False
+    for word in words:
+        if word.short or not districts or _has_match(session, word.forms, districts):
+            planned.append(PlannedWord(word.forms, word.short))
+            continue
+        found: dict[str, int] = {}
+        for form in word.forms:
+            if " " in form:
+                continue  # a hyphenated word ("haj-ali") is corrected word by word only when typed apart
+            for stored, edits in corrections(form, _candidate_words(session, form)):
+                found[stored] = min(edits, found.get(stored, edits))
+        corrected = tuple(sorted(found.items(), key=lambda item: (item[1], item[0])))
+        impossible = impossible or not corrected
+        planned.append(PlannedWord(word.forms, word.short, corrected))
+    return SearchPlan(tuple(planned), impossible)
+
+
+def matching_cases(plan: SearchPlan, *, dialect: str):
+    """SELECT id, rank FROM the documents matching every word of the plan (one of its alternatives as
+    a substring; a short word as the start of a word). rank: the edits of the corrections used, 0 for
+    a match as typed. Needs `plan.indexed`."""
+    long_words = [w for w in plan.words if not w.short]
+    short_words = [w for w in plan.words if w.short]
+    params: dict[str, object] = {}
+    postgres = dialect == "postgresql"
+    document = "document"
+    position = "strpos" if postgres else "instr"
+    conditions = []
+    if postgres:
+        for i, word in enumerate(long_words):
+            likes = []
+            for j, alternative in enumerate(word.alternatives):
+                params[f"w{i}_{j}"] = _like(alternative)
+                likes.append(f"{document} LIKE :w{i}_{j}")
+            conditions.append("(" + " OR ".join(likes) + ")")
+    else:
+        params["match"] = _fts_match(w.alternatives for w in long_words)
+        conditions.append("case_search MATCH :match")
+    for i, word in enumerate(short_words):
+        starts = []
+        for j, form in enumerate(word.forms):
+            params[f"s{i}_{j}"] = " " + form
+            starts.append(f"{position}(' ' || {document}, :s{i}_{j}) > 0")
+        conditions.append("(" + " OR ".join(starts) + ")")
+    rank_terms = []
+    for i, word in enumerate(w for w in long_words if w.corrected):
+        whens = []
+        for j, form in enumerate(word.forms):
+            params[f"r{i}_f{j}"] = form
+            whens.append(f"WHEN {position}({document}, :r{i}_f{j}) > 0 THEN 0")
+        for j, (stored, edits) in enumerate(word.corrected):
+            params[f"r{i}_c{j}"] = stored
+            whens.append(f"WHEN {position}({document}, :r{i}_c{j}) > 0 THEN {int(edits)}")
+        rank_terms.append("(CASE " + " ".join(whens) + " ELSE 9 END)")
+    rank = " + ".join(rank_terms) if rank_terms else "0"
+    key = "case_id" if postgres else "rowid"
+    sql = f"SELECT {key} AS id, {rank} AS rank FROM case_search WHERE " + " AND ".join(conditions)
+    return text(sql).bindparams(**params).columns(id=Integer, rank=Integer)
