@@ -83,8 +83,9 @@ def case_document(parts: Iterable[str | None], *, tables: Mapping[str, Table]) -
 
 
 def document_words(document: str) -> set[str]:
-    """The words of a document long enough for a typo to be corrected towards them."""
-    return {word for word in document.split() if len(word) >= MIN_SUBSTRING}
+    """The words of a document a typo may be corrected towards: three letters or more, not numbers
+    (a reference's digits are typed from paper; every one of them would be a word)."""
+    return {word for word in document.split() if len(word) >= MIN_SUBSTRING and not word.isdigit()}
 
 
 @dataclass(frozen=True)

@@ -39,15 +39,15 @@ def refresh_case_search(session: Session, *, case_ids: Collection[int] = (), per
         if not conditions:
             continue
         rows = session.exec(
-            select(Case.id, Case.reference, Case.profession_text, Case.reference_occupation, Person.given_name,
+            select(Case.id, Case.district, Case.reference, Case.profession_text, Case.reference_occupation, Person.given_name,
                    Person.family_name, Person.latin_given_name, Person.latin_family_name)
             .join(Person, Person.id == Case.person_id).where(or_(*conditions))
         ).all()
         store_documents(session, {
-            row[0]: case_search_text(
-                reference=row[1], profession_text=row[2], reference_occupation=row[3], given_name=row[4],
-                family_name=row[5], latin_given_name=row[6], latin_family_name=row[7], tables=tables,
-            )
+            row[0]: (row[1], case_search_text(
+                reference=row[2], profession_text=row[3], reference_occupation=row[4], given_name=row[5],
+                family_name=row[6], latin_given_name=row[7], latin_family_name=row[8], tables=tables,
+            ))
             for row in rows
         })
         written += len(rows)

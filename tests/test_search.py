@@ -259,10 +259,10 @@ def test_the_migration_fills_the_search_on_postgresql(postgres_database):
     """PostgreSQL: down to 0008 and up again refills the documents of the cases there."""
     from alembic import command
 
+    from adapters.catalogue import load_catalogue
     from adapters.database import alembic_config
     from models.db import engine_for
     from services.cases import find_or_create_person, open_case
-    from adapters.catalogue import load_catalogue
     from tests.conftest import empty_postgres_database
 
     engine = engine_for(postgres_database)

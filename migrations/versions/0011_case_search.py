@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from adapters.transliteration import load_tables
-from domain.search import MIN_SUBSTRING, case_search_text
+from domain.search import case_search_text, document_words
 
 revision = '0011'
 down_revision = '0008'
@@ -31,11 +31,11 @@ def upgrade() -> None:
         op.execute(
             'CREATE TABLE case_search ('
             ' case_id integer PRIMARY KEY REFERENCES recognition_case (id) ON DELETE CASCADE,'
-            ' document text NOT NULL)'
+            ' district varchar(20) NOT NULL, document text NOT NULL)'
         )
         op.execute('CREATE TABLE search_word (id serial PRIMARY KEY, word text NOT NULL UNIQUE)')
     else:
-        op.execute("CREATE VIRTUAL TABLE case_search USING fts5(document, tokenize='trigram')")
+        op.execute("CREATE VIRTUAL TABLE case_search USING fts5(document, district UNINDEXED, tokenize='trigram')")
         op.execute('CREATE TRIGGER case_search_case_deleted AFTER DELETE ON recognition_case BEGIN '
                    'DELETE FROM case_search WHERE rowid = old.id; END')
         op.execute('CREATE TABLE search_word (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE)')
@@ -58,12 +58,12 @@ def _backfill(bind) -> None:
     tables = load_tables()
     postgres = bind.dialect.name == 'postgresql'
     insert_document = sa.text(
-        'INSERT INTO case_search (case_id, document) VALUES (:id, :document)' if postgres
-        else 'INSERT INTO case_search (rowid, document) VALUES (:id, :document)'
+        'INSERT INTO case_search (case_id, district, document) VALUES (:id, :district, :document)' if postgres
+        else 'INSERT INTO case_search (rowid, district, document) VALUES (:id, :district, :document)'
     )
     insert_word = sa.text('INSERT INTO search_word (word) VALUES (:word) ON CONFLICT (word) DO NOTHING')
     query = sa.text(
-        'SELECT c.id, c.reference, c.profession_text, c.reference_occupation, p.given_name, p.family_name,'
+        'SELECT c.id, c.district, c.reference, c.profession_text, c.reference_occupation, p.given_name, p.family_name,'
         ' p.latin_given_name, p.latin_family_name'
         ' FROM recognition_case c JOIN person p ON p.id = c.person_id WHERE c.id > :after ORDER BY c.id LIMIT :chunk'
     )
@@ -73,14 +73,14 @@ def _backfill(bind) -> None:
         if not rows:
             break
         documents = [
-            {'id': row.id, 'document': case_search_text(
+            {'id': row.id, 'district': row.district, 'document': case_search_text(
                 given_name=row.given_name, family_name=row.family_name, latin_given_name=row.latin_given_name,
                 latin_family_name=row.latin_family_name, reference=row.reference, profession_text=row.profession_text,
                 reference_occupation=row.reference_occupation, tables=tables)}
             for row in rows
         ]
         bind.execute(insert_document, documents)
-        words = {w for d in documents for w in d['document'].split() if len(w) >= MIN_SUBSTRING} - seen
+        words = {w for d in documents for w in document_words(d['document'])} - seen
         if words:
             bind.execute(insert_word, [{'word': w} for w in sorted(words)])
             seen |= words
