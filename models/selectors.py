@@ -303,7 +303,7 @@ class PreparedSearch:
 
 
 def prepare_search(session: Session, search: str, *, districts: Collection[str], occupation_keys: Collection[str] | None = None,
-                   tables: Mapping | None = None, cap: int | None = MAX_MATCHES) -> PreparedSearch:
+                   tables: Mapping | None = None, cap: int | None = None) -> PreparedSearch:
     """The cases a search text matches (domain.search folds it as the documents were folded). Every
     word must match: a word of three letters or more as a part of a name, the reference, the
     profession or the reference occupation (the trigram index of migration 0011); if it matches
@@ -498,7 +498,7 @@ class CaseSelection:
 
 
 def _prepared_filters(session: Session, actor: Actor | None, chosen: CaseSelection, today: date,
-                      cap: int | None = MAX_MATCHES) -> dict:
+                      bounded: bool = True) -> dict:
     """The keyword arguments of `_filtered` for a selection, the search resolved once."""
     filters = {**chosen.as_args(), "today": today}
     for name in ("descending", "occupation_keys", "search_tables"):
@@ -506,7 +506,8 @@ def _prepared_filters(session: Session, actor: Actor | None, chosen: CaseSelecti
     if chosen.search and chosen.search.strip():
         districts = [d for d in districts_of(actor) if chosen.district is None or d == chosen.district]
         filters["search"] = prepare_search(session, chosen.search, districts=districts,
-                                           occupation_keys=chosen.occupation_keys, tables=chosen.search_tables, cap=cap)
+                                           occupation_keys=chosen.occupation_keys, tables=chosen.search_tables,
+                                           cap=MAX_MATCHES + 1 if bounded else None)  # one more: "more than"
     else:
         filters["search"] = None
     return filters
@@ -550,7 +551,7 @@ def cases_page(session: Session, *, actor: Actor | None = None, today: date, pag
         # the page's cases first, then their persons: joining the persons of every match before the
         # sort made PostgreSQL read the whole person table (48 ms at 100,000)
         ids = select(Case.id).join(Person, Person.id == Case.person_id) if sort == "name" else select(Case.id)
-        ids = list(session.exec(_filtered(ids, session, actor, **filters).order_by(*order).limit(per_page).offset(offset)).all())
+        ids = list(session.exec(_filtered(ids, session, actor, **filters).order_by(*order).limit(min(per_page, total - offset)).offset(offset)).all())
         place = {case_id: index for index, case_id in enumerate(ids)}
         found = session.exec(_row_query().add_columns(Case.id).where(Case.id.in_(ids) if ids else false())).all()
         rows = [row[:-1] for row in sorted(found, key=lambda row: place[row[-1]])]
@@ -577,7 +578,7 @@ def export_rows(session: Session, *, actor: Actor | None = None, today: date, **
     in batches)."""
     chosen = CaseSelection(**selection)
     sort, descending = chosen.sort, chosen.descending
-    filters = _prepared_filters(session, actor, chosen, today, cap=None)  # the export: every match
+    filters = _prepared_filters(session, actor, chosen, today, bounded=False)  # the export: every match
     order = _order(sort, descending)
     if sort == "next_due":
         order = (Case.next_due.is_(None), *order)

@@ -276,3 +276,10 @@ def test_the_migration_fills_the_search_on_postgresql(postgres_database):
     command.upgrade(alembic_config(postgres_database), "head")
     assert found(engine, "Petrenko", actor=VERDEN) == ["Петренко"]
     empty_postgres_database(engine)
+
+
+def test_a_search_matching_more_than_the_limit_says_so(engine, people, monkeypatch):
+    monkeypatch.setattr(selectors, "MAX_MATCHES", 2)
+    with Session(engine) as session:
+        page = selectors.cases_page(session, actor=VERDEN, search="enko", search_tables=load_tables(), today=TODAY)
+    assert page.capped and page.total == 2 and len(page.rows) == 2
