@@ -573,6 +573,14 @@ def cases_page(session: Session, *, actor: Actor | None = None, today: date, pag
     return CasePage(rows=[CaseRow(*row) for row in rows], total=total, page=page, per_page=per_page, capped=capped)
 
 
+def case_count(session: Session, *, actor: Actor | None = None, today: date, **selection) -> int:
+    """How many cases the filters match in scope, every match of a search counted (the export's
+    audit entry; the list stops at MAX_MATCHES)."""
+    filters = _prepared_filters(session, actor, CaseSelection(**selection), today, bounded=False)
+    query = _filtered(select(func.count()).select_from(Case), session, actor, **filters, counting=True)
+    return session.exec(query).one()
+
+
 def export_rows(session: Session, *, actor: Actor | None = None, today: date, **selection) -> Iterator[CaseRow]:
     """Every case the filters (the fields of `CaseSelection`) match, in scope, for the CSV export (read
     in batches)."""

@@ -283,3 +283,14 @@ def test_a_search_matching_more_than_the_limit_says_so(engine, people, monkeypat
     with Session(engine) as session:
         page = selectors.cases_page(session, actor=VERDEN, search="enko", search_tables=load_tables(), today=TODAY)
     assert page.capped and page.total == 2 and len(page.rows) == 2
+
+
+def test_the_export_counts_and_writes_every_match_beyond_the_list_limit(engine, people, monkeypatch):
+    from services.export import record_export
+
+    monkeypatch.setattr(selectors, "MAX_MATCHES", 2)
+    chosen = selectors.CaseSelection(search="enko", search_tables=load_tables())
+    with Session(engine) as session:
+        assert record_export(session, actor=VERDEN, audit_actor="test", selection=chosen, today=TODAY, channel="test") == 4
+        exported = list(selectors.export_rows(session, actor=VERDEN, today=TODAY, **chosen.as_args()))
+    assert sorted(r.family_name for r in exported) == ["Kravchenko", "Petrenko", "Shevchenko", "Петренко"]
