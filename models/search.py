@@ -161,13 +161,14 @@ def index_scans(session: Session):
             session.execute(text("SET LOCAL enable_indexscan = on"))
 
 
-def plan_search(session: Session, words: list[QueryWord], *, districts: Collection[str]) -> SearchPlan:
+def plan_search(session: Session, words: list[QueryWord], *, districts: Collection[str], alone_unmatched: bool = False) -> SearchPlan:
     """Resolve the query words: a word of three letters or more that matches no case of the
-    districts as typed gets the stored words it may have meant (none: the search finds nothing)."""
+    districts as typed gets the stored words it may have meant (none: the search finds nothing).
+    `alone_unmatched`: the caller knows that the query, one word, matched nothing as typed."""
     planned = []
     impossible = False
     for word in words:
-        if word.short or not districts or _has_match(session, word.forms, districts):
+        if word.short or not districts or (not alone_unmatched and _has_match(session, word.forms, districts)):
             planned.append(PlannedWord(word.forms, word.short))
             continue
         found: dict[str, int] = {}

@@ -33,12 +33,12 @@ from models.document import Document, IntakeFile
 from models.letter import Letter
 from models.outbox import OutboxMessage, OutboxState
 from models.person import Consent, Person
-from models.search import SearchPlan, index_scans, matching_cases, plan_search
+from models.search import PlannedWord, SearchPlan, index_scans, matching_cases, plan_search
 
 SORTS = ("next_due", "reference", "name", "state", "created")
 MAX_PER_PAGE = 200
 MAX_SEARCH_LENGTH = 100
-MAX_MATCHES = 1000  # a search lists at most this many cases (models.selectors.prepare_search)
+MAX_MATCHES = 500  # a search lists at most this many cases (models.selectors.prepare_search)
 
 
 class NotFound(InvalidInput):
@@ -325,7 +325,15 @@ def prepare_search(session: Session, search: str, *, districts: Collection[str],
 
 def _prepared(session: Session, text: str, words: list[QueryWord], *, dialect: str, districts: Collection[str],
               occupation_keys: Collection[str] | None, cap: int | None) -> PreparedSearch:
-    plan = plan_search(session, words, districts=districts)
+    # first every word as typed: when the cases found are not none, no word needs a correction (the
+    # usual search costs one trip to the index); else each word is checked and corrected on its own
+    as_typed = SearchPlan(tuple(PlannedWord(w.forms, w.short) for w in words))
+    found_as_typed = None
+    if cap is not None and as_typed.indexed and districts:
+        documents = matching_cases(as_typed, dialect=dialect, districts=districts, cap=cap).subquery("documents")
+        found_as_typed = session.exec(select(documents.c.id, documents.c.rank)).all() or None
+    alone = found_as_typed is None and cap is not None and len(words) == 1 and as_typed.indexed and bool(districts)
+    plan = as_typed if found_as_typed else plan_search(session, words, districts=districts, alone_unmatched=alone)
     branches = []
     # the branch's own index finds the cases; on SQLite the district's must not be chosen instead
     in_scope = (_unindexed(Case.district) if dialect == "sqlite" else Case.district).in_(list(districts))
@@ -355,10 +363,15 @@ def _prepared(session: Session, text: str, words: list[QueryWord], *, dialect: s
         matches = select(every.c.id, func.min(every.c.rank).label("rank")).group_by(every.c.id).subquery("matches")
     if cap is None:
         return PreparedSearch(text, plan, matches)
-    found = session.exec(select(matches.c.id, matches.c.rank)).all()
+    # one way of matching after the other, until `cap` cases are found: a list that says "more than"
+    # needs no more of them
     ranks: dict[int, int] = {}
-    for case_id, rank in found:
-        ranks[case_id] = min(rank, ranks.get(case_id, rank))
+    for index, branch in enumerate(branches):
+        found = found_as_typed if index == 0 and found_as_typed else session.exec(branch).all()
+        for case_id, rank in found:
+            ranks[case_id] = min(rank, ranks.get(case_id, rank))
+        if len(ranks) >= cap:
+            break
     return PreparedSearch(text, plan, matches, ids=sorted(ranks), ranks={k: v for k, v in ranks.items() if v})
 
 
