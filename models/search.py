@@ -183,6 +183,23 @@ def plan_search(session: Session, words: list[QueryWord], *, districts: Collecti
     return SearchPlan(tuple(planned), impossible)
 
 
+def by_closeness(plan: SearchPlan) -> list[SearchPlan]:
+    """The plan as plans to run one after the other, closest first: when one word was corrected, one
+    plan per number of edits (each a bounded index lookup, no sort of every candidate by its rank);
+    otherwise the plan itself."""
+    corrected = [i for i, w in enumerate(plan.words) if w.corrected]
+    if len(corrected) != 1:
+        return [plan]
+    index = corrected[0]
+    word = plan.words[index]
+    levels = sorted({edits for _, edits in word.corrected})
+    return [
+        SearchPlan(plan.words[:index] + (PlannedWord((), False, tuple(c for c in word.corrected if c[1] == level)),)
+                   + plan.words[index + 1:], plan.impossible)
+        for level in levels
+    ]
+
+
 def matching_cases(plan: SearchPlan, *, dialect: str, districts: Collection[str], cap: int | None = None):
     """SELECT id, rank FROM the documents of cases in `districts` matching every word of the plan (one
     of its alternatives as a substring; a short word as the start of a word). rank: the edits of the

@@ -33,7 +33,7 @@ from models.document import Document, IntakeFile
 from models.letter import Letter
 from models.outbox import OutboxMessage, OutboxState
 from models.person import Consent, Person
-from models.search import PlannedWord, SearchPlan, index_scans, matching_cases, plan_search
+from models.search import PlannedWord, SearchPlan, by_closeness, index_scans, matching_cases, plan_search
 
 SORTS = ("next_due", "reference", "name", "state", "created")
 MAX_PER_PAGE = 200
@@ -342,8 +342,9 @@ def _prepared(session: Session, text: str, words: list[QueryWord], *, dialect: s
         return query.limit(cap) if cap is not None else query
 
     if plan.indexed and not plan.impossible:
-        documents = matching_cases(plan, dialect=dialect, districts=districts, cap=cap).subquery("documents")
-        branches.append(select(documents.c.id, documents.c.rank))
+        for closer in (by_closeness(plan) if cap is not None else [plan]):
+            documents = matching_cases(closer, dialect=dialect, districts=districts, cap=cap).subquery("documents")
+            branches.append(select(documents.c.id, documents.c.rank))
     elif words and not plan.indexed:
         for branch in _prefix_ids(words, text, dialect):
             ids = bounded(branch.where(in_scope)).subquery()
