@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     home: Path = PROJECT_ROOT / "data" / "local"
     database_url: str = ""  # default: sqlite:///<home>/welcome-center.db
     max_file_bytes: int = 20 * 1024 * 1024  # inbox and upload limit per file
+    # The CSV import reads a file in bounded memory whatever its size; the limit keeps a wrong file (a
+    # disk image, a log) from running for an hour. 512 MB are about 3.5 million rows.
+    max_import_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
     # An inbox file is taken only when it has not changed for this long (a copy still running is
     # left for the next run; services/intake.py says why this holds for USB copies and SMB shares).
     intake_settle_seconds: float = Field(default=10.0, ge=0)

@@ -143,8 +143,8 @@ def bench_import(args, *, url: str, engine, catalogue, home: Path, today: date, 
     rate = len(table.rows) / total
     rows += [
         (f"import {len(table.rows):,} rows", f"{rate:,.0f} rows/s", f"≥ {IMPORT_GOAL:,} {verdict(rate, IMPORT_GOAL, at_least=True)}",
-         f"{total:.2f} s: parse + import_table (commits per chunk of 500); {len(report.imported):,} imported, {len(report.skipped)} skipped, "
-         f"{len(report.refused_rows)} refused; file {len(data) / 1024:,.0f} KiB"),
+         f"{total:.2f} s: parse + import_table (commits per chunk of 500); {report.imported_count:,} imported, {report.skipped_count} skipped, "
+         f"{report.refused_row_count} refused; file {len(data) / 1024:,.0f} KiB"),
         ("  parse_import", f"{parse_s * 1000:,.0f} ms", "", f"{len(table.rows) / parse_s:,.0f} rows/s"),
         ("  validate (in import_table)", f"{validate_s * 1000:,.0f} ms", "", "services.importing.parse_row × N, re-run apart"),
         ("  database (in import_table)", f"{database_s * 1000:,.0f} ms", "",

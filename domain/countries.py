@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from domain.errors import _clip
 from domain.validation import FieldError, _text
@@ -27,9 +28,17 @@ def country_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
 
-def _keys(name: str) -> set[str]:
+@lru_cache(maxsize=4096)  # an import file repeats a few dozen country names a million times
+def _keys(name: str) -> frozenset[str]:
     """Both "Turkei" and "Tuerkei" find "Türkei"."""
-    return {country_key(name), country_key(name.casefold().translate(_TRANSLITERATE))} - {""}
+    return frozenset({country_key(name), country_key(name.casefold().translate(_TRANSLITERATE))} - {""})
+
+
+def _orders(name: str) -> list[str]:
+    """The name, and for a list form of ISO 3166 ("Iran, Islamische Republik", "Moldau, Republik") the
+    order of running text a certificate or a letter uses ("Islamische Republik Iran", "Republik Moldau")."""
+    head, comma, tail = name.partition(", ")
+    return [name, f"{tail} {head}"] if comma and tail and "," not in tail else [name]
 
 
 @dataclass(frozen=True)
@@ -58,8 +67,9 @@ def build_country_table(*, codes: Iterable[tuple[str, str]], names: Iterable[tup
     names a folded key wins (the additions of data/countries.yaml first, then ISO 3166, then CLDR)."""
     by_name: dict[str, str] = {}
     for name, alpha2 in names:
-        for key in _keys(name):
-            by_name.setdefault(key, alpha2)
+        for form in _orders(name):
+            for key in _keys(form):
+                by_name.setdefault(key, alpha2)
     return CountryTable(codes={code.upper(): alpha2 for code, alpha2 in codes}, names=by_name,
                         names_de=dict(names_de), eu_eea_ch=frozenset(eu_eea_ch))
 

@@ -117,25 +117,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' is {length} characters long; give the family name in at most {limit} characters",
         "„{value}“ ist {length} Zeichen lang; bitte den Nachnamen in höchstens {limit} Zeichen angeben",
     ),
+    "name.formula": (
+        "'{value}' starts with '{prefix}', which a spreadsheet runs as a formula; write the name as in the "
+        "passport, without the leading '{prefix}'",
+        "„{value}“ beginnt mit „{prefix}“, das eine Tabellenkalkulation als Formel ausführt; bitte den Namen wie im "
+        "Pass eintragen, ohne das führende „{prefix}“",
+    ),
+    "name.markup": (
+        "'{value}' contains markup (<…>); write the name as in the passport, without angle brackets",
+        "„{value}“ enthält Auszeichnungen (<…>); bitte den Namen wie im Pass eintragen, ohne spitze Klammern",
+    ),
+    "name.template": (
+        "'{value}' contains template syntax (a curly brace after a brace, % or $); write the name as in the "
+        "passport, without curly braces",
+        "„{value}“ enthält Vorlagen-Syntax (eine geschweifte Klammer nach Klammer, % oder $); bitte den Namen wie "
+        "im Pass eintragen, ohne geschweifte Klammern",
+    ),
     "birth_date.empty": (
         "is empty; write the birth date as YYYY-MM-DD or DD.MM.YYYY, e.g. 1990-03-25 or 25.03.1990",
         "ist leer; bitte das Geburtsdatum als JJJJ-MM-TT oder TT.MM.JJJJ eintragen, z. B. 1990-03-25 oder 25.03.1990",
-    ),
-    "birth_date.format": (
-        "'{value}' is not in the form YYYY-MM-DD or DD.MM.YYYY; write e.g. 1990-03-25 or 25.03.1990",
-        "„{value}“ ist nicht im Format JJJJ-MM-TT oder TT.MM.JJJJ; bitte z. B. 1990-03-25 oder 25.03.1990 eintragen",
-    ),
-    "birth_date.not_a_date": (
-        "'{value}' is not a real date; check day and month (e.g. February has 28 or 29 days)",
-        "„{value}“ ist kein gültiges Datum; bitte Tag und Monat prüfen (der Februar hat z. B. 28 oder 29 Tage)",
-    ),
-    "birth_date.future": (
-        "'{value}' is in the future (today is {today}); check the year",
-        "„{value}“ liegt in der Zukunft (heute ist der {today}); bitte das Jahr prüfen",
-    ),
-    "birth_date.too_early": (
-        "'{value}' is before {year}; check the year",
-        "„{value}“ liegt vor {year}; bitte das Jahr prüfen",
     ),
     "sex.unknown": (
         "'{value}' is not a known entry; write f (or w), m, d (or x), or leave it empty",
@@ -291,6 +291,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "delimiter: put that value in quotes or remove the extra cells",
         "hat {count} Wert(e) mehr, als die Kopfzeile Spalten hat („{values}“); wahrscheinlich enthält ein Wert das "
         "Trennzeichen: bitte den Wert in Anführungszeichen setzen oder die überzähligen Zellen löschen",
+    ),
+    "import.field_count": (
+        "has {count} values, the header has {width} columns; a value probably contains the delimiter or a cell "
+        "is missing: put that value in quotes or fill the row to {width} cells",
+        "hat {count} Werte, die Kopfzeile hat {width} Spalten; wahrscheinlich enthält ein Wert das Trennzeichen "
+        "oder eine Zelle fehlt: bitte den Wert in Anführungszeichen setzen oder die Zeile auf {width} Zellen "
+        "ergänzen",
+    ),
+    "import.duplicate_row": (
+        "is the same as row {row}; delete one of the two rows",
+        "ist gleich Zeile {row}; bitte eine der beiden Zeilen löschen",
+    ),
+    "import.nul_byte": (
+        "'{file}', row {row}: contains a NUL byte (0x00), which no spreadsheet cell holds; the file is damaged "
+        "or not a CSV file: delete the character or save the sheet again as CSV UTF-8",
+        "„{file}“, Zeile {row}: enthält ein NUL-Byte (0x00), das in keiner Tabellenzelle steht; die Datei ist "
+        "beschädigt oder keine CSV-Datei: bitte das Zeichen löschen oder die Tabelle erneut als CSV UTF-8 speichern",
+    ),
+    "import.header_only": (
+        "'{file}' has a header row but no data rows; nothing was imported: fill in the rows below the header",
+        "„{file}“ hat eine Kopfzeile, aber keine Datenzeilen; nichts wurde importiert: bitte die Zeilen unter der "
+        "Kopfzeile ausfüllen",
+    ),
+    "import.unknown_columns": (
+        "'{file}': {count:,} unknown column(s) ignored: {columns:quoted}",
+        "„{file}“: {count:,} unbekannte Spalte(n) nicht gelesen: {columns:quoted}",
+    ),
+    "import.unknown_columns_clipped": (
+        "'{file}': {count:,} unknown columns ignored: {columns:quoted} … and {more:,} more",
+        "„{file}“: {count:,} unbekannte Spalten nicht gelesen: {columns:quoted} … und {more:,} weitere",
+    ),
+    "import.too_large": (
+        "'{file}' is {size:,} bytes; the import takes at most {limit:,} bytes (WELCOME_CENTER_MAX_IMPORT_BYTES): "
+        "split the file into smaller ones or raise the limit",
+        "„{file}“ ist {size:,} Bytes groß; der Import nimmt höchstens {limit:,} Bytes (WELCOME_CENTER_MAX_IMPORT_BYTES): "
+        "bitte die Datei aufteilen oder die Grenze erhöhen",
     ),
     # --- periods and deadlines (domain/deadlines.py, domain/lifecycle.py) -----------------------------
     "period.not_positive": (
@@ -525,39 +561,76 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "die Datenbank hat noch kein Schema (neueste Revision {head}); bitte `welcome-center db upgrade` ausführen",
     ),
     # --- dates a person typed (domain/validation.py, domain/lifecycle.py, the CLI) -----------------------
-    "arrival_date.format": (
-        "'{value}' is not in the form YYYY-MM-DD or DD.MM.YYYY; write e.g. 2023-03-25",
-        "„{value}“ ist nicht im Format TT.MM.JJJJ; bitte z. B. 25.03.2023 eintragen",
+    "date.empty": (
+        "is empty; write the date as DD.MM.YYYY or YYYY-MM-DD, e.g. 25.03.2026 or 2026-03-25",
+        "ist leer; bitte das Datum als TT.MM.JJJJ eintragen, z. B. 25.03.2026",
     ),
-    "arrival_date.not_a_date": (
-        "'{value}' is not a real date; check day and month",
-        "„{value}“ ist kein gültiges Datum; bitte Tag und Monat prüfen",
+    "date.format": (
+        "'{value}' is not in the form YYYY-MM-DD or DD.MM.YYYY; write e.g. 2026-03-25 or 25.03.2026",
+        "„{value}“ ist nicht im Format JJJJ-MM-TT oder TT.MM.JJJJ; bitte z. B. 25.03.2026 eintragen",
     ),
-    "arrival_date.future": (
-        "'{value}' is in the future; give the day the person arrived in Germany",
-        "„{value}“ liegt in der Zukunft; bitte den Tag der Einreise eintragen",
-    ),
-    "arrival_date.too_early": ("'{value}' is before {year}; check the year", "„{value}“ liegt vor {year}; bitte das Jahr prüfen"),
-    "date.iso_format": (
-        "'{value}' is not in the form YYYY-MM-DD; write e.g. 2026-03-25",
-        "„{value}“ ist nicht im Format JJJJ-MM-TT; bitte z. B. 2026-03-25 eintragen",
+    "date.two_digit_year": (
+        "'{value}' has a two-digit year; write the year with four digits, in the form YYYY-MM-DD or DD.MM.YYYY "
+        "(e.g. 06.12.2026)",
+        "„{value}“ hat eine zweistellige Jahreszahl; bitte das Jahr vierstellig eintragen, im Format JJJJ-MM-TT "
+        "oder TT.MM.JJJJ (z. B. 06.12.2026)",
     ),
     "date.not_a_date": (
-        "'{value}' is not a real date (check day and month); e.g. 2026-03-25",
-        "„{value}“ ist kein gültiges Datum; bitte Tag und Monat prüfen, z. B. 2026-03-25",
+        "'{value}' is not a real date; check day and month (e.g. February has 28 or 29 days)",
+        "„{value}“ ist kein gültiges Datum; bitte Tag und Monat prüfen (der Februar hat z. B. 28 oder 29 Tage)",
+    ),
+    "date.too_early": (
+        "'{value}' is before {earliest}; check the year (a date from {earliest} to {latest} is taken)",
+        "„{value}“ liegt vor dem {earliest}; bitte das Jahr prüfen (möglich ist der {earliest} bis {latest})",
+    ),
+    "date.too_late": (
+        "'{value}' is after {latest}; check the year (a date from {earliest} to {latest} is taken)",
+        "„{value}“ liegt nach dem {latest}; bitte das Jahr prüfen (möglich ist der {earliest} bis {latest})",
+    ),
+    "date.future": (
+        "'{value}' is in the future (today is {today}); check the year",
+        "„{value}“ liegt in der Zukunft (heute ist der {today}); bitte das Jahr prüfen",
     ),
     "date.range_format": (
         "'{value}' needs the form YYYY-MM-DD..YYYY-MM-DD",
         "„{value}“ braucht die Form JJJJ-MM-TT..JJJJ-MM-TT",
     ),
     "datetime.format": (
-        "'{value}' is not 'YYYY-MM-DD HH:MM'; write e.g. 2026-12-03 10:30",
-        "„{value}“ ist nicht im Format JJJJ-MM-TT HH:MM; bitte z. B. 2026-12-03 10:30 eintragen",
+        "'{value}' is not a day and a time; write e.g. 2026-12-03 10:30 or 03.12.2026 10:30",
+        "„{value}“ ist kein Tag mit Uhrzeit; bitte z. B. 03.12.2026 10:30 oder 2026-12-03 10:30 eintragen",
     ),
     # --- steps of a case (domain/lifecycle.py, services/cases.py) ---------------------------------------
     "step.date_in_future": (
         "{on} lies in the future (today is {today}); give the day the step happened",
         "Datum: {on} liegt in der Zukunft (heute ist der {today}); bitte den Tag angeben, an dem der Schritt geschah.",
+    ),
+    "correction.no_such_event": (
+        "there is no step number {value}; the case has {count} steps (see `welcome-center case show`)",
+        "einen Schritt Nr. {value} gibt es nicht; der Fall hat {count} Schritte",
+    ),
+    "correction.same_day": (
+        "the step is already recorded on {on}; give the day it really happened",
+        "Datum: der Schritt ist schon am {on} erfasst; bitte den Tag angeben, an dem er wirklich geschah.",
+    ),
+    "correction.after_next": (
+        "{on} is after the next recorded step ({next}); correct that step first, or check the date",
+        "Datum: {on} liegt nach dem folgenden Schritt ({next}); bitte zuerst jenen Schritt berichtigen oder das Datum prüfen.",
+    ),
+    "quarantine.not_releasable": (
+        "'{value}' is not a refused file in quarantine; only those can be released to a case",
+        "„{value}“ ist keine abgelehnte Datei in der Quarantäne; nur solche können einem Fall zugeordnet werden",
+    ),
+    "quarantine.other_case": (
+        "'{value}' was dropped for another case than {reference}; release it from that case's page",
+        "„{value}“ wurde für einen anderen Fall als {reference} abgelegt; bitte auf der Seite jenes Falls zuordnen",
+    ),
+    "quarantine.content_refused": (
+        "'{value}' stays in quarantine: {reason}",
+        "„{value}“ bleibt in der Quarantäne: {reason}",
+    ),
+    "quarantine.duplicate": (
+        "'{value}' stays in quarantine: the case already holds the same file ('{reason}')",
+        "„{value}“ bleibt in der Quarantäne: der Fall hat dieselbe Datei schon („{reason}“)",
     ),
     "step.before_last": (
         "{on} is before the last recorded event ({last}); events are recorded in order",

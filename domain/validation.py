@@ -6,12 +6,14 @@ and German (`message_de`) texts name the value and the fix, so that the web page
 report can speak to an adviser in either language. None of them reads the clock: a rule that
 depends on today takes `today`.
 
-Names are kept exactly as written: any script, apostrophes, hyphens, and also text that looks like
-markup, template syntax or a spreadsheet formula (`<b>`, `{{ x }}`, `=HYPERLINK(...)`). Such text
-is data, not an attack on the parser; it becomes harmless where it is *output*: the HTML renderer
-escapes it (Jinja2 autoescape), letters insert it as text, and a CSV export passes each cell
-through `csv_safe` (OWASP, "CSV Injection"). Refusing it here would refuse real people: a family
-name "-" or a phone number "+49 4231 ...".
+Names are kept as written in any script, with apostrophes (' and ’), hyphens and spaces, in Unicode
+NFC: "Zoë" typed with a combining diaeresis (NFD, as macOS and some web forms send it) is stored as
+the same code points as "Zoë" typed on a German keyboard, so the person is found again. A name is not
+free text, though: one that starts like a spreadsheet formula (`=`, `+`, `-`, `@`, `|`, tab, CR),
+holds markup (`<script>`) or template syntax (`{{`, `{%`, `${`) is refused with the field and the fix
+(OWASP, "CSV Injection"; no passport spells a name so). Other text fields (phone, profession) keep
+such text literally; it becomes harmless where it is *output*: the HTML renderer escapes it (Jinja2
+autoescape), letters insert it as text, and a CSV export passes each cell through `csv_safe`.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import unicodedata
 from collections.abc import Collection
 from datetime import date
 
+from domain.dates import EARLIEST_BIRTH, DateError, DayRange, birth_range, parse_day
 from domain.errors import DomainError, InvalidInput, _clip
 from domain.routing import validate_profession_text
 
 MAX_NAME_LENGTH = 100
 MAX_PHONE_LENGTH = 50
 MAX_EMAIL_LENGTH = 254  # RFC 5321 path limit less the angle brackets
-EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+EARLIEST_BIRTH_DATE = EARLIEST_BIRTH
 
 
 class FieldError(InvalidInput):
@@ -87,58 +90,73 @@ _NAME_CODES = {
 }
 
 
+# What a spreadsheet, a browser or a template engine would act on (see the module docstring).
+_MARKUP = re.compile(r"<[^<>]*>")
+_TEMPLATE = ("{{", "{%", "${")
+
+
 def _name(field: str, value: str | None) -> str:
     empty_code, too_long_code = _NAME_CODES[field]
-    text = _text(value)
+    raw = "" if value is None else unicodedata.normalize("NFC", value)
+    text = raw.strip()
     if not text:
         raise FieldError(empty_code, field, typed=value)
     if len(text) > MAX_NAME_LENGTH:
         raise FieldError(too_long_code, field, typed=value, value=_clip(text), length=len(text), limit=MAX_NAME_LENGTH)
+    lead = raw.lstrip(" ")  # a leading tab or CR is what a spreadsheet acts on, not whitespace to drop
+    if lead.startswith(FORMULA_PREFIXES):
+        raise FieldError("name.formula", field, typed=value, value=_clip(text), prefix=_shown_start(lead[0]))
     _check_characters(field, text)
+    if _MARKUP.search(text):
+        raise FieldError("name.markup", field, typed=value, value=_clip(text))
+    if any(mark in text for mark in _TEMPLATE):
+        raise FieldError("name.template", field, typed=value, value=_clip(text))
     return text
 
 
+def _shown_start(ch: str) -> str:
+    return {"\t": "tab", "\r": "CR"}.get(ch, ch)
+
+
+def person_identity_key(given_name: str, family_name: str, birth_date: date) -> str:
+    """Who a person is (import-format.md): given name, family name and birth date, the names in NFC
+    and case-folded, so that "Zoë" (NFC or NFD) and "ZOË" born the same day are one person. The
+    separator U+001F cannot occur in a name (control characters are refused)."""
+    def folded(name: str) -> str:
+        return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name.strip()).casefold())
+    return f"{birth_date.isoformat()}\x1f{folded(given_name)}\x1f{folded(family_name)}"
+
+
 def given_name(value: str | None) -> str:
-    """The given name (Vorname) exactly as written, without surrounding whitespace; 1–100 characters
-    (code points), any script. Markup, template syntax and formula-like text are kept literally;
-    escaping is the renderer's job (see the module docstring)."""
+    """The given name (Vorname) as written, in NFC, without surrounding whitespace; 1–100 characters
+    (code points), any script; not formula-like, no markup or template syntax (module docstring)."""
     return _name("given_name", value)
 
 
 def family_name(value: str | None) -> str:
-    """The family name (Nachname) exactly as written; the same rules as `given_name`."""
+    """The family name (Nachname) as written; the same rules as `given_name`."""
     return _name("family_name", value)
 
 
 # --- dates ----------------------------------------------------------------------------------------
 
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_GERMAN_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")  # also D.M.YYYY
+
+def _day(field: str, value: str | None, accepted: DayRange, *, today: date) -> date:
+    """The shared parser (domain.dates), its refusal as this module's FieldError."""
+    try:
+        return parse_day(value, field=field, accepted=accepted, today=today)
+    except DateError as error:
+        raise FieldError(error.code, field, typed=value, **error.params) from None
 
 
 def birth_date(value: str | None, *, today: date) -> date:
     """`YYYY-MM-DD` or `DD.MM.YYYY` (also `D.M.YYYY`, as German Excel shows dates); a real date, not
-    after `today` and not before 1900. Slashes and two-digit years are refused: `02/03/1990` is
-    2 March in Germany and 3 February in the US, and a guess would file the person under the wrong
-    birth date."""
-    text = _text(value)
-    if not text:
+    after `today` and not before 1900 (domain.dates). Slashes and two-digit years are refused:
+    `02/03/1990` is 2 March in Germany and 3 February in the US, and a guess would file the person
+    under the wrong birth date."""
+    if value is None or not value.strip():
         raise FieldError("birth_date.empty", "birth_date", typed=value)
-    if match := _ISO_DATE.fullmatch(text):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _GERMAN_DATE.fullmatch(text):
-        day, month, year = (int(part) for part in match.groups())
-    else:
-        raise FieldError("birth_date.format", "birth_date", typed=value, value=_clip(text))
-    try:
-        born = date(year, month, day)
-    except ValueError:
-        raise FieldError("birth_date.not_a_date", "birth_date", typed=value, value=text) from None
-    if born > today:
-        raise FieldError("birth_date.future", "birth_date", typed=value, value=text, today=today)
-    if born < EARLIEST_BIRTH_DATE:
-        raise FieldError("birth_date.too_early", "birth_date", typed=value, value=text, year=EARLIEST_BIRTH_DATE.year)
-    return born
+    return _day("birth_date", value, birth_range(today), today=today)
 
 
 # --- coded values ---------------------------------------------------------------------------------
@@ -309,9 +327,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "|")
 
 
 def looks_like_formula(value: str) -> bool:
-    """True when a spreadsheet would read the value as a formula. Such values are stored as typed
-    (a family name "-", a phone number "+49 ..."), never refused; `csv_safe` neutralises them on
-    export. The import report may use this to point them out."""
+    """True when a spreadsheet would read the value as a formula. Such values are stored as typed in
+    the fields that are not names (a phone number "+49 ..."); `csv_safe` neutralises them on export."""
     return value.startswith(FORMULA_PREFIXES)
 
 
@@ -330,21 +347,6 @@ EARLIEST_ARRIVAL = date(1950, 1, 1)
 def arrival_date(value: str | None, *, today: date) -> date | None:
     """Optional day of arrival in Germany: `DD.MM.YYYY` or `YYYY-MM-DD` with a four-digit year, not
     after `today` and not before 1950; empty → None."""
-    text = _text(value)
-    if not text:
+    if value is None or not value.strip():
         return None
-    if match := _ISO_DATE.fullmatch(text):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _GERMAN_DATE.fullmatch(text):
-        day, month, year = (int(part) for part in match.groups())
-    else:
-        raise FieldError("arrival_date.format", "arrival_date", typed=value, value=_clip(text))
-    try:
-        arrived = date(year, month, day)
-    except ValueError:
-        raise FieldError("arrival_date.not_a_date", "arrival_date", typed=value, value=_clip(text)) from None
-    if arrived > today:
-        raise FieldError("arrival_date.future", "arrival_date", typed=value, value=_clip(text))
-    if arrived < EARLIEST_ARRIVAL:
-        raise FieldError("arrival_date.too_early", "arrival_date", typed=value, value=_clip(text), year=EARLIEST_ARRIVAL.year)
-    return arrived
+    return _day("arrival_date", value, DayRange(EARLIEST_ARRIVAL, today), today=today)

@@ -109,6 +109,8 @@ class CaseEvent(SQLModel, table=True):
     note: str | None = long_text()
     actor: str = Field(max_length=254)
     recorded_at: datetime = timestamp()
+    # A correction of a wrongly recorded step: the original's id; the original row stays (services.cases.correct_event).
+    corrects_id: int | None = Field(default=None, foreign_key="case_event.id", index=True)
 
 
 class Deadline(SQLModel, table=True):

@@ -61,7 +61,8 @@ def letter_facts(session: Session, *, case_ids: Collection[int], catalogue: Cata
         select(Deadline.case_id, Deadline.due).where(Deadline.case_id.in_(ids), Deadline.kind == "person", Deadline.status == "open")
     ).all())
     state_since = dict(session.exec(
-        select(CaseEvent.case_id, func.max(CaseEvent.id)).where(CaseEvent.case_id.in_(ids), CaseEvent.event.in_(STATE_EVENTS))
+        select(CaseEvent.case_id, func.max(CaseEvent.id)).where(CaseEvent.case_id.in_(ids), CaseEvent.event.in_(STATE_EVENTS),
+                                                         CaseEvent.corrects_id.is_(None))
         .group_by(CaseEvent.case_id)
     ).all())
     smes: dict[int, list[SmeFacts]] = defaultdict(list)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, ValidationInfo
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from domain import validation
@@ -39,16 +39,26 @@ class PersonBase(SQLModel):
 
 
 class Person(PersonBase, table=True):
-    """A person is the same when given name, family name and birth date match (import-format.md)."""
+    """A person is the same when given name, family name and birth date match (import-format.md), the
+    names compared in NFC and case-folded: `identity_key` (domain.validation.person_identity_key),
+    unique, kept by the ORM events below and written by the bulk import beside the names (migration 0009)."""
 
     __tablename__ = "person"
     __table_args__ = (
         UniqueConstraint("given_name", "family_name", "birth_date", name="uq_person_identity"),
         Index("ix_person_family_given", "family_name", "given_name"),  # migration 0005: the list by name
+        Index("ix_person_identity_key", "identity_key", unique=True),  # migration 0009
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    identity_key: str | None = Field(default=None, max_length=450)
     created_at: datetime = timestamp()
+
+
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _keep_identity_key(_mapper, _connection, person: Person) -> None:
+    person.identity_key = validation.person_identity_key(person.given_name, person.family_name, person.birth_date)
 
 
 def _birth_date(value: Any, info: ValidationInfo) -> date:

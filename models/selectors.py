@@ -676,7 +676,31 @@ def quarantined_files(session: Session, *, actor: Actor | None = None, limit: in
             IntakeFile.case_reference.is_(None),
             IntakeFile.case_reference.not_in(select(Case.reference)),
         )
-    condition = (IntakeFile.quarantine_path.is_not(None), in_scope)
+    condition = (IntakeFile.quarantine_path.is_not(None), IntakeFile.outcome != "released", in_scope)
     rows = session.exec(select(IntakeFile).where(*condition).order_by(IntakeFile.id.desc()).limit(limit)).all()
     total = session.exec(select(func.count()).select_from(IntakeFile).where(*condition)).one()
     return list(rows), total
+
+
+def quarantined_file_by_id(session: Session, file_id: int, *, actor: Actor | None = None) -> IntakeFile:
+    """One file in quarantine of a case in the actor's districts (NotFound otherwise, as for a case)."""
+    row = session.get(IntakeFile, file_id)
+    if row is None or row.quarantine_path is None or row.case_reference is None:
+        raise NotFound("file", str(file_id))
+    case = session.exec(select(Case).where(Case.reference == row.case_reference)).first()
+    if case is None or case.district not in districts_of(actor):
+        raise NotFound("file", str(file_id))
+    return row
+
+
+def next_deadline_kinds(session: Session, *, references: Collection[str]) -> dict[str, str]:
+    """reference → the kind of the case's earliest open deadline (the one `Case.next_due` holds), for
+    the lists that name the deadline beside its date."""
+    if not references:
+        return {}
+    rows = session.exec(
+        select(Case.reference, Deadline.kind).join(Case, Case.id == Deadline.case_id)
+        .where(Case.reference.in_(list(references)), Deadline.status == "open", Deadline.due.is_not(None))
+        .order_by(Deadline.due.desc())
+    ).all()
+    return dict(rows)  # the earliest due comes last and wins

@@ -38,7 +38,7 @@ from domain.lifecycle import (
 )
 from domain.messages import Term
 from domain.routing import Routing, route
-from domain.validation import FieldError
+from domain.validation import FieldError, person_identity_key
 from models._types import utc_now
 from models.adviser import Adviser
 from models.case import Appointment, Case, CaseCreate, CaseEvent, Deadline
@@ -62,11 +62,10 @@ def person_create_audit(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def find_person(session: Session, *, given_name: str, family_name: str, birth_date: date) -> Person | None:
-    return session.exec(
-        select(Person).where(
-            Person.given_name == given_name, Person.family_name == family_name, Person.birth_date == birth_date
-        )
-    ).first()
+    """The person with these names (NFC, case-folded) and birth date: "Zoë" typed in NFD or as "ZOË"
+    finds the "Zoë" on file (domain.validation.person_identity_key)."""
+    key = person_identity_key(given_name, family_name, birth_date)
+    return session.exec(select(Person).where(Person.identity_key == key)).first()
 
 
 def find_or_create_person(session: Session, *, actor: str, **fields: Any) -> tuple[Person, bool]:
@@ -374,14 +373,22 @@ def procedure_profile(case: Case) -> ProcedureProfile:
 
 
 def recorded_events(session: Session, case: Case) -> list[RecordedEvent]:
+    """The case's steps in the order recorded, each on its corrected day (the last correction wins)."""
+    return [_recorded(row, on) for row, on in effective_events(session, case)]
+
+
+def effective_events(session: Session, case: Case) -> list[tuple[CaseEvent, date]]:
+    """The original step rows in order, each with the day of its latest correction (or its own); the
+    deadlines and the state are computed from these, the history shows the rows as recorded."""
     rows = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
-    return [_recorded(row) for row in rows]
+    corrected: dict[int, date] = {row.corrects_id: row.occurred_on for row in rows if row.corrects_id is not None}
+    return [(row, corrected.get(row.id, row.occurred_on)) for row in rows if row.corrects_id is None]
 
 
-def _recorded(row: CaseEvent) -> RecordedEvent:
+def _recorded(row: CaseEvent, on: date | None = None) -> RecordedEvent:
     return RecordedEvent(
         event=Event(row.event),
-        on=row.occurred_on,
+        on=on or row.occurred_on,
         outcome=Outcome(row.outcome) if row.outcome else None,
         period=Period.parse(row.period) if row.period else None,
         until=row.until,
@@ -466,6 +473,64 @@ def advance_case(
     return Advanced(case, before, after, warnings)
 
 
+@dataclass(frozen=True)
+class Corrected:
+    case: Case
+    event: Event
+    before: date
+    after: date
+
+
+def correct_event(
+    session: Session,
+    *,
+    case: Case,
+    event_no: int,
+    on: date,
+    actor: str,
+    calendar: WorkingCalendar,
+    today: date,
+    note: str | None = None,
+) -> Corrected:
+    """Correct the day of a wrongly recorded step (`event_no`: its number in the case's history, 1 for
+    the first). A new row points to the original (`corrects_id`); the original stays, so the history
+    and the audit trail keep both. The deadlines are recomputed from the corrected day: a receipt
+    recorded on the wrong day would otherwise run the body's deadline from that day (§ 13 Abs. 3
+    BQFG counts from the complete documents). The day keeps the steps in order and is not after today."""
+    steps = effective_events(session, case)
+    if not 1 <= event_no <= len(steps):
+        raise InvalidInput("correction.no_such_event", "event", value=str(event_no), count=len(steps))
+    original, was = steps[event_no - 1]
+    if on == was:
+        raise InvalidInput("correction.same_day", "on", on=on)
+    previous = steps[event_no - 2][1] if event_no > 1 else None
+    check_event_day(on, last_recorded=previous, today=today)
+    if event_no < len(steps) and on > steps[event_no][1]:
+        raise FieldError("correction.after_next", "on", typed=on.isoformat(), on=on, next=steps[event_no][1])
+    if original.until is not None and original.until < on:
+        raise FieldError("step.until_before_start", "until")
+    note = check_note(note)
+    history = [_recorded(row, day) for row, day in steps]
+    history[event_no - 1] = _recorded(original, on)
+    deadlines = case_deadlines(history, procedure_profile(case), calendar=calendar)  # validates the whole history
+
+    session.add(
+        CaseEvent(
+            case_id=case.id, event=original.event, occurred_on=on, outcome=original.outcome, period=original.period,
+            until=original.until, note=note, actor=actor, corrects_id=original.id,
+        )
+    )
+    _store_deadlines(session, case=case, deadlines=deadlines)
+    case.updated_at = case.last_activity_at = utc_now()
+    session.add(case)
+    record_audit(
+        session, actor=actor, action="case.correct", entity="case_event", entity_id=original.id,
+        case_reference=case.reference, before={"event": original.event, "on": was},
+        after={"event": original.event, "on": on, "event_no": event_no, "note": note},
+    )
+    return Corrected(case, Event(original.event), was, on)
+
+
 def _store_deadlines(session: Session, *, case: Case, deadlines) -> None:
     """Upsert the case's deadline rows and keep `case.next_due` (earliest open due date) beside them."""
     existing = {row.kind: row for row in session.exec(select(Deadline).where(Deadline.case_id == case.id)).all()}
@@ -507,6 +572,19 @@ class Opened:
     consent_on_file: bool
 
 
+def check_new_case(*, person: PersonCreate, case: CaseCreate, registered: Person | None, actor: Actor | None,
+                   catalogue: Catalogue) -> None:
+    """The rules every door applies before a case is opened (`open_new_case` one by one, the CSV import
+    per row with the persons it looked up for a chunk): the district rule
+    (`domain.access.check_new_case_district`) and the fast track only for a person who lives abroad
+    (`domain.fast_track.check_fast_track`, § 81a AufenthG); a person on file is judged by what is
+    stored for them. Raises FieldError naming the field."""
+    check_new_case_district(requested=person.district, registered=registered.district if registered else None,
+                            actor=actor, district_names={key: d.name for key, d in catalogue.districts.items()})
+    check_fast_track(fast_track=case.fast_track,
+                     lives_abroad=registered.lives_abroad if registered else person.lives_abroad)
+
+
 def open_new_case(
     session: Session,
     *,
@@ -527,9 +605,7 @@ def open_new_case(
     on file keeps the data stored for them."""
     existing = find_person(session, given_name=person.given_name, family_name=person.family_name,
                            birth_date=person.birth_date)
-    check_new_case_district(requested=person.district, registered=existing.district if existing else None, actor=actor,
-                            district_names={key: d.name for key, d in catalogue.districts.items()})
-    check_fast_track(fast_track=case.fast_track, lives_abroad=existing.lives_abroad if existing else person.lives_abroad)
+    check_new_case(person=person, case=case, registered=existing, actor=actor, catalogue=catalogue)
     found, created = (existing, False) if existing is not None else find_or_create_person(
         session, actor=audit_actor, **person.model_dump())
     if consent_by is not None and not has_consent(session, person_id=found.id):

@@ -85,6 +85,7 @@ from adapters.filestore import (
     remove_if_unchanged,
     save_stream,
     sweep_partials,
+    write_atomically,
     write_reason,
 )
 from domain.checklist import (
@@ -717,3 +718,56 @@ def _length(stream: BinaryIO) -> int:
         return length
     except (AttributeError, OSError, ValueError):
         return 0
+
+
+# ------------------------------------------------------------------------------------- release
+
+
+RELEASED = "released"
+
+
+def release_from_quarantine(
+    session: Session,
+    *,
+    intake_file: IntakeFile,
+    case: Case,
+    cases_dir: Path,
+    quarantine_dir: Path,
+    rules: ChecklistRules,
+    max_bytes: int,
+    actor: str,
+    item_key: str | None = None,
+) -> Document:
+    """Dem Fall zuordnen: an adviser has looked at a file in quarantine and found it is the person's
+    document (a scan whose name carried an invisible character, an old Windows name). The content is
+    judged again as on intake: a file whose content is refused (program code, unreadable, not one of
+    the four kinds) or that the case already holds stays in quarantine, whoever asks. The quarantined
+    copy stays where it is (quarantine is never emptied by the service); the ledger row is marked
+    released and points to the new document; audited as `document.release`. Does not commit."""
+    if intake_file.quarantine_path is None or intake_file.outcome != "rejected":
+        raise InvalidInput("quarantine.not_releasable", "file", value=_clip(intake_file.inbox_path))
+    if intake_file.case_reference != case.reference:
+        raise InvalidInput("quarantine.other_case", "case", value=_clip(intake_file.inbox_path), reference=case.reference)
+    data = (quarantine_dir / intake_file.quarantine_path).read_bytes()
+    name = intake_file.inbox_path.split("/", 1)[-1]  # as shown (domain.display.visible): nothing left to hide
+    verdict = inspect_file(data, name=name, max_bytes=max_bytes)
+    if not verdict.accepted:
+        raise InvalidInput("quarantine.content_refused", "file", value=_clip(name), reason=verdict.reason or "")
+    twin = session.exec(select(Document.original_name).where(Document.case_id == case.id,
+                                                            Document.sha256 == verdict.sha256)).first()
+    if twin is not None:
+        raise InvalidInput("quarantine.duplicate", "file", value=_clip(name), reason=twin)
+    stored = stored_name(verdict.sha256, name)
+    write_atomically(cases_dir / case.reference / "documents" / stored, data)
+    values = document_row(case_id=case.id, name=name, stored=stored, verdict=verdict, rules=rules,
+                          profile=checklist_profile(case, session.get(Person, case.person_id)), source="quarantine",
+                          at=datetime.now(UTC), item_key=item_key)
+    document = Document(**values)
+    session.add(document)
+    session.flush()
+    intake_file.outcome, intake_file.document_id = RELEASED, document.id
+    session.add(intake_file)
+    record_audit(session, actor=actor, action="document.release", entity="document", entity_id=document.id,
+                 case_reference=case.reference, person_id=case.person_id,
+                 after={**document_audit(values), "source": "quarantine", "quarantine_path": intake_file.quarantine_path})
+    return document

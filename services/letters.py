@@ -337,3 +337,18 @@ def set_letter_pdfs(session: Session, *, pdfs: dict[int, str], actor: str) -> No
         session.add(row)
         record_audit(session, actor=actor, action="letter.pdf", entity="letter", entity_id=row.id,
                      case_reference=row.case_reference, after={"pdf_path": row.pdf_path})
+
+
+def letter_pdf(session: Session, *, letter: Letter, cases_dir: Path, actor: str, convert) -> str | None:
+    """The letter's PDF (relative to `cases_dir`), converted now when it has none (`convert`:
+    adapters.pdf.convert_to_pdf; the web page's download asks for it). None when the conversion
+    produced nothing; recorded as `letter.pdf` like the batch conversion."""
+    if letter.pdf_path:
+        return letter.pdf_path
+    docx = cases_dir / letter.path
+    pdf = convert([docx]).get(docx)
+    if pdf is None:
+        return None
+    relative = pdf.relative_to(cases_dir).as_posix()
+    set_letter_pdfs(session, pdfs={letter.id: relative}, actor=actor)
+    return relative

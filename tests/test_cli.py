@@ -63,7 +63,7 @@ def test_route_human_output_shows_body_and_reason(cli):
         (["route", "x" * 10_000, "--district", "verden"], ["profession", "10,000 characters", "at most 200"]),
         (["route", "Heb\x07amme", "--district", "verden"], ["profession", "U+0007"]),
         (["deadline", "decision", "--from", "2026-02-30"], ["--from", "'2026-02-30' is not a real date"]),
-        (["deadline", "decision", "--from", "30.02.2026"], ["--from", "not in the form YYYY-MM-DD"]),
+        (["deadline", "decision", "--from", "30.02.2026"], ["--from", "'30.02.2026' is not a real date"]),
         (["deadline", "person", "--from", "2026-03-02"], ["period", "days or weeks"]),
         (["deadline", "person", "--from", "2026-03-02", "--period", "zwei Wochen"], ["--period", "14d, 6w or 1m"]),
         (["deadline", "decision", "--from", "2026-03-02", "--suspend", "2026-04-10..2026-04-01"], ["suspension", "swap the dates"]),

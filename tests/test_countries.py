@@ -25,7 +25,11 @@ TABLE = load_countries(ROOT / "data")
         # the forms German offices write (ISO 3166-1 German names, Debian iso-codes)
         ("Korea, Republik", "KR"), ("Syrien, Arabische Republik", "SY"), ("Russische Föderation", "RU"),
         ("Iran, Islamische Republik", "IR"), ("Moldau, Republik", "MD"), ("Kongo, Demokratische Republik", "CD"),
-        ("Palästina, Staat", "PS"), ("Venezuela, Bolivarische Republik", "VE"),
+        ("Palästina, Staat", "PS"), ("Venezuela, Bolivarische Republik", "VE"), ("Vereinigtes Königreich", "GB"),
+        ("TÜRKEI", "TR"), ("  russische föderation ", "RU"),
+        # the same names in the order of running text, made from the list forms (no table of its own)
+        ("Islamische Republik Iran", "IR"), ("Arabische Republik Syrien", "SY"),
+        ("Vereinigte Republik Tansania", "TZ"), ("Demokratische Volksrepublik Korea", "KP"),
         # CLDR's German and English short names
         ("Südkorea", "KR"), ("Kongo-Kinshasa", "CD"), ("South Korea", "KR"), ("Vietnam", "VN"),
     ],

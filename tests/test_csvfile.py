@@ -3,6 +3,7 @@ headers, row numbers in the report, and every error of a row named with its fix.
 
 import csv
 import io
+import unicodedata
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.catalogue import load_countries
+from domain import validation as v
 from domain.csvfile import ImportFileError, RowError, parse_import
 from services.importing import parse_row
 
@@ -119,8 +121,7 @@ def test_headers_in_any_case_and_with_either_spelling(header):
 
 @pytest.mark.parametrize(
     "name",
-    ['=HYPERLINK("http://x","y")', "<script>alert(1)</script>", "{{ 7*7 }}", "Ґалина-Марія О'Коннор",
-     "فاطمة الزهراء", "+49", "-", 'Anna "Ani"', "Müller; Meier"],
+    ["Ґалина-Марія О'Коннор", "فاطمة الزهراء", 'Anna "Ani"', "Müller; Meier", "D’Angelo"],
 )
 def test_names_come_through_the_file_literally(name):
     row = results(csv_bytes([GERMAN, person(given=name, family=name)]))[2]
@@ -306,7 +307,8 @@ names = st.text(
                            blacklist_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"),
     min_size=1,
     max_size=100,
-).filter(lambda s: s.strip() == s)
+).filter(lambda s: s.strip() == s and unicodedata.normalize("NFC", s) == s).filter(
+    lambda s: not s.startswith(v.FORMULA_PREFIXES) and not v._MARKUP.search(s) and not any(m in s for m in v._TEMPLATE))
 
 
 @settings(max_examples=300, deadline=None)

@@ -590,3 +590,16 @@ def test_the_sample_letters_compose_on_any_day_the_templates_are_checked(texts):
     for day in (date(2026, 12, 23), date(2027, 4, 1)):
         letters = sample_letters(texts, today=day, languages=["de"], every_language=False)
         assert any(letter.kind is LetterKind.CHECKLIST and "bis zum" in german(letter) for letter in letters)
+
+
+def test_the_statuses_of_a_missing_document_are_joined_with_the_languages_own_semicolon(catalogue, rules, texts):
+    """An Arabic checklist separates "not yet submitted; with a translation" with the Arabic
+    semicolon, the German and the other translations with the Latin one."""
+    case = replace(case_of(catalogue, rules, "pflegefachmann", state=CaseState.COLLECTING_DOCUMENTS, language="ar"),
+                   person_due=date(2026, 12, 21))
+    letter = compose(LetterKind.CHECKLIST, case, texts, catalogue)
+    arabic_items = [b.text for s in letter.context["translation"].sections for b in s.blocks if b.mark == "•"]
+    joined = [text for text in arabic_items if "؛" in text]
+    assert joined, arabic_items
+    assert not any(";" in text for text in arabic_items)
+    assert any("; " in line for line in german(letter).splitlines())

@@ -27,6 +27,7 @@ SAMPLES = {
     "body": "ls_lueneburg",
     "byte": 0xFC,
     "character": "U+202E",
+    "columns": ["Bemerkung", "Notiz"],
     "count": 2,
     "country": "ua",
     "current": "3f2a1b",
@@ -34,6 +35,7 @@ SAMPLES = {
     "detail": "Input should be a valid string",
     "district": "Landkreis Verden",
     "due": date(2026, 11, 30),
+    "earliest": date(1990, 1, 1),
     "end": date(2026, 4, 1),
     "event": Term("decide", "Bescheid erhalten"),
     "events": ["collect", "ready"],
@@ -49,15 +51,19 @@ SAMPLES = {
     "known": ["verden", "osterholz"],
     "language": "uk",
     "last": date(2026, 11, 20),
+    "latest": date(2027, 11, 25),
     "law": "§ 13 Abs. 3 BQFG",
     "length": 1234,
     "limit": 100,
     "line": 3,
     "linked": [],
     "message": "must be true or false",
+    "more": 9_980,
+    "prefix": "=",
     "mine": ["Landkreis Osterholz"],
     "missing": ["Geburtsdatum (birth_date)"],
     "name": "phone",
+    "next": date(2026, 12, 1),
     "occupation": "Berufskraftfahrerin",
     "on": date(2026, 11, 26),
     "outcome": Term("compensation_measure", "Ausgleichsmaßnahme erforderlich"),
@@ -71,6 +77,7 @@ SAMPLES = {
     "role": "adviser",
     "routes": ["jobcenter", "self"],
     "row": 4,
+    "size": 600_000_000,
     "second": "Familienname",
     "second_column": "M",
     "sme": 3,
@@ -81,6 +88,7 @@ SAMPLES = {
     "today": date(2026, 11, 25),
     "value": "Bremen",
     "values": "Chirurg; Verden",
+    "width": 12,
     "what": "letter",
     "year": 1900,
 }
@@ -123,8 +131,8 @@ def test_the_codes_are_dotted_lowercase_names():
 
 def test_dates_are_iso_in_english_and_day_month_year_in_german():
     params = {"value": "2027-01-01", "today": date(2026, 11, 25)}
-    assert "(today is 2026-11-25)" in render("birth_date.future", "en", params)
-    assert "(heute ist der 25.11.2026)" in render("birth_date.future", "de", params)
+    assert "(today is 2026-11-25)" in render("date.future", "en", params)
+    assert "(heute ist der 25.11.2026)" in render("date.future", "de", params)
 
 
 def test_thousands_are_separated_with_a_comma_in_english_and_a_point_in_german():

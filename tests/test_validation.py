@@ -39,19 +39,59 @@ def refused(parse, *args, **kwargs) -> FieldError:
         "Jean-Luc",
         "Nguyễn Thị Minh Khai",
         "Ærøskøbing-Šťastná",
-        "-",
-        "<b>Anna</b>",
-        "<script>alert(1)</script>",
-        "{{ 7*7 }}",
-        "{% include 'x' %}",
-        '=HYPERLINK("http://x","y")',
-        "+49",
-        "@SUM(A1)",
+        "D’Angelo",
+        "Anne Marie",
+        "Иван-Петров",
+        "Ζωή",
+        "李小龍",
     ],
 )
 def test_names_are_kept_exactly_as_written(name):
     assert v.given_name(name) == name
     assert v.family_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("-", "name.formula"),
+        ("=HYPERLINK(\"http://x\",\"y\")", "name.formula"),
+        ("+49", "name.formula"),
+        ("@SUM(A1)", "name.formula"),
+        ("|cmd", "name.formula"),
+        ("\tAnna", "name.formula"),
+        ("\rAnna", "name.formula"),
+        ("<b>Anna</b>", "name.markup"),
+        ("<script>alert(1)</script>", "name.markup"),
+        ("Anna<img src=x onerror=alert(1)>", "name.markup"),
+        ("{{ 7*7 }}", "name.template"),
+        ("{% include 'x' %}", "name.template"),
+        ("Anna ${jndi:x}", "name.template"),
+        ("An\x00na", "text.invisible_character"),
+        ("An\x1bna", "text.invisible_character"),
+    ],
+)
+def test_a_name_a_spreadsheet_browser_or_template_would_act_on_is_refused_with_field_and_fix(name, code):
+    for parser, field in ((v.given_name, "given_name"), (v.family_name, "family_name")):
+        with pytest.raises(v.FieldError) as refused:
+            parser(name)
+        assert refused.value.code == code and refused.value.field == field
+        assert "passport" in refused.value.message or "retype" in refused.value.message
+        assert refused.value.message_de
+
+
+def test_a_name_typed_in_nfd_is_stored_in_nfc():
+    nfd, nfc = "Zoe\u0308", "Zo\u00eb"
+    assert v.given_name(nfd) == nfc and v.family_name(f"M{nfd}ller") == f"M{nfc}ller"
+
+
+def test_the_identity_key_folds_case_and_normalisation_but_not_the_birth_date():
+    born = date(1990, 1, 2)
+    key = v.person_identity_key("Zo\u00eb", "M\u00fcller", born)
+    assert v.person_identity_key("Zoe\u0308", "Mu\u0308ller", born) == key
+    assert v.person_identity_key("ZO\u00cb", "M\u00dcLLER", born) == key
+    assert v.person_identity_key("Zoe", "Muller", born) != key
+    assert v.person_identity_key("Zo\u00eb", "M\u00fcller", date(1990, 1, 3)) != key
 
 
 def test_only_surrounding_whitespace_is_removed():
@@ -275,9 +315,9 @@ def test_csv_export_neutralises_formulas(value, exported):
     assert v.csv_safe(value) == exported
 
 
-def test_a_formula_typed_as_a_name_is_stored_as_typed_and_neutralised_only_on_export():
+def test_a_formula_typed_in_another_field_is_stored_as_typed_and_neutralised_only_on_export():
     typed = '=HYPERLINK("http://x","y")'
-    stored = v.given_name(typed)
+    stored = v.phone(typed)
     assert stored == typed and v.looks_like_formula(stored)
     out = io.StringIO()
     csv.writer(out, delimiter=";").writerow([v.csv_safe(stored), "Müller"])

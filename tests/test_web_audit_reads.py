@@ -97,8 +97,9 @@ def test_the_verlauf_shows_who_looked_in_german(client, accounts, web_cases, web
     assert [e.action for e in reads(web_engine)] == ["case.print", "document.download", "letter.download", "case.view"]
 
 
-def test_a_refused_read_is_not_recorded_as_one(client, accounts, web_cases, web_engine, files):
-    """Another district's case, an unknown document, a file missing on disk: nothing was read."""
+def test_a_refused_read_is_not_recorded_as_one(client, accounts, web_cases, web_engine, files, home):
+    """Another district's case, an unknown document, a file missing on disk: nothing was read. (A
+    letter without a PDF gets one made on demand; one whose .docx is gone cannot.)"""
     reference = web_cases["verden"]
     login(client, accounts["osterholz"].email)
     assert client.get(f"/faelle/{reference}").status_code == 404
@@ -111,5 +112,29 @@ def test_a_refused_read_is_not_recorded_as_one(client, accounts, web_cases, web_
         letter.pdf_path = None
         session.add(letter)
         session.commit()
+    (home.cases_dir / reference / "letters" / "brief.docx").unlink()
     assert client.get(f"/faelle/{reference}/briefe/{files['letter']}?format=pdf").status_code == 404
     assert reads(web_engine) == []
+
+
+def test_a_letter_without_a_pdf_gets_one_made_when_it_is_downloaded_as_pdf(client, accounts, web_cases, web_engine, files):
+    import os
+
+    from adapters.pdf import soffice
+
+    if soffice() is None:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)("LibreOffice (soffice) is not installed")
+    reference = web_cases["verden"]
+    with Session(web_engine) as session:
+        letter = session.get(Letter, files["letter"])
+        letter.pdf_path = None
+        session.add(letter)
+        session.commit()
+    login(client, accounts["verden"].email)
+    response = client.get(f"/faelle/{reference}/briefe/{files['letter']}?format=pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    assert response.headers["content-type"] == "application/pdf"
+    with Session(web_engine) as session:
+        assert session.get(Letter, files["letter"]).pdf_path == f"{reference}/letters/brief.pdf"
+        actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.case_reference == reference)).all()]
+    assert "letter.pdf" in actions and "letter.download" in actions

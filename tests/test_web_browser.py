@@ -132,7 +132,7 @@ def test_an_adviser_takes_a_case_from_the_form_to_a_downloaded_letter(page, serv
     page.get_by_label("Vorname").fill("Oksana")
     page.get_by_label("Nachname").fill("Browsertest")
     page.get_by_label("Geburtsdatum").fill("31.02.1990")
-    page.locator("#language").fill("uk")
+    page.locator("#language").select_option("uk")
     page.locator("#district").select_option("verden")
     page.locator("#profession").fill("Krankenschwester")
     # routing shows live while typing, before the form is sent
@@ -151,13 +151,14 @@ def test_an_adviser_takes_a_case_from_the_form_to_a_downloaded_letter(page, serv
     assert reference in page.locator("h1").inner_text()
     shot(page, "04-fall")
 
-    # upload a document on the first checklist item that is missing; the item changes to present
-    row = page.locator("table.checklist tbody tr").filter(has=page.locator("input[type=file]")).first
+    # upload a document for the first checklist item that is missing (one form, the item chosen in a select)
+    row = page.locator("table.checklist tbody tr").filter(has=page.locator(".status-missing")).first
     item = row.get_attribute("data-item")
     before = row.locator(".status").inner_text()
     pdf = samples.pdf("Lebenslauf")  # a real one-page PDF: the upload parses it (pypdf)
-    row.locator("input[type=file]").set_input_files({"name": "Lebenslauf.pdf", "mimeType": "application/pdf", "buffer": pdf})
-    row.get_by_role("button", name="Hochladen").click()
+    page.locator("#upload-unterlage").select_option(item)
+    page.locator("#upload-datei").set_input_files({"name": "Lebenslauf.pdf", "mimeType": "application/pdf", "buffer": pdf})
+    page.get_by_role("button", name="Hochladen").click()
     page.wait_for_load_state()
     after = page.locator(f"table.checklist tr[data-item='{item}']")
     assert after.locator(".status").inner_text() != before

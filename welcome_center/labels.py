@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
+
+from babel import Locale
 
 from domain.calendar import format_date
 from domain.checklist import ItemStatus
 from domain.deadlines import Period
 from domain.errors import InvalidInput
 from domain.lifecycle import EVENT_DE, OUTCOME_DE, STATE_DE, CaseState, Event, Outcome
+from domain.validation import ISO_639_1
 
 OUTBOX_STATE_DE = {
     "pending": "wartet auf Versand", "sending": "wird gesendet", "sent": "gesendet",
@@ -35,7 +39,8 @@ ACTION_DE = {
     "case.choose_occupation": "Referenzberuf gewählt", "case.funding": "Finanzierung festgehalten",
     "case.sme_link": "Betrieb verknüpft", "appointment.add": "Termin erfasst",
     "case.view": "Fall angesehen", "case.print": "Druckansicht geöffnet", "document.download": "Dokument heruntergeladen",
-    "letter.download": "Brief heruntergeladen",
+    "letter.download": "Brief heruntergeladen", "person.latin_name": "Name in lateinischer Schrift erfasst",
+    "case.assign": "Beratung zugeordnet", "document.release": "Datei aus der Quarantäne dem Fall zugeordnet", "case.export": "Fallliste exportiert", "case.correct": "Datum eines Schritts berichtigt",
     **{f"case.{event.value}": EVENT_DE[event] for event in Event},
 }
 
@@ -44,13 +49,22 @@ OK_DE = {
     "angelegt": "Fall angelegt.",
     "angelegt_bekannt": "Fall angelegt. Die Person war schon erfasst; ihre gespeicherten Angaben sind unverändert.",
     "schritt": "Schritt erfasst; die Fristen sind neu berechnet.",
+    "berichtigt": "Datum berichtigt; der ursprüngliche Eintrag bleibt im Verlauf, die Fristen sind neu berechnet.",
     "unterlage": "Datei geprüft und zum Fall genommen; die Checkliste ist aktualisiert.",
     "brief": "Brief geschrieben.",
     "brief_unveraendert": "Brief unverändert: dieselbe Fassung liegt schon vor.",
     "anschrift": "Anschrift gespeichert.",
     "einwilligung": "Einwilligung erfasst.",
     "referenzberuf": "Referenzberuf festgelegt; Zuständigkeit und Checkliste sind neu bestimmt.",
+    "zugeordnet": "Datei aus der Quarantäne dem Fall zugeordnet; die Checkliste ist aktualisiert.",
 }
+
+
+OK_SECTION = {
+    "schritt": "schritte", "berichtigt": "schritte", "unterlage": "checkliste", "zugeordnet": "checkliste", "brief": "briefe",
+    "brief_unveraendert": "briefe", "anschrift": "briefe", "einwilligung": "person", "referenzberuf": "zuordnung",
+}
+"""Where on the case page each confirmation shows: in the section of the form that was sent."""
 
 
 # the details a step asks for on its button's form
@@ -62,7 +76,7 @@ EVENT_PERIOD_UNITS = {Event.EXTEND: ("w", "m"), Event.SET_DEADLINE: ("d", "w")}
 
 CONFIRM_EVENTS = {
     Event.WITHDRAW: "Antrag wirklich als zurückgezogen erfassen? Das lässt sich nicht rückgängig machen.",
-    Event.CLOSE: "Fall wirklich abschließen?",
+    Event.CLOSE: "Fall wirklich abschließen? Danach sind keine weiteren Schritte möglich.",
 }
 
 
@@ -110,38 +124,111 @@ ADDRESS_LABELS = {"street": "Straße und Hausnummer", "postcode": "Postleitzahl"
 
 
 AUDIT_KEYS_DE = {
-    "state": "Stand", "on": "Datum", "outcome": "Ergebnis", "period": "Dauer", "until": "bis", "note": "Notiz",
+    "state": "Stand", "case_state": "Stand des Falls", "on": "Datum", "outcome": "Ergebnis", "period": "Dauer",
+    "until": "bis", "note": "Notiz", "event": "Schritt",
     "warnings": "Hinweise", "original_name": "Datei", "kind": "Art", "item_key": "Unterlage", "translated": "übersetzt",
     "certified": "beglaubigt", "reason": "Grund", "source": "Quelle", "given_name": "Vorname", "family_name": "Nachname",
-    "birth_date": "Geburtsdatum", "language": "Sprache", "district": "Landkreis", "profession_text": "Beruf",
+    "birth_date": "Geburtsdatum", "sex": "Geschlecht", "language": "Sprache", "district": "Landkreis",
+    "email": "E-Mail", "phone": "Telefon", "arrival_date": "Einreise", "receives_buergergeld": "Bürgergeld",
+    "lives_abroad": "Wohnsitz im Ausland", "name_changed": "Name weicht von den Zeugnissen ab",
+    "profession_text": "Beruf (angegeben)", "country_of_training": "Ausbildungsland",
     "reference_occupation": "Referenzberuf", "body_key": "Stelle", "regulated": "reglementiert", "given_on": "erteilt am",
-    "given_by": "erteilt von", "street": "Straße", "postcode": "PLZ", "city": "Ort", "addition": "Zusatz",
-    "recipient": "an", "path": "Datei", "quarantine_path": "Quarantäne", "fast_track": "beschleunigt",
+    "given_by": "erteilt von", "withdrawn_on": "widerrufen am", "street": "Straße", "postcode": "PLZ", "city": "Ort",
+    "addition": "Zusatz", "country": "Land", "latin_given_name": "Vorname (lateinisch)",
+    "latin_family_name": "Nachname (lateinisch)", "recipient": "an", "subject": "Betreff",
+    "fast_track": "beschleunigtes Verfahren", "funding_route": "Finanzierung", "funding_decided_on": "entschieden am",
+    "starts_at": "Termin", "place": "Ort des Termins", "quarantine_path": "Quarantäne", "letter_date": "Briefdatum",
 }
+"""The audit entries' keys an adviser reads; any other key (hashes, ids, paths, `routing_method`) stays
+in the audit trail but is not shown on the page."""
 
 
 FILE_OUTCOME_DE = {"rejected": "abgelehnt", "duplicate": "Duplikat", "accepted": "angenommen"}
+SEX_DE = {"f": "weiblich", "m": "männlich", "d": "divers"}
+SOURCE_DE = {"upload": "auf der Fallseite hochgeladen", "inbox": "Posteingang", "import": "Import",
+             "quarantine": "aus der Quarantäne zugeordnet", "cli": "Kommandozeile"}
+ACTOR_DE = {
+    "flow:intake": "Posteingang (automatisch)", "flow:letters": "Briefe (automatisch)",
+    "flow:reminders": "Erinnerungen (automatisch)", "demo": "Demo", "import": "Import",
+}
 
 
-def audit_value(key: str, value) -> str:
+@lru_cache(maxsize=1)
+def _german_locale() -> Locale:
+    return Locale("de")
+
+
+def language_name(code: str | None) -> str:
+    """"uk" → "Ukrainisch" (Unicode CLDR via Babel); an unknown code as it is."""
+    if not code:
+        return "–"
+    return _german_locale().languages.get(code, code)
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return "–"
+    return _german_locale().territories.get(code.upper(), code)
+
+
+def language_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The languages an adviser picks from by name: the usual ones first, then every ISO 639-1 language
+    with a German name, alphabetically."""
+    usual = list(LANGUAGE_CHOICES)
+    taken = {code for code, _ in usual}
+    names = _german_locale().languages
+    others = sorted(((code, names[code]) for code in ISO_639_1 if code in names and code not in taken),
+                    key=lambda item: item[1].casefold())
+    return usual, others
+
+
+def actor_name(actor: str, advisers: dict[str, str] | None = None) -> str:
+    """Who did it, as an adviser reads it: the adviser's name for "adviser:<email>", "Posteingang
+    (automatisch)" for the intake flow, "Kommandozeile (user)" for the CLI."""
+    kind, _, rest = actor.partition(":")
+    if kind == "adviser":
+        return (advisers or {}).get(rest, rest)
+    if actor in ACTOR_DE:
+        return ACTOR_DE[actor]
+    if kind == "cli":
+        return f"Kommandozeile ({rest})"
+    if kind == "flow":
+        return f"automatischer Lauf ({rest})"
+    return actor
+
+
+def audit_value(key: str, value, names: dict[str, dict[str, str]] | None = None) -> str:
+    names = names or {}
     if value in (None, "", []):
         return "–"
     if value is True or value is False:
         return "ja" if value else "nein"
-    if key == "state" and value in set(CaseState):
+    if key in ("state", "case_state") and value in set(CaseState):
         return STATE_DE[CaseState(value)]
+    if key == "event" and value in set(Event):
+        return EVENT_DE[Event(value)]
     if key == "outcome" and value in set(Outcome):
         return OUTCOME_DE[Outcome(value)]
     if key == "outcome" and value in FILE_OUTCOME_DE:
         return FILE_OUTCOME_DE[value]
+    if key == "sex":
+        return SEX_DE.get(value, value)
+    if key == "language":
+        return language_name(value)
+    if key in ("country_of_training", "country"):
+        return country_name(value)
+    if key == "source":
+        return SOURCE_DE.get(value, value)
+    if key in names and isinstance(value, str):
+        return names[key].get(value, value)
     if key == "period" and isinstance(value, str):
         try:
             return Period.parse(value).text
         except InvalidInput:
             return value
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
         try:
-            return format_date(date.fromisoformat(value))
+            return format_date(date.fromisoformat(value[:10])) + (f", {value[11:16]} Uhr" if len(value) > 10 else "")
         except ValueError:
             pass
     if isinstance(value, list):
@@ -149,14 +236,17 @@ def audit_value(key: str, value) -> str:
     return str(value)
 
 
-def change_text(before: str | None, after: str | None) -> str:
-    """'Stand: Aufnahme → Unterlagen werden gesammelt' for changes; 'Datei: …, Art: pdf' for new records."""
+def change_text(before: str | None, after: str | None, names: dict[str, dict[str, str]] | None = None) -> str:
+    """The change in German sentences with labels: "Stand: Aufnahme → Unterlagen werden gesammelt" for a
+    change, "Referenzberuf: Elektroniker; Stelle: Handwerkskammer …" for a new record. `names` turns keys
+    into names (body_key → the body, district → the district, kind → the letter's name)."""
     old, new = (json.loads(before) if before else {}), (json.loads(after) if after else {})
-
-    def label(key: str) -> str:
-        return AUDIT_KEYS_DE.get(key, key)
-
+    shown = [k for k in dict.fromkeys([*old, *new]) if k in AUDIT_KEYS_DE]
     if old:
-        return "; ".join(f"{label(k)}: {audit_value(k, old.get(k))} → {audit_value(k, new.get(k))}"
-                         for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k))
-    return ", ".join(f"{label(k)}: {audit_value(k, v)}" for k, v in new.items() if v not in (None, "", [], False))
+        parts = [f"{AUDIT_KEYS_DE[k]}: {audit_value(k, old.get(k), names)} → {audit_value(k, new.get(k), names)}"
+                 for k in shown if k in old and old.get(k) != new.get(k)]
+        parts += [f"{AUDIT_KEYS_DE[k]}: {audit_value(k, new[k], names)}" for k in shown
+                  if k not in old and new.get(k) not in (None, "", [], False)]
+        return "; ".join(parts)
+    return "; ".join(f"{AUDIT_KEYS_DE[k]}: {audit_value(k, new[k], names)}" for k in shown
+                     if new.get(k) not in (None, "", [], False))

@@ -692,7 +692,7 @@ def _checklist_sections(case: CaseFacts, t: LanguageTexts, v: dict[str, Any]) ->
             details.append(t.text("item_status.needs_certified"))
         if not line.required:
             details.append(t.text("item_status.optional"))
-        items.append(Block(text="; ".join(details), lead=f"{item_title(line, t)}: ", mark="•"))
+        items.append(Block(text=t.text("common.semicolon").join(details), lead=f"{item_title(line, t)}: ", mark="•"))
     if not items:
         items.append(Block(t.text("checklist.nothing_missing")))
     deadline = t.text("checklist.deadline", **v) if case.person_due else t.text("checklist.no_deadline")

@@ -7,7 +7,7 @@ SQLite: FTS5 with the trigram tokenizer (needs SQLite ≥ 3.34); PostgreSQL: pg_
 (pg_trgm is a trusted extension: the database's owner may create it).
 
 Revision ID: 0011
-Revises: 0008 (0009 and 0010 come from another branch; the lead relinks on merge)
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from adapters.transliteration import load_tables
 from domain.search import case_search_text, document_words
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -26,7 +26,7 @@ from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from domain.calendar import format_date, lower_saxony_calendar
 from domain.checklist import STATUS_DE as ITEM_STATUS_DE
-from domain.csvfile import parse_import
+from domain.dates import event_moment
 from domain.deadlines import KIND_DE, Kind, Period
 from domain.errors import InvalidInput, _clip
 from domain.funding import FUNDING_DE, FundingRoute, parse_funding
@@ -63,13 +63,14 @@ from models.selectors import (
 from services.cases import (
     add_appointment,
     advance_case,
+    correct_event,
     choose_occupation,
     open_new_case,
     record_consent,
     set_funding,
 )
 from services.export import csv_chunks, record_export
-from services.importing import import_table
+from services.importing import import_table, open_import
 from welcome_center.cli.console import (
     BERLIN,
     actor,
@@ -77,7 +78,7 @@ from welcome_center.cli.console import (
     escape,
     friendly,
     out,
-    parse_iso_date,
+    parse_date,
     print_json,
     today,
 )
@@ -251,10 +252,13 @@ def case_show(reference: Annotated[str, typer.Argument(help="e.g. VER-2026-0042"
             table.add_row(str(d.id), escape(d.original_name), d.kind, d.item_key or "–", "ja" if d.translated else "nein", "ja" if d.certified else "nein")
         out.print(table)
     if events:
-        table = Table("Datum", "Ereignis", "Details", "von", title="Verlauf")
+        table = Table("Nr.", "Datum", "Ereignis", "Details", "von", title="Verlauf")
+        numbers = {e.id: n for n, e in enumerate((e for e in events if e.corrects_id is None), start=1)}
         for e in events:
             details = ", ".join(x for x in (OUTCOME_DE.get(Outcome(e.outcome)) if e.outcome else None, e.period, f"bis {format_date(e.until)}" if e.until else None, e.note) if x)
-            table.add_row(format_date(e.occurred_on), EVENT_DE[Event(e.event)], escape(details), escape(e.actor))
+            if e.corrects_id is not None:
+                details = f"Datum von Nr. {numbers.get(e.corrects_id, '?')} berichtigt" + (f"; {details}" if details else "")
+            table.add_row(str(numbers.get(e.id, "")), format_date(e.occurred_on), EVENT_DE[Event(e.event)], escape(details), escape(e.actor))
         out.print(table)
     out.print("Nächste Schritte: " + (", ".join(e.value for e in offered) or "keine"))
 
@@ -315,7 +319,7 @@ def case_list(
 def case_advance(
     reference: Annotated[str, typer.Argument(help="e.g. VER-2026-0042")],
     event: Annotated[str, typer.Argument(help="collect, ready, submit, acknowledge, documents_complete, assess, suspend, resume, extend, decide, close, withdraw, set_deadline, deadline_met")],
-    on: Annotated[Optional[str], Opt("--on", help="the day it happened (YYYY-MM-DD), e.g. the body's receipt date; default today")] = None,
+    on: Annotated[Optional[str], Opt("--on", help="the day it happened (DD.MM.YYYY or YYYY-MM-DD), e.g. the body's receipt date; default today")] = None,
     outcome: Annotated[Optional[str], Opt("--outcome", help="for decide: full_equivalence, partial_equivalence, compensation_measure, no_equivalence")] = None,
     period: Annotated[Optional[str], Opt("--period", help="for extend / set_deadline: e.g. 1m, 14d, 6w")] = None,
     until: Annotated[Optional[str], Opt("--until", help="for suspend: the day the applicant's deadline ends")] = None,
@@ -323,7 +327,7 @@ def case_advance(
 ):
     """Record a lifecycle event; the statutory deadlines are recomputed."""
     parsed_event = parse_event(event)
-    day = parse_iso_date(on, "--on") if on else today()
+    day = parse_date(on, "--on") if on else today()
     parsed_outcome = None
     if outcome:
         try:
@@ -335,7 +339,7 @@ def case_advance(
         result = advance_case(
             session, case=case, event=parsed_event, on=day, actor=actor(), calendar=lower_saxony_calendar(),
             outcome=parsed_outcome, period=Period.parse(period, "--period") if period else None,
-            until=parse_iso_date(until, "--until") if until else None, note=note, today=today(),
+            until=parse_date(until, "--until") if until else None, note=note, today=today(),
         )
         deadlines = deadlines_of(session, case)
     for warning in result.warnings:
@@ -344,6 +348,28 @@ def case_advance(
         out.print(f"{case.reference}: {EVENT_DE[parsed_event]} ({format_date(day)}); Stand bleibt {STATE_DE[result.after]}")
     else:
         out.print(f"{case.reference}: {STATE_DE[result.before]} → [bold]{STATE_DE[result.after]}[/] ({format_date(day)})")
+    for d in deadlines:
+        if d.status == "open":
+            out.print(f"  {KIND_DE[Kind(d.kind)]} fällig {format_date(d.due)}: {escape(d.reason)}", soft_wrap=True)
+
+
+@case_app.command("correct")
+@friendly
+def case_correct(
+    reference: Annotated[str, typer.Argument(help="e.g. VER-2026-0042")],
+    event_no: Annotated[int, typer.Argument(help="the step's number in `case show` (Verlauf, column Nr.)")],
+    on: Annotated[str, Opt("--on", help="the day the step really happened (DD.MM.YYYY or YYYY-MM-DD)")],
+    note: Annotated[Optional[str], Opt("--note", help="why the date is corrected")] = None,
+):
+    """Correct the date of a wrongly recorded step; the original stays in the history, the deadlines are recomputed."""
+    day = parse_date(on, "--on")
+    with session_scope(ready_engine()) as session:
+        case = case_by_reference(session, reference)
+        result = correct_event(session, case=case, event_no=event_no, on=day, actor=actor(),
+                               calendar=lower_saxony_calendar(), today=today(), note=note)
+        deadlines = deadlines_of(session, case)
+    out.print(f"{case.reference}: {EVENT_DE[result.event]} berichtigt: {format_date(result.before)} → "
+              f"[bold]{format_date(result.after)}[/]")
     for d in deadlines:
         if d.status == "open":
             out.print(f"  {KIND_DE[Kind(d.kind)]} fällig {format_date(d.due)}: {escape(d.reason)}", soft_wrap=True)
@@ -367,11 +393,11 @@ def case_occupation(
 def case_funding(
     reference: Annotated[str, typer.Argument()],
     route: Annotated[str, typer.Argument(help=", ".join(r.value for r in FundingRoute))],
-    on: Annotated[Optional[str], Opt("--on", help="decision day, YYYY-MM-DD; default today")] = None,
+    on: Annotated[Optional[str], Opt("--on", help="decision day, DD.MM.YYYY or YYYY-MM-DD; default today")] = None,
 ):
     """Record who pays (Anerkennungszuschuss must be applied for before the application)."""
     parsed = parse_funding(route)
-    day = parse_iso_date(on, "--on") if on else today()
+    day = parse_date(on, "--on") if on else today()
     with session_scope(ready_engine()) as session:
         case = case_by_reference(session, reference)
         set_funding(session, case=case, route_=parsed, decided_on=day, actor=actor())
@@ -382,17 +408,12 @@ def case_funding(
 @friendly
 def case_appointment(
     reference: Annotated[str, typer.Argument()],
-    at: Annotated[str, Opt("--at", help="'YYYY-MM-DD HH:MM', Europe/Berlin time")],
+    at: Annotated[str, Opt("--at", help="'YYYY-MM-DD HH:MM' or 'DD.MM.YYYY HH:MM', Europe/Berlin time")],
     place: Annotated[str, Opt("--place", help="where, e.g. 'Kreishaus Verden, Raum 12'")],
     note: Annotated[Optional[str], Opt("--note")] = None,
 ):
     """Record an appointment with the person (reminded by mail the working day before)."""
-    from datetime import datetime
-
-    try:
-        starts_at = datetime.strptime(at.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=BERLIN)
-    except ValueError:
-        raise InvalidInput("datetime.format", "--at", value=_clip(at)) from None
+    starts_at = event_moment(at, field="--at", today=today()).replace(tzinfo=BERLIN)
     with session_scope(ready_engine()) as session:
         case = case_by_reference(session, reference)
         add_appointment(session, case=case, starts_at=starts_at, place=place, actor=actor(), note=note)
@@ -444,10 +465,10 @@ def case_history(reference: Annotated[str, typer.Argument()], as_json: Annotated
 def consent(
     reference: Annotated[str, typer.Argument(help="a case of the person")],
     given_by: Annotated[str, Opt("--given-by", help="'person' or the legal guardian's name")] = "person",
-    on: Annotated[Optional[str], Opt("--on", help="YYYY-MM-DD; default today")] = None,
+    on: Annotated[Optional[str], Opt("--on", help="DD.MM.YYYY or YYYY-MM-DD; default today")] = None,
 ):
     """Record the person's consent to data processing (documents are stored only after it)."""
-    day = parse_iso_date(on, "--on") if on else today()
+    day = parse_date(on, "--on") if on else today()
     with session_scope(ready_engine()) as session:
         case = case_by_reference(session, reference)
         person = person_of(session, case)
@@ -466,35 +487,42 @@ def import_cases(
 ):
     """Import persons and cases; each row whole or not at all; a report per row."""
     try:
-        data = file.read_bytes()
+        table = open_import(file, max_bytes=get_settings().max_import_bytes)
     except OSError as error:
         raise InvalidInput("file.unreadable", "file", value=_clip(str(file), 80), reason=error.strerror or str(error)) from None
-    table = parse_import(data, file_name=file.name)
     catalogue = load_catalogue()
     engine = ready_engine()
     with Progress(TextColumn("Import"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                   disable=as_json or not err.is_terminal, transient=True) as progress:
-        bar = progress.add_task("rows", total=len(table.rows))
+        bar = progress.add_task("rows", total=table.row_count)
         report = import_table(engine, table=table, catalogue=catalogue, today=today(), actor=actor(), dry_run=dry_run,
                               progress=lambda done: progress.update(bar, completed=done))
+    refused = sorted(report.refused, key=lambda e: e.row)
     if as_json:
         print_json({
-            "file": report.file_name, "dry_run": dry_run, "unknown_columns": list(report.unknown_columns),
+            "file": report.file_name, "dry_run": dry_run, "rows": report.rows,
+            "unknown_columns": list(report.unknown_columns),
+            "warnings": [{"code": w.code, "message": w.message, "message_de": w.message_de} for w in report.warnings],
+            "imported_count": report.imported_count, "skipped_count": report.skipped_count,
+            "refused_row_count": report.refused_row_count,
             "imported": [i.__dict__ for i in report.imported], "skipped": [s.__dict__ for s in report.skipped],
-            "refused": [{"row": e.row, "field": e.field, "value": e.value, "message": e.message, "message_de": e.message_de} for e in report.refused],
+            "refused": [{"row": e.row, "field": e.field, "value": e.value, "message": e.message, "message_de": e.message_de} for e in refused],
         })
     else:
         verb = "would be imported" if dry_run else "imported"
-        out.print(f"{file.name}: {len(report.imported)} {verb}, {len(report.skipped)} already there, "
-                  f"{len(report.refused_rows)} rows refused")
-        for column in report.unknown_columns:
-            out.print(f"[yellow]Unknown column ignored:[/] {escape(column)}")
-        if report.refused:
+        out.print(f"{escape(file.name)}: {report.imported_count:,} {verb}, {report.skipped_count:,} already there, "
+                  f"{report.refused_row_count:,} rows refused")
+        for warning in report.warnings:
+            err.print(f"[yellow]Warning:[/] {escape(warning.message)}", soft_wrap=True)
+        if refused:
             table_out = Table("row", "field", "value", "fix", title="Refused rows")
-            for e in report.refused:
-                table_out.add_row(str(e.row), e.field, escape(e.value), escape(e.message))
+            for e in refused:
+                table_out.add_row(str(e.row), escape(e.field), escape(e.value), escape(e.message))
             out.print(table_out)
-    if report.refused:
+            listed = len({e.row for e in refused})
+            if report.refused_row_count > listed:
+                out.print(f"… and {report.refused_row_count - listed:,} more refused rows not listed")
+    if report.refused_row_count or report.rows == 0:
         raise typer.Exit(1)
 
 

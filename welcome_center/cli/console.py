@@ -17,8 +17,9 @@ from rich.console import Console
 from rich.markup import escape as rich_escape
 
 from adapters.settings import get_settings
+from domain.dates import event_day
 from domain.display import visible
-from domain.errors import CatalogueError, DomainError, InvalidInput, _clip
+from domain.errors import CatalogueError, DomainError
 from domain.validation import FieldError
 
 
@@ -93,15 +94,10 @@ def actor() -> str:
     return get_settings().actor or f"cli:{getpass.getuser()}"
 
 
-def parse_iso_date(value: str, field: str) -> date:
-    """YYYY-MM-DD only, and a real date: 2026-02-30 and 30.02.2026 are refused with the fix."""
-    text = (value or "").strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise InvalidInput("date.iso_format", field, value=_clip(text))
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput("date.not_a_date", field, value=_clip(text)) from None
+def parse_date(value: str, field: str) -> date:
+    """A day given on the command line: DD.MM.YYYY or YYYY-MM-DD with a four-digit year, from
+    1990-01-01 to a year after today (domain.dates, the parser every door uses)."""
+    return event_day(value, field=field, today=today())
 
 
 _INVISIBLE_IN_JSON = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ufeff\u2028\u2029]")

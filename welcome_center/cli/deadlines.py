@@ -11,7 +11,7 @@ import typer
 from domain.calendar import format_date, lower_saxony_calendar
 from domain.deadlines import Kind, Period, Suspension, due_date
 from domain.errors import InvalidInput, _clip
-from welcome_center.cli.console import friendly, out, parse_iso_date, print_json
+from welcome_center.cli.console import friendly, out, parse_date, print_json
 
 app = typer.Typer()
 
@@ -40,7 +40,7 @@ class Procedure(StrEnum):
 @friendly
 def deadline(
     kind: Annotated[DeadlineKind, typer.Argument(help="acknowledgement, decision or person")],
-    start: Annotated[str, typer.Option("--from", help="Event day: receipt (acknowledgement), complete documents (decision), or the day the person was told (person). YYYY-MM-DD.")],
+    start: Annotated[str, typer.Option("--from", help="Event day: receipt (acknowledgement), complete documents (decision), or the day the person was told (person). DD.MM.YYYY or YYYY-MM-DD.")],
     fast_track: Annotated[bool, typer.Option("--fast-track", help="Fast track under § 81a AufenthG / § 14a BQFG.")] = False,
     not_regulated: Annotated[bool, typer.Option("--not-regulated", help="Non-regulated profession (§ 6 instead of § 13 BQFG).")] = False,
     procedure: Annotated[Procedure, typer.Option("--procedure", help="BQFG (federal) or NBQFG (Lower Saxony).")] = Procedure.BQFG,
@@ -51,13 +51,13 @@ def deadline(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ):
     """By when must the body (or the person) act? Counted per BGB and § 31 Abs. 3 VwVfG."""
-    start_day = parse_iso_date(start, "--from")
+    start_day = parse_date(start, "--from")
     suspensions = []
     for item in suspend or []:
         first, sep, last = item.partition("..")
         if not sep:
             raise InvalidInput("date.range_format", "--suspend", value=_clip(item))
-        suspensions.append(Suspension(parse_iso_date(first, "--suspend"), parse_iso_date(last, "--suspend")))
+        suspensions.append(Suspension(parse_date(first, "--suspend"), parse_date(last, "--suspend")))
     due = due_date(
         Kind(kind.value),
         start_day,

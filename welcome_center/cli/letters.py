@@ -65,7 +65,7 @@ from welcome_center.cli.console import (
     fail,
     friendly,
     out,
-    parse_iso_date,
+    parse_date,
     print_json,
     show_field_errors,
     today,
@@ -556,10 +556,10 @@ def sme_link(
     reference: Annotated[str, typer.Argument(help="the case")],
     sme_id: Annotated[int, typer.Argument(help="the employer's number (sme list)")],
     agreed: Annotated[bool, Opt("--agreed", help="the person agreed that the outcome may be told to this employer")] = False,
-    on: Annotated[Optional[str], Opt("--on", help="day of the agreement, YYYY-MM-DD; default today")] = None,
+    on: Annotated[Optional[str], Opt("--on", help="day of the agreement, DD.MM.YYYY or YYYY-MM-DD; default today")] = None,
 ):
     """Link an employer to a case (the employer letter also needs the person's agreement: --agreed)."""
-    day = parse_iso_date(on, "--on") if on else today()
+    day = parse_date(on, "--on") if on else today()
     with session_scope(ready_engine()) as session:
         case = case_by_reference(session, reference)
         sme = session.get(Sme, sme_id)

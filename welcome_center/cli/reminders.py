@@ -27,7 +27,7 @@ from welcome_center.cli.console import (
     escape,
     friendly,
     out,
-    parse_iso_date,
+    parse_date,
     print_json,
     today,
 )
@@ -42,12 +42,12 @@ def _group() -> None:
 
 @friendly
 def remind(
-    on: Annotated[Optional[str], typer.Option("--on", help="the day to run for (YYYY-MM-DD); default today")] = None,
+    on: Annotated[Optional[str], typer.Option("--on", help="the day to run for (DD.MM.YYYY or YYYY-MM-DD); default today")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be sent; write and send nothing")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """Select the reminders due and send them over SMTP (WELCOME_CENTER_SMTP_HOST/PORT), each once."""
-    day = parse_iso_date(on, "--on") if on else today()
+    day = parse_date(on, "--on") if on else today()
     engine = ready_engine()
     started = datetime.now(UTC)
     stop = threading.Event()

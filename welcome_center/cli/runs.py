@@ -98,8 +98,8 @@ def demo(
 def _print_demo_summary(summary, outcomes, catalogue, settings) -> None:
     report = summary.import_report
     out.rule("[bold]Demo[/]")
-    out.print(f"Importdatei {escape(str(summary.csv_path))}: {len(report.imported)} Fälle angelegt, "
-              f"{len(report.skipped)} schon vorhanden, {len(report.refused_rows)} Zeilen abgelehnt; "
+    out.print(f"Importdatei {escape(str(summary.csv_path))}: {report.imported_count} Fälle angelegt, "
+              f"{report.skipped_count} schon vorhanden, {report.refused_row_count} Zeilen abgelehnt; "
               f"{summary.consents} Einwilligungen erfasst.", soft_wrap=True)
     if report.refused:
         refused = Table("Zeile", "Feld", "Wert", "Grund", title="Abgelehnte Zeilen der Importdatei")

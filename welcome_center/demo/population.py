@@ -133,7 +133,10 @@ def invent_people(count: int, rng: random.Random, today: date) -> list[dict[str,
             "Telefon": f"0151 {rng.randint(1000000, 9999999)}" if rng.random() < 0.7 else "",
             "Beruf": rng.choice(PROFESSIONS[origin]),
             "Ausbildungsland": origin,
-            "Schnellverfahren": "ja" if rng.random() < 0.05 else "nein",
+            # the invented persons live here, and the fast track (§ 81a AufenthG) is for persons abroad:
+            # a "ja" would be refused as `case new` refuses it (domain.fast_track); the draw that once
+            # chose it stays, so that the rest of the population comes out as before
+            "Schnellverfahren": "nein" if rng.random() < 2 else "ja",
             "Bürgergeld": "ja" if (origin == "UA" and rng.random() < 0.7) or rng.random() < 0.3 else "nein",
         })
     return people
@@ -149,7 +152,7 @@ def bad_rows(today: date) -> list[dict[str, str]]:
         {**base, "Vorname": "Mail", "Nachname": "Muster", "Geburtsdatum": "02.03.1991", "E-Mail": "mail.muster"},
         {**base, "Vorname": "Datum", "Nachname": "Muster", "Geburtsdatum": "30.02.1992"},
         {**base, "Vorname": "=HYPERLINK(\"http://example.org\",\"klick\")", "Nachname": "<b>{{ Muster }}</b>",
-         "Geburtsdatum": "03.04.1993"},  # accepted: stored literally, never executed
+         "Geburtsdatum": "03.04.1993"},  # refused: a formula and markup are no names (domain.validation)
     ]
 
 

@@ -26,6 +26,7 @@ from starlette.formparsers import parse_options_header
 
 from adapters.catalogue import load_catalogue
 from adapters.docx import load_checked_templates, templates_dir
+from adapters.pdf import convert_to_pdf, soffice
 from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from domain.access import Actor
@@ -35,7 +36,7 @@ from domain.display import visible
 from domain.errors import InvalidInput
 from domain.files import MEDIA_TYPES, FileKind, FileName, safe_name
 from domain.funding import FundingRoute, funding_warnings
-from domain.letters.kinds import LetterKind
+from domain.letters.kinds import RECIPIENT_OF, LetterKind, RecipientKind
 from domain.lifecycle import (
     EVENT_DE,
     STATE_DE,
@@ -65,23 +66,26 @@ from services.cases import (
     advance_case,
     check_consent_giver,
     choose_occupation,
+    correct_event,
     open_new_case,
     record_consent,
     set_latin_name,
     set_person_address,
 )
 from services.intake import take_in_upload
-from services.letters import LetterKit, letter_language, write_one_letter
+from services.letters import LetterKit, letter_language, letter_pdf, write_one_letter
 from welcome_center.labels import (
     ADDRESS_LABELS,
+    CONFIRM_EVENTS,
     EVENT_PERIOD_UNITS,
-    LANGUAGE_CHOICES,
     LETTER_REFUSED_DE,
     NEW_CASE_CHECKS,
     NEW_CASE_FIELDS,
     NEW_CASE_LABELS,
     OK_DE,
+    OK_SECTION,
     PERIOD_UNITS,
+    language_choices,
 )
 from welcome_center.web.case_views import Messages, case_context, letter_texts, size_text
 from welcome_center.web.deps import (
@@ -122,7 +126,7 @@ def _new_case_page(request: Request, actor: Actor, values: dict, errors: FormErr
         except InvalidInput:
             preview = None
     return render(request, "case_new.html", actor, status_code=status_code, values=values, errors=errors,
-                  labels=NEW_CASE_LABELS, districts=districts, languages=LANGUAGE_CHOICES, preview=preview,
+                  labels=NEW_CASE_LABELS, districts=districts, languages=language_choices(), preview=preview,
                   preview_district=catalogue.districts[values["district"]].name if preview else None)
 
 
@@ -188,6 +192,7 @@ def _case_page(request: Request, session: Session, actor: Actor, case: Case, mes
     ok = request.query_params.get("ok")
     if ok in OK_DE and messages.ok is None:
         messages.ok = OK_DE[ok]
+        messages.ok_section = OK_SECTION.get(ok, "oben")
     if request.query_params.get("hinweis") == "finanzierung":
         person = person_of(session, case)
         messages.warnings = funding_warnings(FundingRoute(case.funding_route), receives_buergergeld=person.receives_buergergeld)
@@ -236,7 +241,7 @@ async def case_step(request: Request, reference: str, actor: Actor = Depends(wri
         shown = EVENT_DE.get(event, "unbekannt") if event else "unbekannt"
         return _step_refused(request, session, actor, case, f"Der Schritt „{shown}“ ist im Stand „{STATE_DE[state]}“ nicht "
                                                              "möglich; die Seite zeigt die möglichen Schritte.")
-    on = form_day(form_text(form, "on", 20) or day.isoformat(), "Datum", errors=errors, name="on")
+    on = form_day(form_text(form, "on", 20) or day.isoformat(), "Datum", errors=errors, name="on", today=day)
     outcome = period = until = None
     if event is Event.DECIDE:
         try:
@@ -251,19 +256,63 @@ async def case_step(request: Request, reference: str, actor: Actor = Depends(wri
         else:
             period = Period.parse(f"{int(count)}{unit}")
     if event is Event.SUSPEND and form_text(form, "until", 20):
-        until = form_day(form_text(form, "until", 20), "Hemmung bis", errors=errors, name="until")
+        until = form_day(form_text(form, "until", 20), "Hemmung bis", errors=errors, name="until", today=day)
     note = form_text(form, "note", 2000) or None
     if errors:
         return _step_refused(request, session, actor, case, " ".join(errors.values()))
+    missing = [line.item.title for line in case_checklist(session, case=case, person=person_of(session, case),
+                                                             rules=load_checklist_rules())
+               if line.required and line.status.value != "present"] if event is Event.READY else []
     try:
         result = advance_case(session, case=case, event=event, on=on, actor=actor.audit_name, calendar=lower_saxony_calendar(),
                               outcome=outcome, period=period, until=until, note=note, today=day)
     except InvalidInput as error:
         session.rollback()
         return _step_refused(request, session, actor, case_by_reference(session, reference, actor=actor), _step_message(error))
+    if (missing or event in CONFIRM_EVENTS) and not form_checked(form, "bestaetigt"):
+        # The step is possible, but it is irreversible or documents are missing: nothing is stored until
+        # the adviser confirms on the page (a check on the server, not only a browser dialog).
+        session.rollback()
+        case = case_by_reference(session, reference, actor=actor)
+        fields = {name: form_text(form, name, 2000) for name in ("event", "on", "outcome", "period_count", "period_unit",
+                                                                 "until", "note") if form_text(form, name, 2000)}
+        fields["on"] = on.strftime("%d.%m.%Y")
+        confirm = {"event": EVENT_DE[event], "fields": fields, "missing": missing,
+                   "question": CONFIRM_EVENTS.get(event) or f"Trotzdem „{EVENT_DE[event]}“ erfassen?",
+                   "danger": event in CONFIRM_EVENTS}
+        return _case_page(request, session, actor, case, Messages(confirm=confirm))
     session.commit()
     hint = "&hinweis=finanzierung" if result.warnings else ""
     return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=schritt{hint}#schritte", status_code=303)
+
+
+@router.post("/faelle/{reference}/schritt/{event_no}/berichtigen", dependencies=[Depends(verify_csrf)])
+async def case_correct(request: Request, reference: str, event_no: RowId, actor: Actor = Depends(writer),
+                       session: Session = Depends(db)):
+    """Datum korrigieren: a step recorded on the wrong day gets a correction; the original stays."""
+    case = case_by_reference(session, reference, actor=actor)
+    form = await request.form()
+    day = today(request)
+    errors = FormErrors()
+    on = form_day(form_text(form, "on", 20), "Richtiges Datum", errors=errors, name="on", today=day)
+    note = form_text(form, "note", 2000) or None
+    if errors:
+        return _correction_refused(request, session, actor, case, " ".join(errors.values()), event_no)
+    try:
+        correct_event(session, case=case, event_no=event_no, on=on, actor=actor.audit_name,
+                      calendar=lower_saxony_calendar(), today=day, note=note)
+    except InvalidInput as error:
+        session.rollback()
+        case = case_by_reference(session, reference, actor=actor)
+        if error.code == "correction.no_such_event":  # no row to show it beside
+            return _step_refused(request, session, actor, case, _step_message(error))
+        return _correction_refused(request, session, actor, case, _step_message(error), event_no)
+    session.commit()
+    return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=berichtigt#schritt-{event_no}", status_code=303)
+
+
+def _correction_refused(request, session, actor, case, message: str, event_no: int):
+    return _case_page(request, session, actor, case, Messages(correction=message, correction_no=event_no), status_code=422)
 
 
 def _step_message(error: InvalidInput) -> str:
@@ -397,12 +446,15 @@ async def letter_write(request: Request, reference: str, actor: Actor = Depends(
     except ValueError:
         return _letter_refused(request, session, actor, case, "Bitte die Art des Briefs wählen.")
     chosen = form_text(form, "sme_id", 12)
+    # the translation select applies to letters to the person; one to a body or an employer is
+    # German only, whatever the select still shows (it preselects the person's language)
+    asked = form_text(form, "language", 5) if RECIPIENT_OF[kind] is RecipientKind.PERSON else ""
     settings = _settings(request)
     day = today(request)
     try:
         result = await run_in_threadpool(
             write_one_letter, request.app.state.engine, case=case, kind=kind,
-            language=letter_language(form_text(form, "language", 5) or None, person_language=person_of(session, case).language),
+            language=letter_language(asked or None, person_language=person_of(session, case).language),
             sme_id=int(chosen) if chosen.isdigit() else None, today=day, actor=actor.audit_name,
             kit=LetterKit(templates=_letter_templates(day), texts=letter_texts(), catalogue=load_catalogue(),
                           rules=load_checklist_rules(), cases_dir=settings.cases_dir),
@@ -433,11 +485,16 @@ def letter_download(reference: str, letter_id: RowId, request: Request, format: 
     letter = letter_by_id(session, letter_id, case=case, actor=actor)
     cases_dir = _settings(request).cases_dir
     if format == "pdf":
-        if not letter.pdf_path:
-            raise NotFound("letter", str(letter_id))
-        path = _file_in_case(cases_dir, case.reference, letter.pdf_path)
+        if not letter.pdf_path and soffice() is None:
+            raise BadRequest("Ein PDF kann hier nicht erzeugt werden (LibreOffice ist nicht installiert); bitte die "
+                             "Word-Datei herunterladen.")
+        _file_in_case(cases_dir, case.reference, letter.path)  # the .docx lies in the case's own folder
+        relative = letter_pdf(session, letter=letter, cases_dir=cases_dir, actor=actor.audit_name, convert=convert_to_pdf)
+        if relative is None:
+            raise BadRequest("Das PDF konnte nicht erzeugt werden; bitte die Word-Datei herunterladen.")
+        path = _file_in_case(cases_dir, case.reference, relative)
         _record_read(session, actor, "letter.download", "letter", letter.id, case)
-        return _attachment(path, name=Path(letter.pdf_path).name, media_type="application/pdf")
+        return _attachment(path, name=Path(relative).name, media_type="application/pdf")
     path = _file_in_case(cases_dir, case.reference, letter.path)
     _record_read(session, actor, "letter.download", "letter", letter.id, case)
     return _attachment(path, name=Path(letter.path).name, media_type=MEDIA_TYPES[FileKind.DOCX])

@@ -10,10 +10,12 @@ from sqlmodel import Session, select
 
 from adapters.catalogue import load_catalogue
 from adapters.docx import load_letter_texts
+from adapters.pdf import soffice
 from adapters.rules import load_checklist_rules
 from domain.calendar import format_date
 from domain.deadlines import KIND_DE as DEADLINE_KIND_DE
 from domain.deadlines import Kind, Period
+from domain.funding import FUNDING_DE
 from domain.letters.kinds import KIND_DE as LETTER_KIND_DE
 from domain.letters.kinds import LetterKind
 from domain.lifecycle import (
@@ -29,6 +31,7 @@ from domain.lifecycle import (
 )
 from domain.lifecycle import STATUS_DE as DEADLINE_STATUS_DE
 from domain.routing import route
+from models.adviser import Adviser
 from models.case import Case
 from models.letter import PersonAddress
 from models.letters_selectors import letters_of, smes_of
@@ -52,7 +55,9 @@ from welcome_center.labels import (
     OUTBOX_STATE_DE,
     PERIOD_UNITS,
     RECIPIENT_DE,
+    actor_name,
     change_text,
+    language_name,
 )
 
 
@@ -61,6 +66,7 @@ class Messages:
     """What the page tells the adviser after an action, per section (German)."""
 
     ok: str | None = None
+    ok_section: str = "oben"  # the section the action was in: the message shows there
     warnings: list[str] = field(default_factory=list)
     step: str | None = None
     upload: str | None = None
@@ -69,6 +75,9 @@ class Messages:
     address: dict = field(default_factory=dict)
     consent: str | None = None
     occupation: str | None = None
+    correction: str | None = None
+    confirm: dict | None = None
+    correction_no: int | None = None
 
 
 def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: int) -> dict:
@@ -91,6 +100,16 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
     ).all())
     letters = letters_of(session, case_id=case.id)
     entries = audit_history(session, case_reference=case.reference, person_id=person.id)
+    advisers = {a.email: a.name for a in session.exec(select(Adviser)).all()}
+    names = {
+        "body_key": {key: body.name for key, body in catalogue.bodies.items()},
+        "district": {key: d.name for key, d in catalogue.districts.items()},
+        "kind": {**{kind.value: LETTER_KIND_DE[kind] for kind in LetterKind}, "pdf": "PDF", "jpeg": "JPEG-Bild",
+                 "png": "PNG-Bild", "docx": "Word-Datei"},
+        "item_key": {line.item.key: line.item.title for line in lines},
+        "recipient": {"person": "Person", "body": "Stelle"},
+        "funding_route": {route.value: text for route, text in FUNDING_DE.items()},
+    }
     address = session.get(PersonAddress, person.id)
     texts = letter_texts()
     languages = sorted(texts.languages, key=lambda code: (code != person.language, code != "de", code))
@@ -111,7 +130,11 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
         "documents_by_item": by_item,
         "unsorted_documents": [d for d in documents if not d.item_key or d.item_key not in {line.item.key for line in lines}],
         "deadlines": [deadline_row(d, day) for d in deadlines],
-        "events": [event_row(e) for e in events],
+        "next_deadline": next((deadline_row(d, day) for d in deadlines if d.status == "open" and d.due), None),
+        "missing": [line for line in lines if line.status.value != "present" and line.required],
+        "upload_items": sorted(lines, key=lambda line: (line.status.value == "present", not line.required)),
+        "events": event_rows(events, advisers),
+        "language_name": language_name(person.language),
         "transitions": [transition(event) for event in steps_offered(session, case)],
         "submit_blocked": Event.SUBMIT in allowed_events(state) and case.procedure is None,
         "outcomes": [(o.value, OUTCOME_DE[o]) for o in Outcome],
@@ -119,11 +142,12 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
         "outbox_state_de": OUTBOX_STATE_DE,
         "recipient_de": RECIPIENT_DE,
         "letters": [letter_row(letter, texts) for letter in letters],
+        "pdf_possible": soffice() is not None,
         "letter_kinds": [(kind.value, LETTER_KIND_DE[kind]) for kind in LetterKind],
         "letter_languages": [(code, texts.language_name(code)) for code in languages],
         "smes": [(sme, link) for sme, link in smes_of(session, case_id=case.id)],
         "address": address,
-        "audit": [audit_row(entry) for entry in entries],
+        "audit": [audit_row(entry, advisers, names) for entry in entries],
         "occupation_choice": occupation_choice(case, catalogue) if state in OCCUPATION_STATES else None,
         "max_upload_bytes": max_upload_bytes,
         "max_upload_text": size_text(max_upload_bytes),
@@ -148,6 +172,23 @@ def deadline_row(deadline, day: date) -> dict:
         "law": deadline.law, "reason": deadline.reason, "overdue": overdue,
         "days_left": (deadline.due - day).days if deadline.due and status is DeadlineStatus.OPEN else None,
     }
+
+
+def event_rows(events, advisers: dict[str, str]) -> list[dict]:
+    """The steps as recorded, numbered (the number `case correct` takes); a correction names the step
+    it corrects, and a corrected step shows the day it now counts from."""
+    numbers = {e.id: n for n, e in enumerate((e for e in events if e.corrects_id is None), start=1)}
+    corrected = {e.corrects_id: e.occurred_on for e in events if e.corrects_id is not None}
+    rows = []
+    for e in events:
+        row = event_row(e)
+        row["actor"] = actor_name(e.actor, advisers)
+        row["number"] = numbers.get(e.id)
+        row["corrects"] = numbers.get(e.corrects_id) if e.corrects_id is not None else None
+        row["corrected_to"] = corrected.get(e.id)
+        row["current_on"] = corrected.get(e.id, e.occurred_on)
+        rows.append(row)
+    return rows
 
 
 def event_row(event) -> dict:
@@ -184,9 +225,9 @@ def recipient_de(letter) -> str:
     return {"person": "Person", "body": "Stelle"}.get(letter.recipient, letter.recipient)
 
 
-def audit_row(entry) -> dict:
-    return {"at": entry.at, "actor": entry.actor, "action": ACTION_DE.get(entry.action, entry.action),
-            "change": change_text(entry.before, entry.after)}
+def audit_row(entry, advisers: dict[str, str], names: dict[str, dict[str, str]]) -> dict:
+    return {"at": entry.at, "actor": actor_name(entry.actor, advisers), "action": ACTION_DE.get(entry.action, entry.action),
+            "change": change_text(entry.before, entry.after, names)}
 
 
 def size_text(size: int) -> str:

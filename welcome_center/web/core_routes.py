@@ -22,6 +22,8 @@ from adapters.catalogue import load_catalogue
 from adapters.settings import get_settings
 from adapters.transliteration import load_tables
 from domain.access import ALL_DISTRICTS, Actor
+from domain.deadlines import KIND_DE as DEADLINE_KIND_DE
+from domain.deadlines import Kind
 from domain.lifecycle import STATE_DE, CaseState
 from domain.routing import Routing, route
 from domain.text import MAX_QUERY_LENGTH, fold
@@ -171,8 +173,10 @@ def overview(request: Request, actor: Actor = Depends(current_adviser), session:
         }
         for state in CaseState
     ]
+    kinds = selectors.next_deadline_kinds(session, references=[row.reference for row in [*overdue, *this_week]])
     return render(
         request, "overview.html", actor, overdue=overdue, this_week=this_week, overdue_count=overdue_count,
+        deadline_kinds={reference: DEADLINE_KIND_DE.get(Kind(kind), kind) for reference, kind in kinds.items()},
         week_count=week_count, failed=failed, failed_count=failed_count, quarantined=quarantined,
         quarantined_count=quarantined_count, state_rows=state_rows, districts=districts,
         district_totals=[sum(n for (d, _), n in counts.items() if d == district) for district in districts],

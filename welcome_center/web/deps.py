@@ -163,6 +163,7 @@ def nav_items(request: Request, actor: Actor | None) -> list[dict]:
     ]
     if actor.can_write:
         items.append({"href": "/faelle/neu", "label": "Neuer Fall", "active": path == "/faelle/neu"})
+    items.append({"href": "/quarantaene", "label": "Quarantäne", "active": path.startswith("/quarantaene")})
     items.append({"href": "/zustaendigkeit", "label": "Zuständigkeit", "active": path.startswith("/zustaendigkeit")})
     return items
 

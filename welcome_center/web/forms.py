@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.calendar import format_date
+from domain.dates import DateError, event_day
 
 
 class FormErrors(dict):
@@ -24,22 +24,14 @@ def form_checked(form, name: str) -> bool:
     return form.get(name) in ("ja", "on", "1", "true")
 
 
-def form_day(value: str, label: str, *, errors: FormErrors, name: str, latest: date | None = None) -> date | None:
-    """A date typed as TT.MM.JJJJ or sent by a date field as JJJJ-MM-TT; None with a message."""
-    text = value.strip()
+def form_day(value: str, label: str, *, errors: FormErrors, name: str, today: date) -> date | None:
+    """A day of a step typed as TT.MM.JJJJ or sent by a date field as JJJJ-MM-TT, from 1990 to a
+    year after today (domain.dates, the parser of every door); None with the field's message."""
     try:
-        if "." in text:
-            day_, month, year = (int(part) for part in text.split("."))
-            parsed = date(year, month, day_)
-        else:
-            parsed = date.fromisoformat(text)
-    except ValueError:
-        errors.add(name, f"{label}: „{text[:20]}“ ist kein gültiges Datum; bitte als TT.MM.JJJJ eingeben, z. B. 25.11.2026")
+        return event_day(value, field=name, today=today)
+    except DateError as error:
+        errors.add(name, field_message(label, error.message_de))
         return None
-    if latest is not None and parsed > latest:
-        errors.add(name, f"{label}: {format_date(parsed)} liegt in der Zukunft (heute ist der {format_date(latest)})")
-        return None
-    return parsed
 
 
 def field_message(label: str, message_de: str) -> str:
