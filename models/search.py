@@ -43,6 +43,7 @@ def store_documents(session: Session, documents: Mapping[int, tuple[str, str]]) 
     the search keeps to the adviser's districts without reading the cases."""
     if not documents:
         return
+    replaced = _stored_words(session, list(documents))
     rows = [{"id": case_id, "district": district, "document": document} for case_id, (district, document) in documents.items()]
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(
@@ -52,7 +53,50 @@ def store_documents(session: Session, documents: Mapping[int, tuple[str, str]]) 
     else:
         session.execute(text("DELETE FROM case_search WHERE rowid = :id"), [{"id": r["id"]} for r in rows])
         session.execute(text("INSERT INTO case_search (rowid, district, document) VALUES (:id, :district, :document)"), rows)
-    add_words(session, {word for _, document in documents.values() for word in document_words(document)})
+    words = {word for _, document in documents.values() for word in document_words(document)}
+    add_words(session, words)
+    drop_unused_words(session, replaced - words)
+
+
+def delete_documents(session: Session, case_ids: Collection[int]) -> None:
+    """Remove these cases' documents and the words no other document holds (a case erased leaves
+    no name behind in the search's word list)."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return
+    words = _stored_words(session, ids)
+    key = "case_id" if session.get_bind().dialect.name == "postgresql" else "rowid"
+    session.execute(text(f"DELETE FROM case_search WHERE {key} = :id"), [{"id": i} for i in ids])
+    drop_unused_words(session, words)
+
+
+def _stored_words(session: Session, case_ids: list[int]) -> set[str]:
+    """The words of the documents stored now for these cases (before they are replaced)."""
+    if not case_ids:
+        return set()
+    key = "case_id" if session.get_bind().dialect.name == "postgresql" else "rowid"
+    statement = text(f"SELECT document FROM case_search WHERE {key} IN :ids").bindparams(bindparam("ids", expanding=True))
+    return {word for (document,) in session.execute(statement, {"ids": case_ids}) for word in document_words(document)}
+
+
+def drop_unused_words(session: Session, words: Iterable[str]) -> int:
+    """Delete from `search_word` those of `words` that no stored document contains any more, so that
+    a corrected or erased name is no longer offered as a typo's correction. One index lookup per
+    word (the few words of the documents just replaced); the number deleted."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    unused = []
+    with index_scans(session):
+        for word in sorted(set(words)):
+            if postgres:
+                used = session.execute(text("SELECT 1 FROM case_search WHERE document LIKE :p LIMIT 1"), {"p": _like(word)})
+            else:
+                used = session.execute(text("SELECT 1 FROM case_search WHERE case_search MATCH :m LIMIT 1"),
+                                       {"m": _quoted(word)})
+            if used.first() is None:
+                unused.append({"word": word})
+    if unused:
+        session.execute(text("DELETE FROM search_word WHERE word = :word"), unused)
+    return len(unused)
 
 
 def add_words(session: Session, words: Iterable[str]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 
 from adapters.transliteration import load_tables
@@ -181,6 +182,10 @@ def test_the_search_follows_a_name_change(engine, people):
     assert found(engine, people["Müller"], actor=VERDEN) == ["Schröder"]  # the reference stays
     with Session(engine) as session:
         assert session.get(Person, person.id).family_name == "Schröder"
+        words = set(session.execute(text("SELECT word FROM search_word")).scalars())
+    # the former name is no longer offered as a typo's correction; words other documents hold stay
+    assert not {"muller", "mueller"} & words and {"schroder", "schroeder", "kravchenko", "jana"} <= words
+    assert found(engine, "Mülller", actor=VERDEN) == []
 
 
 def test_the_search_follows_the_latin_name_and_the_reference_occupation(engine, people, catalogue):
