@@ -10,11 +10,12 @@ Osterholz adviser does not learn that a Verden reference exists. Keyword-only, n
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, func, or_, union
+from sqlalchemy import and_, exists, false, func, literal, or_, union_all
+from sqlalchemy import case as case_when
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 from sqlmodel import Session, select
@@ -24,6 +25,7 @@ from domain.checklist import CaseProfile, ChecklistRules, DocumentFacts, checkli
 from domain.deadlines import Kind
 from domain.errors import InvalidInput, _clip
 from domain.lifecycle import CaseState, DeadlineStatus, Event, offered_events
+from domain.search import QueryWord, query_words
 from models.adviser import Adviser
 from models.audit import AuditEvent
 from models.case import Case, CaseEvent, Deadline
@@ -31,10 +33,12 @@ from models.document import Document, IntakeFile
 from models.letter import Letter
 from models.outbox import OutboxMessage, OutboxState
 from models.person import Consent, Person
+from models.search import PlannedWord, SearchPlan, by_closeness, index_scans, matching_cases, plan_search
 
 SORTS = ("next_due", "reference", "name", "state", "created")
 MAX_PER_PAGE = 200
 MAX_SEARCH_LENGTH = 100
+MAX_MATCHES = 500  # a search lists at most this many cases (models.selectors.prepare_search)
 
 
 class NotFound(InvalidInput):
@@ -207,6 +211,7 @@ class CasePage:
     total: int
     page: int
     per_page: int
+    capped: bool = False  # a search matched more than MAX_MATCHES cases: these are the first of them
 
     @property
     def pages(self) -> int:
@@ -243,19 +248,14 @@ def _starts_with(column, prefix: str, dialect: str):
     return and_(column >= prefix, column < prefix + _TOP)
 
 
-def search_ids(search: str, *, dialect: str, occupation_keys: Collection[str] | None = None):
-    """The ids of the cases the search text matches, as a UNION of index ranges (migration 0005),
-    so a search stays fast at 100,000 cases. A case matches when every word of the text starts the
-    person's given or family name; or the text starts the profession as typed, or the reference
-    (when it looks like one: VER-…, or has a digit); or its reference occupation is one of
-    `occupation_keys` (the catalogue's occupations whose name or a synonym contains the text, which
-    the caller finds: models does not read the catalogue)."""
-    text = " ".join(search.split())[:MAX_SEARCH_LENGTH]
-    words = text.replace(",", " ").split()
+def _prefix_ids(words: list[QueryWord], text: str, dialect: str):
+    """Cases where every (short) word starts the person's given or family name, or the text starts
+    the profession as typed: index ranges on lower(…) (migration 0005). For words of one or two
+    letters, which have no trigram for the search documents."""
     by_person = select(Case.id).join(Person, Person.id == Case.person_id).where(*(
         or_(*(
             _starts_with(func.lower(column), variant, dialect)
-            for variant in _lowered_variants(word, dialect)
+            for variant in _lowered_variants(word.typed, dialect)
             for column in (Person.family_name, Person.given_name)
         ))
         for word in words
@@ -265,19 +265,119 @@ def search_ids(search: str, *, dialect: str, occupation_keys: Collection[str] | 
         select(Case.id).where(_starts_with(func.lower(Case.profession_text), variant, dialect))
         for variant in _lowered_variants(text, dialect)
     )
+    return branches
+
+
+@dataclass(frozen=True)
+class PreparedSearch:
+    """A search text resolved once per list (its typos corrected within the actor's districts), and
+    the matching cases: read once into `ids` when the matches are bounded (a list page runs its count
+    and its page on them: two lookups by key of at most MAX_MATCHES cases each), else a subquery (the
+    export). rank: 0 for a match as typed, else the edits of the corrections it needed, so that exact
+    matches come first."""
+
+    text: str
+    plan: SearchPlan
+    matches: object  # the subquery (id, rank)
+    ids: list[int] | None = None
+    ranks: dict[int, int] | None = None  # the ranks above 0
+
+    @property
+    def ranked(self) -> bool:
+        return self.plan.ranked
+
+    def condition(self, query):
+        if self.ids is None:
+            return query.join(self.matches, self.matches.c.id == Case.id)
+        return query.where(Case.id.in_(self.ids) if self.ids else false())
+
+    def rank(self):
+        if self.ids is None:
+            return self.matches.c.rank
+        levels: dict[int, list[int]] = {}
+        for case_id, rank in self.ranks.items():
+            levels.setdefault(rank, []).append(case_id)
+        if len(levels) + (len(self.ranks) < len(self.ids)) <= 1:
+            return literal(0)  # one level: nothing to rank
+        return case_when(*((Case.id.in_(ids), rank) for rank, ids in sorted(levels.items())), else_=0)
+
+
+def prepare_search(session: Session, search: str, *, districts: Collection[str], occupation_keys: Collection[str] | None = None,
+                   tables: Mapping | None = None, cap: int | None = None) -> PreparedSearch:
+    """The cases a search text matches (domain.search folds it as the documents were folded). Every
+    word must match: a word of three letters or more as a part of a name, the reference, the
+    profession or the reference occupation (the trigram index of migration 0011); if it matches
+    nothing as typed, a stored word at most one or two edits away (models.search.plan_search); a
+    shorter word as the start of a name. Or: the text starts the reference (when it looks like one:
+    VER-…, or has a digit); or the case's reference occupation is one of `occupation_keys` (the
+    catalogue's occupations whose name or a synonym in any language contains the text, which the
+    caller finds: models does not read the catalogue).
+
+    Each way of matching gives at most `cap` cases (None: all, for the export): "enko" is part of a
+    third of the names at 100,000 cases, and listing them all in deadline order would read every one
+    of them; the list then says that there are more and asks for more letters."""
+    dialect = session.get_bind().dialect.name
+    text = " ".join(search.split())[:MAX_SEARCH_LENGTH]
+    words = query_words(text, tables=tables or {})
+    with index_scans(session):
+        return _prepared(session, text, words, dialect=dialect, districts=districts, occupation_keys=occupation_keys, cap=cap)
+
+
+def _prepared(session: Session, text: str, words: list[QueryWord], *, dialect: str, districts: Collection[str],
+              occupation_keys: Collection[str] | None, cap: int | None) -> PreparedSearch:
+    # first every word as typed: when the cases found are not none, no word needs a correction (the
+    # usual search costs one trip to the index); else each word is checked and corrected on its own
+    as_typed = SearchPlan(tuple(PlannedWord(w.forms, w.short) for w in words))
+    found_as_typed = None
+    if cap is not None and as_typed.indexed and districts:
+        documents = matching_cases(as_typed, dialect=dialect, districts=districts, cap=cap).subquery("documents")
+        found_as_typed = session.exec(select(documents.c.id, documents.c.rank)).all() or None
+    alone = found_as_typed is None and cap is not None and len(words) == 1 and as_typed.indexed and bool(districts)
+    plan = as_typed if found_as_typed else plan_search(session, words, districts=districts, alone_unmatched=alone)
+    branches = []
+    # the branch's own index finds the cases; on SQLite the district's must not be chosen instead
+    in_scope = (_unindexed(Case.district) if dialect == "sqlite" else Case.district).in_(list(districts))
+
+    def bounded(query):
+        return query.limit(cap) if cap is not None else query
+
+    if plan.indexed and not plan.impossible:
+        for closer in (by_closeness(plan) if cap is not None else [plan]):
+            documents = matching_cases(closer, dialect=dialect, districts=districts, cap=cap).subquery("documents")
+            branches.append(select(documents.c.id, documents.c.rank))
+    elif words and not plan.indexed:
+        for branch in _prefix_ids(words, text, dialect):
+            ids = bounded(branch.where(in_scope)).subquery()
+            branches.append(select(ids.c.id, literal(0).label("rank")))
     if REFERENCE_LIKE.search(text):
-        branches.append(select(Case.id).where(_starts_with(Case.reference, text.upper(), dialect)))
+        ids = bounded(select(Case.id).where(_starts_with(Case.reference, text.upper(), dialect), in_scope)).subquery()
+        branches.append(select(ids.c.id, literal(0).label("rank")))
     if occupation_keys:
-        branches.append(select(Case.id).where(Case.reference_occupation_key.in_(sorted(occupation_keys))))
-    return union(*branches)
+        ids = bounded(select(Case.id).where(Case.reference_occupation_key.in_(sorted(occupation_keys)), in_scope)).subquery()
+        branches.append(select(ids.c.id, literal(0).label("rank")))
+    if not branches:
+        matches = select(Case.id, literal(0).label("rank")).where(false()).subquery("matches")
+    elif len(branches) == 1:
+        matches = branches[0].subquery("matches")
+    else:
+        every = union_all(*branches).subquery("every_match")
+        matches = select(every.c.id, func.min(every.c.rank).label("rank")).group_by(every.c.id).subquery("matches")
+    if cap is None:
+        return PreparedSearch(text, plan, matches)
+    # one way of matching after the other, until `cap` cases are found: a list that says "more than"
+    # needs no more of them
+    ranks: dict[int, int] = {}
+    for index, branch in enumerate(branches):
+        found = found_as_typed if index == 0 and found_as_typed else session.exec(branch).all()
+        for case_id, rank in found:
+            ranks[case_id] = min(rank, ranks.get(case_id, rank))
+        if len(ranks) >= cap:
+            break
+    return PreparedSearch(text, plan, matches, ids=sorted(ranks), ranks={k: v for k, v in ranks.items() if v})
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _matching_ids(session: Session, search: str, occupation_keys):
-    return search_ids(search, dialect=session.get_bind().dialect.name, occupation_keys=occupation_keys)
 
 
 def _unindexed(column):
@@ -293,19 +393,24 @@ def _hints(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def _filtered(query, session: Session, actor: Actor | None, *, today: date, search=None, district=None, state=None,
-              adviser_id=None, overdue=False, occupation_keys=None, sort: str = "next_due", counting: bool = False):
+def _filtered(query, session: Session, actor: Actor | None, *, today: date, search: PreparedSearch | None = None,
+              district=None, state=None, adviser_id=None, overdue=False, sort: str = "next_due", counting: bool = False):
     """The scope (the actor's districts) and the filters. Which condition may use its index is chosen
     so that each list is one index range at 100,000 cases: a search or an adviser starts from its
     (few) matches; the plain list of one district walks ix_case_district_next_due; otherwise the
     sort order's index is walked and the filters test each row."""
-    searching = bool(search and search.strip())
+    searching = search is not None
     unindexed = _unindexed if _hints(session) else (lambda column: column)
     districts = districts_of(actor)
     if district is not None:
         districts = tuple(d for d in districts if d == district)
     selective = searching or adviser_id is not None
-    if counting:  # no order to keep: every filter may use its index
+    if counting and searching:  # the search's matches come first: no filter may lure SQLite onto its index
+        query = query.where(unindexed(Case.district).in_(districts))
+        query = query.where(unindexed(Case.state) == state) if state else query
+        query = query.where(unindexed(Case.adviser_id) == adviser_id) if adviser_id is not None else query
+        query = query.where(unindexed(Case.next_due) < today) if overdue else query
+    elif counting:  # no order to keep: every filter may use its index
         query = query.where(Case.district.in_(districts))
         query = query.where(Case.state == state) if state else query
         query = query.where(Case.adviser_id == adviser_id) if adviser_id is not None else query
@@ -321,10 +426,9 @@ def _filtered(query, session: Session, actor: Actor | None, *, today: date, sear
     if overdue and not counting:
         query = query.where((Case.next_due if not selective else unindexed(Case.next_due)) < today)
     if searching:
-        # joined rather than `IN (…)`: the planner then starts from the (few) matches and sorts them,
-        # instead of walking every case of the district in list order to test each one
-        matches = _matching_ids(session, search, occupation_keys).subquery("matches")
-        query = query.join(matches, matches.c.id == Case.id)
+        # the (at most MAX_MATCHES) matches by key, or joined: the planner then starts from the matches
+        # and sorts them, instead of walking every case of the district in list order to test each one
+        query = search.condition(query)
     return query
 
 
@@ -396,6 +500,7 @@ class CaseSelection:
     sort: str = "next_due"
     descending: bool = False
     occupation_keys: Collection[str] | None = None
+    search_tables: Mapping | None = None  # the transliteration tables (adapters.transliteration.load_tables)
 
     def as_args(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -406,6 +511,22 @@ class CaseSelection:
                 "adviser_id": self.adviser_id, "overdue": self.overdue, "sort": self.sort}
 
 
+def _prepared_filters(session: Session, actor: Actor | None, chosen: CaseSelection, today: date,
+                      bounded: bool = True) -> dict:
+    """The keyword arguments of `_filtered` for a selection, the search resolved once."""
+    filters = {**chosen.as_args(), "today": today}
+    for name in ("descending", "occupation_keys", "search_tables"):
+        del filters[name]
+    if chosen.search and chosen.search.strip():
+        districts = [d for d in districts_of(actor) if chosen.district is None or d == chosen.district]
+        filters["search"] = prepare_search(session, chosen.search, districts=districts,
+                                           occupation_keys=chosen.occupation_keys, tables=chosen.search_tables,
+                                           cap=MAX_MATCHES + 1 if bounded else None)  # one more: "more than"
+    else:
+        filters["search"] = None
+    return filters
+
+
 def cases_page(session: Session, *, actor: Actor | None = None, today: date, page: int = 1, per_page: int = 50,
                **selection) -> CasePage:
     """One page of the cases the actor may see (filters: the fields of `CaseSelection`), with the total
@@ -413,21 +534,41 @@ def cases_page(session: Session, *, actor: Actor | None = None, today: date, pag
 
     By next deadline, cases without an open deadline come last in both directions. That is read as
     two index ranges (dated cases in deadline order, then the others by number) rather than one
-    ORDER BY with NULLS LAST, which no index serves: 2 ms instead of a sort of every case."""
+    ORDER BY with NULLS LAST, which no index serves: 2 ms instead of a sort of every case. A search
+    that needed typo corrections lists the closest matches first (then in the order asked for)."""
     chosen = CaseSelection(**selection)
-    search, adviser_id, sort, descending = chosen.search, chosen.adviser_id, chosen.sort, chosen.descending
+    adviser_id, sort, descending = chosen.adviser_id, chosen.sort, chosen.descending
     page = max(1, page)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    filters = {**chosen.as_args(), "today": today}
-    del filters["descending"]
-    total, dated_total = session.exec(
-        _filtered(select(func.count(), func.count(Case.next_due)).select_from(Case), session, actor, **filters, counting=True)
-    ).one()
+    filters = _prepared_filters(session, actor, chosen, today)
+    search: PreparedSearch | None = filters["search"]
+    if search is not None and search.ids is not None and not (chosen.state or adviser_id is not None or chosen.overdue):
+        total = dated_total = len(search.ids)  # the matches are in scope already; nothing else filters them
+    else:
+        total, dated_total = session.exec(
+            _filtered(select(func.count(), func.count(Case.next_due)).select_from(Case), session, actor, **filters, counting=True)
+        ).one()
+    capped = search is not None and total > MAX_MATCHES
+    if capped:
+        total = dated_total = MAX_MATCHES
     offset = (page - 1) * per_page
-    searching = (bool(search and search.strip()) or adviser_id is not None) and _hints(session)
+    searching = (search is not None or adviser_id is not None) and _hints(session)
     rows = []
     if offset >= total:
         pass
+    elif search is not None:  # at most MAX_MATCHES cases: one sort of them (the closest corrections first)
+        order = _order(sort, descending, _hints(session))
+        if sort == "next_due":
+            order = (Case.next_due.is_(None), *order)
+        if search.ranked:
+            order = (search.rank(), *order)
+        # the page's cases first, then their persons: joining the persons of every match before the
+        # sort made PostgreSQL read the whole person table (48 ms at 100,000)
+        ids = select(Case.id).join(Person, Person.id == Case.person_id) if sort == "name" else select(Case.id)
+        ids = list(session.exec(_filtered(ids, session, actor, **filters).order_by(*order).limit(min(per_page, total - offset)).offset(offset)).all())
+        place = {case_id: index for index, case_id in enumerate(ids)}
+        found = session.exec(_row_query().add_columns(Case.id).where(Case.id.in_(ids) if ids else false())).all()
+        rows = [row[:-1] for row in sorted(found, key=lambda row: place[row[-1]])]
     elif sort != "next_due":
         query = _row_query(person_first=sort == "name" and not searching and _hints(session))
         query = _filtered(query, session, actor, **filters).order_by(*_order(sort, descending, searching))
@@ -443,7 +584,15 @@ def cases_page(session: Session, *, actor: Actor | None = None, today: date, pag
             query = _filtered(_row_query(), session, actor, **filters).where(due.is_(None))
             query = query.order_by(*_order("created", descending, searching))
             rows += session.exec(query.limit(per_page - len(rows)).offset(max(0, offset - dated_total))).all()
-    return CasePage(rows=[CaseRow(*row) for row in rows], total=total, page=page, per_page=per_page)
+    return CasePage(rows=[CaseRow(*row) for row in rows], total=total, page=page, per_page=per_page, capped=capped)
+
+
+def case_count(session: Session, *, actor: Actor | None = None, today: date, **selection) -> int:
+    """How many cases the filters match in scope, every match of a search counted (the export's
+    audit entry; the list stops at MAX_MATCHES)."""
+    filters = _prepared_filters(session, actor, CaseSelection(**selection), today, bounded=False)
+    query = _filtered(select(func.count()).select_from(Case), session, actor, **filters, counting=True)
+    return session.exec(query).one()
 
 
 def export_rows(session: Session, *, actor: Actor | None = None, today: date, **selection) -> Iterator[CaseRow]:
@@ -451,11 +600,12 @@ def export_rows(session: Session, *, actor: Actor | None = None, today: date, **
     in batches)."""
     chosen = CaseSelection(**selection)
     sort, descending = chosen.sort, chosen.descending
-    filters = {**chosen.as_args(), "today": today}
-    del filters["descending"]
+    filters = _prepared_filters(session, actor, chosen, today, bounded=False)  # the export: every match
     order = _order(sort, descending)
     if sort == "next_due":
         order = (Case.next_due.is_(None), *order)
+    if filters["search"] is not None and filters["search"].ranked:
+        order = (filters["search"].rank(), *order)
     query = _filtered(_row_query(), session, actor, **filters).order_by(*order)
     for row in session.exec(query.execution_options(yield_per=2000)):
         yield CaseRow(*row)

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from adapters.transliteration import LatinProposal, propose_latin
+from domain import validation
 from domain.access import Actor, check_new_case_district
 from domain.calendar import WorkingCalendar
 from domain.catalogue import Catalogue
@@ -45,6 +46,7 @@ from models.letter import LatinNameCreate, PersonAddress, PersonAddressCreate
 from models.person import CONSENT_PURPOSE, Consent, Person, PersonCreate
 from models.selectors import has_consent
 from services.audit import record_audit
+from services.search import refresh_case_search
 
 # ---------------------------------------------------------------------------------------- persons
 
@@ -159,6 +161,25 @@ def set_latin_name(session: Session, *, person: Person, name: LatinNameCreate, a
     session.flush()
     record_audit(session, actor=actor, action="person.latin_name", entity="person", entity_id=person.id,
                  person_id=person.id, before=before, after={**after, "source": source})
+    refresh_case_search(session, person_ids=[person.id])
+    return person
+
+
+def correct_person_name(session: Session, *, person: Person, given_name: str, family_name: str, actor: str) -> Person:
+    """Correct the person's name as written (a typo at intake, a name changed by marriage); the same
+    checks as a new person's (`domain.validation`). The search finds the person by the new name at
+    once, and no longer by the old one; the audit trail keeps both."""
+    given, family = validation.given_name(given_name), validation.family_name(family_name)
+    before = {"given_name": person.given_name, "family_name": person.family_name}
+    after = {"given_name": given, "family_name": family}
+    if before == after:
+        return person
+    person.given_name, person.family_name = given, family
+    session.add(person)
+    session.flush()
+    record_audit(session, actor=actor, action="person.name", entity="person", entity_id=person.id,
+                 person_id=person.id, before=before, after=after)
+    refresh_case_search(session, person_ids=[person.id])
     return person
 
 
@@ -287,6 +308,7 @@ def open_case(
     case = Case(**fields)
     session.add(case)
     session.flush()
+    refresh_case_search(session, case_ids=[case.id])
     record_audit(
         session, actor=actor, action="case.open", entity="case", entity_id=case.id, case_reference=case.reference,
         person_id=person.id, after=case_open_audit(fields),
@@ -307,6 +329,7 @@ def choose_occupation(session: Session, *, case: Case, profession_key: str, cata
     _apply_routing(case, routing)
     case.updated_at = case.last_activity_at = utc_now()
     session.add(case)
+    refresh_case_search(session, case_ids=[case.id])
     record_audit(
         session, actor=actor, action="case.choose_occupation", entity="case", entity_id=case.id,
         case_reference=case.reference, before=before, after=_routing_summary(case),

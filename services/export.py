@@ -20,7 +20,7 @@ from domain.access import Actor
 from domain.calendar import format_date
 from domain.lifecycle import STATE_DE, CaseState
 from domain.validation import csv_safe
-from models.selectors import CaseSelection, cases_page, export_rows
+from models.selectors import CaseSelection, case_count, export_rows
 from services.audit import record_audit
 
 CSV_HEADER = ["Aktenzeichen", "Landkreis", "Stand", "Vorname", "Nachname", "Beruf", "Referenzberuf",
@@ -32,7 +32,7 @@ def record_export(session: Session, *, actor: Actor | None, audit_actor: str, se
                   channel: str) -> int:
     """Count the rows of the selection in the actor's scope and write the audit entry; returns the
     count. The caller commits before the file is written."""
-    total = cases_page(session, actor=actor, today=today, page=1, per_page=1, **selection.as_args()).total
+    total = case_count(session, actor=actor, today=today, **selection.as_args())
     record_audit(session, actor=audit_actor, action="case.export", entity="case",
                  after={"selection": selection.described(), "rows": total, "channel": channel})
     return total

@@ -69,6 +69,7 @@ from services.cases import (
     reserve_references,
     trained_in_eu,
 )
+from services.search import refresh_case_search
 
 CHUNK = 500
 COLUMN_KEYS = tuple(key for key, *_ in COLUMNS)
@@ -353,6 +354,7 @@ def _store_chunk(session: Session, chunk, *, catalogue: Catalogue, today: date, 
     wanted = [fields["reference"] for fields in cases]
     stored_cases = dict(session.execute(select(table.c.reference, table.c.id).where(table.c.reference.in_(wanted))).all())
     case_ids = [stored_cases[reference] for reference in wanted]
+    refresh_case_search(session, case_ids=case_ids)
 
     # 4. the audit entries, as the one-by-one services write them
     audit = [

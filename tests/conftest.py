@@ -342,6 +342,8 @@ def empty_postgres_database(engine) -> None:
             connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
         for table in reversed(SQLModel.metadata.sorted_tables):  # children before parents
             connection.execute(table.delete())
+        # the search's tables of migration 0011 are no SQLModel tables (case_search follows its case)
+        connection.execute(text("DELETE FROM search_word"))
         for table in guarded:
             connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
         connection.execute(text(

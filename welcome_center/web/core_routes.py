@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from adapters.catalogue import load_catalogue
 from adapters.settings import get_settings
+from adapters.transliteration import load_tables
 from domain.access import ALL_DISTRICTS, Actor
 from domain.deadlines import KIND_DE as DEADLINE_KIND_DE
 from domain.deadlines import Kind
@@ -224,6 +225,7 @@ class CaseFilters:
             search=self.search or None, district=self.district, state=self.state, adviser_id=self.adviser_id,
             overdue=self.overdue, sort=self.sort, descending=self.descending,
             occupation_keys=occupation_keys_for(self.search) if self.search else None,
+            search_tables=load_tables() if self.search else None,
         )
 
     def query(self, **changes) -> str:
