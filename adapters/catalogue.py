@@ -21,8 +21,6 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
-import yaml
-
 import domain
 from adapters.settings import get_settings
 from domain.catalogue import LINE, Catalogue, build_catalogue
@@ -30,15 +28,20 @@ from domain.countries import CountryTable, build_country_table
 from domain.errors import CatalogueError
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+@lru_cache(maxsize=1)
+def _line_loader():
     """A SafeLoader that records, in every mapping, the line of the mapping and of each field."""
+    import yaml  # defers PyYAML: a look-up answered from the catalogue's copy on disk reads no YAML
 
-    def construct_mapping(self, node, deep=False):
-        mapping = super().construct_mapping(node, deep=deep)
-        mapping[LINE] = node.start_mark.line + 1
-        for key_node, _ in node.value:
-            mapping[f"{LINE}{key_node.value}"] = key_node.start_mark.line + 1
-        return mapping
+    class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        def construct_mapping(self, node, deep=False):
+            mapping = super().construct_mapping(node, deep=deep)
+            mapping[LINE] = node.start_mark.line + 1
+            for key_node, _ in node.value:
+                mapping[f"{LINE}{key_node.value}"] = key_node.start_mark.line + 1
+            return mapping
+
+    return yaml, LineLoader
 
 
 def read_yaml(path: Path, shown_as: str | None = None):
@@ -49,8 +52,9 @@ def read_yaml(path: Path, shown_as: str | None = None):
         raise CatalogueError(name, None, None, "(file)", "does not exist") from None
     except UnicodeDecodeError as error:
         raise CatalogueError(name, None, None, "(file)", f"is not UTF-8 ({error.reason}); save it as UTF-8") from None
+    yaml, loader = _line_loader()
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=loader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None

@@ -26,7 +26,7 @@ from domain.errors import CatalogueError
 if TYPE_CHECKING:  # domain.countries imports the field parsers, which import routing and so this module
     from domain.countries import CountryTable
 
-from domain.text import deletions, fold_variants, trigrams
+from domain.text import fold_variants, trigrams
 
 LINE = "__line__"
 
@@ -270,8 +270,6 @@ class Catalogue:
     # parallel lists for fuzzy matching: folded synonym and the professions it names
     choices: tuple[str, ...] = field(repr=False)
     owners: tuple[tuple[str, ...], ...] = field(repr=False)
-    # one-character deletions of each choice (and the choice itself) → positions in `choices`
-    deletions: Mapping[str, tuple[int, ...]] = field(repr=False)
     # character trigram → positions in `choices` (shortlist for ranking candidates)
     trigrams: Mapping[str, tuple[int, ...]] = field(repr=False)
     # NFC-casefolded synonym exactly as written → profession keys (tells "exact" from "normalised")
@@ -475,7 +473,6 @@ def build_catalogue(
         index=index,
         choices=choices,
         owners=owners,
-        deletions=_positions(choices, lambda word: {word} | deletions(word)),
         trigrams=_positions(choices, trigrams),
         literal=_literal(profession_map),
         stems=_positions(choices, lambda word: {word[:STEM_PREFIX]} if " " not in word and len(word) >= STEM_PREFIX else set()),

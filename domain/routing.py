@@ -22,11 +22,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
 
 from domain.catalogue import STEM_PREFIX, Body, Catalogue, Profession
 from domain.errors import InvalidInput, UnknownDistrict, _clip
-from domain.text import FILLER, MAX_QUERY_LENGTH, QUALIFIERS, deletions, fold, fold_variants, trigrams
+from domain.text import FILLER, MAX_QUERY_LENGTH, MIN_TYPO_LENGTH, QUALIFIERS, fold, fold_variants, trigrams
 
 # A fuzzy match is taken as certain only when it is this close (Levenshtein ratio, 0–100) and this
 # far ahead of the next reference occupation; otherwise candidates are offered. Tuned on
@@ -200,11 +201,36 @@ def _is_literal_synonym(query: str, keys: tuple[str, ...], catalogue: Catalogue)
     return any(key in literal for key in keys)
 
 
+def _one_deletion_apart(folded: str, catalogue: Catalogue) -> list[int]:
+    """The positions of the choices that share a string with `folded` after deleting at most one
+    character from each (symmetric delete): exactly those at most two insertions or deletions apart
+    (Indel distance) whose lengths differ by one at most. rapidfuzz compares the choices of those
+    three lengths in C, so no index of deletions has to be built or loaded. A deletion is made only
+    from a word of MIN_TYPO_LENGTH letters or more, so two different words are near only when the
+    longer of them has that many."""
+    buckets = catalogue.memo.get("choices_by_length")
+    if buckets is None:
+        grouped: dict[int, list[int]] = {}
+        for position, choice in enumerate(catalogue.choices):
+            grouped.setdefault(len(choice), []).append(position)
+        buckets = {n: (tuple(ps), [catalogue.choices[p] for p in ps]) for n, ps in grouped.items()}
+        catalogue.memo["choices_by_length"] = buckets
+    near = []
+    for length in (len(folded) - 1, len(folded), len(folded) + 1):
+        positions, choices = buckets.get(length, ((), []))
+        if not choices:
+            continue
+        for choice, _, index in process.extract(folded, choices, scorer=Indel.distance, score_cutoff=2, limit=None):
+            if choice == folded or max(len(choice), len(folded)) >= MIN_TYPO_LENGTH:
+                near.append(positions[index])
+    return near
+
+
 def _near(folded: str, catalogue: Catalogue) -> tuple[list[tuple[Profession, int]], dict[str, Method], bool]:
     """Matches that may be taken as certain, best first, each with its score and method, and whether
     a word of the text is itself a known synonym (then similar-looking strings rank below it).
 
-    - A typo: the query and a synonym share a one-character deletion (symmetric-delete index), so
+    - A typo: the query and a synonym share a one-character deletion (symmetric delete), so
       they are at most two edits apart; the plain Levenshtein ratio is the score. This covers a
       dropped, doubled, wrong or swapped letter.
     - An inflected word: "медсестрою", "лікарем", "öğretmenim", "پرستارم" (see `_inflected`).
@@ -219,10 +245,7 @@ def _near(folded: str, catalogue: Catalogue) -> tuple[list[tuple[Profession, int
             if score > best.get(key, 0):
                 best[key], methods[key] = score, method
 
-    positions = set(catalogue.deletions.get(folded, ()))
-    for variant in deletions(folded):
-        positions.update(catalogue.deletions.get(variant, ()))
-    for position in positions:
+    for position in _one_deletion_apart(folded, catalogue):
         offer(catalogue.owners[position], round(fuzz.ratio(folded, catalogue.choices[position])), "fuzzy")
 
     words = folded.split()

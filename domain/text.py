@@ -82,19 +82,8 @@ def fold_variants(text: str) -> set[str]:
     }
 
 
-MIN_TYPO_LENGTH = 5
-
-
-def deletions(word: str) -> set[str]:
-    """Every string made by deleting one character (the symmetric-delete typo index).
-
-    Two words that share a deletion are at most two edits apart; a swapped pair of letters
-    ("Krankenshcwester") shares the deletion of either letter. Short words are left out: one typo
-    in four letters is another word more often than not.
-    """
-    if len(word) < MIN_TYPO_LENGTH:
-        return set()
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+MIN_TYPO_LENGTH = 5  # a typo is looked for only where one of the two words has five letters or more:
+# one typo in four letters is another word more often than not
 
 
 def trigrams(word: str) -> set[str]:

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from domain.errors import InvalidInput, UnknownDistrict
-from domain.routing import route
+from domain.routing import _one_deletion_apart, route
 from domain.text import fold
 
 
@@ -458,3 +460,32 @@ def test_a_word_made_only_of_common_trigrams_still_gets_candidates(catalogue):
     result = route("Techniker", "verden", catalogue)
     assert not result.matched
     assert result.candidates and "ist keinem Referenzberuf sicher zuzuordnen" in result.reason
+
+
+def _symmetric_delete_near(query: str, choices) -> set[int]:
+    """The definition the typo search keeps: a choice is near when deleting at most one character
+    from each (only from words of five letters or more) gives the same string."""
+    def variants(word: str) -> set[str]:
+        return {word} | ({word[:i] + word[i + 1:] for i in range(len(word))} if len(word) >= 5 else set())
+    mine = variants(query)
+    return {position for position, choice in enumerate(choices) if mine & variants(choice)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_typo_candidates_are_exactly_the_words_one_deletion_apart(catalogue, data):
+    """rapidfuzz's Indel distance over the choices of three lengths finds what the index of
+    deletions found: the same candidates for a known word, a word with one typo and random text."""
+    word = data.draw(st.sampled_from(catalogue.choices))
+    edit = data.draw(st.sampled_from(["none", "delete", "insert", "replace", "swap", "random"]))
+    position = data.draw(st.integers(min_value=0, max_value=max(len(word) - 1, 0)))
+    letter = data.draw(st.sampled_from("aeiklnrstuäöüßкнеио "))
+    query = {
+        "none": word,
+        "delete": word[:position] + word[position + 1:],
+        "insert": word[:position] + letter + word[position:],
+        "replace": word[:position] + letter + word[position + 1:],
+        "swap": word[:position] + word[position + 1:position + 2] + word[position:position + 1] + word[position + 2:],
+        "random": data.draw(st.text(alphabet="abcdefgilmnoprstuä ", max_size=12)),
+    }[edit]
+    assert set(_one_deletion_apart(query, catalogue)) == _symmetric_delete_near(query, catalogue.choices)

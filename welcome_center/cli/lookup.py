@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from adapters.catalogue import load_catalogue
 from domain.catalogue import Catalogue
@@ -48,6 +47,7 @@ def route(
     else:
         out.print(result.reason, soft_wrap=True)
         if result.candidates:
+            from rich.table import Table  # defers rich's tables: `route` with one answer prints none
             table = Table("Referenzberuf", "Ähnlichkeit", "reglementiert", "Stelle")
             for c in result.candidates:
                 table.add_row(c.profession.name, f"{c.score} %", "ja" if c.profession.regulated else "nein", c.body.name)
@@ -59,6 +59,7 @@ def route(
 @friendly
 def bodies():
     """The responsible bodies (zuständige Stellen) with address, fees and source."""
+    from rich.table import Table  # defers rich's tables: `route` with one answer prints none
     table = Table("Schlüssel", "Stelle", "Anschrift", "E-Mail", "Gebühr", "geprüft", title="Zuständige Stellen")
     for body in catalogue().bodies.values():
         name = body.name + (f"\n{body.department}" if body.department else "")
@@ -76,6 +77,7 @@ def professions(
     cat = catalogue()
     district_key = resolve_district(district, cat)
     wanted = fold(search) if search else ""
+    from rich.table import Table  # defers rich's tables: `route` with one answer prints none
     table = Table("Referenzberuf", "Gruppe", "reglementiert", "Gesetz", "Stelle")
     shown = 0
     for p in cat.professions.values():
