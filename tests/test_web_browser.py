@@ -13,6 +13,7 @@ Without Chromium or Playwright these tests skip on a developer's machine and fai
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -39,6 +40,33 @@ SHOTS = Path(os.environ.get("WELCOME_CENTER_SCREENSHOTS", ROOT / "test-output" /
 def _missing(reason: str):
     (pytest.fail if os.environ.get("CI") else pytest.skip)(f"{reason} (with CI set the browser tests fail, not skip)")
 
+
+
+@contextlib.contextmanager
+def serving(env: dict):
+    """`welcome-center serve` on a free loopback port with this environment, until the block ends;
+    yields its base URL once the login page answers (the test fails if it stops or stays silent)."""
+    import httpx  # the test extra's HTTP client, only where a real server runs
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "welcome_center", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            if process.poll() is not None:
+                pytest.fail(f"the server stopped: {process.stderr.read().decode()[-2000:]}")
+            try:
+                httpx.get(base + "/anmelden", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the server did not answer within 60 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 @pytest.fixture(scope="module")
 def browser():
@@ -72,25 +100,8 @@ def server(tmp_path_factory, cli_env, cli_at):
     other = json.loads(cli("case", "new", "--given-name", "Mariam", "--family-name", "Osterholzova", "--birth-date", "1990-03-04",
                            "--district", "osterholz", "--language", "uk", "--profession", "Krankenschwester", "--consent",
                            "--json").stdout)["reference"]
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "welcome_center", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    import httpx
-
-    for _ in range(300):
-        if process.poll() is not None:
-            pytest.fail(f"the server stopped: {process.stderr.read().decode()[-2000:]}")
-        try:
-            httpx.get(base + "/anmelden", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        pytest.fail("the server did not answer within 60 s")
-    yield {"base": base, "other": other, "home": home}
-    process.terminate()
-    process.wait(timeout=30)
+    with serving(env) as base:
+        yield {"base": base, "other": other, "home": home}
 
 
 @pytest.fixture()

@@ -13,16 +13,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
-import time
 from datetime import date, timedelta
 
 import pytest
 
 from adapters.pdf import soffice
-from tests.conftest import ROOT, free_port
-from tests.test_web_browser import PASSWORD, SHOTS, browser, log_in  # noqa: F401 - fixtures
+from tests.test_web_browser import PASSWORD, SHOTS, browser, log_in, serving  # noqa: F401 - fixtures
 from welcome_center.demo import samples
 
 ADVISER = "dora.tag@welcome-center.example"
@@ -56,25 +52,8 @@ def day(tmp_path_factory, cli_env, cli_at):
     cli("case", "new", "--given-name", "Maximilian-Alexander", "--family-name", "Langername-Mustermann",
         "--birth-date", "1985-07-01", "--district", "verden", "--language", "de", "--profession", LONG_PROFESSION,
         "--consent", "--json")
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "welcome_center", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    import httpx
-
-    for _ in range(300):
-        if process.poll() is not None:
-            pytest.fail(f"the server stopped: {process.stderr.read().decode()[-2000:]}")
-        try:
-            httpx.get(base + "/anmelden", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        pytest.fail("the server did not answer within 60 s")
-    yield {"base": base, "overdue": overdue, "today": today}
-    process.terminate()
-    process.wait(timeout=30)
+    with serving(env) as base:
+        yield {"base": base, "overdue": overdue, "today": today}
 
 
 @pytest.fixture()
