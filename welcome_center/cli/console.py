@@ -105,7 +105,7 @@ _INVISIBLE_IN_JSON = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u
 
 def print_json(payload) -> None:
     """JSON for programs: any script as it is; the controls JSON escapes anyway, and the bidi and
-    invisible characters as \\uXXXX too, so the text cannot turn on a terminal (it is still the same JSON)."""
+    invisible characters as \\u escapes (four hex digits) too, so the text cannot turn on a terminal (it is still the same JSON)."""
     text = json.dumps(payload, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write(_INVISIBLE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
