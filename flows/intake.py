@@ -16,6 +16,7 @@ from adapters.database import configured_engine
 from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from flows import batches
+from flows.day_off import rest_if_day_off
 from services.intake import NO_CASE_FOLDER, InboxFile, Outcome, scan_inbox, take_in
 
 
@@ -49,9 +50,13 @@ def report_task(outcomes: list[Outcome]) -> dict[str, int]:
 
 
 @flow(name="intake", log_prints=True)
-def intake_flow(inbox: str | None = None, batch_size: int = 200, settle_seconds: float | None = None) -> list[Outcome]:
+def intake_flow(inbox: str | None = None, batch_size: int = 200, settle_seconds: float | None = None,
+                scheduled: bool = False) -> list[Outcome]:
     """Take in every file waiting in the inbox; a file changed within `settle_seconds` (default: the
-    setting WELCOME_CENTER_INTAKE_SETTLE_SECONDS) is left for the next run."""
+    setting WELCOME_CENTER_INTAKE_SETTLE_SECONDS) is left for the next run. A `scheduled` run does
+    nothing on a weekend or public holiday (flows.day_off)."""
+    if rest_if_day_off(scheduled, "Posteingang", "intake-report"):
+        return []
     settings = get_settings()
     settle = settings.intake_settle_seconds if settle_seconds is None else settle_seconds
     files = scan_task(inbox or str(settings.inbox_dir))

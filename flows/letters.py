@@ -32,6 +32,7 @@ from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
 from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from flows import batches
+from flows.day_off import rest_if_day_off
 from services.letters import (
     ACTOR,
     ARTIFACT_ROWS,
@@ -90,11 +91,14 @@ def letters_flow(
     actor: str = ACTOR,
     batch_size: int = 500,
     progress=None,
+    scheduled: bool = False,
 ) -> LetterReport:
     """Write the given letters, or with `due` every letter the cases' states call for (see the module
     docstring). `progress(done, total)` is called after each batch (the CLI's progress bar). The
     letters travel between the tasks in `LetterReport` boxes and into them `quote`d: Prefect does not
-    walk them item by item."""
+    walk them item by item. A `scheduled` run does nothing on a weekend or public holiday."""
+    if rest_if_day_off(scheduled, "Briefe", "letters-report"):
+        return LetterReport()
     day = today or date.today()
     check_templates_task(day, pdf)
     all_jobs = select_due_task(district).results if due else list(jobs or [])

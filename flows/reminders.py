@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from prefect import flow, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from adapters.catalogue import load_catalogue
@@ -63,6 +63,15 @@ def send_task(worker: str, limit: int) -> tuple[int, Sending]:
 
 @task(name="reminder-report", cache_policy=NO_CACHE)
 def report_task(selection: Selection, sending: Sending) -> list[dict]:
+    if not selection.working_day:
+        why = lower_saxony_calendar().why_not_working(selection.today)
+        create_markdown_artifact(
+            key="reminder-report",
+            markdown=f"**Erinnerungen: kein Versand am {selection.today:%d.%m.%Y}** – kein Werktag in Niedersachsen "
+                     f"({why}). Der nächste Werktag holt die Erinnerungen nach.",
+            description=f"Erinnerungen: {selection.today:%d.%m.%Y} ist kein Werktag ({why})",
+        )
+        return []
     table = report_rows(engine=configured_engine(), catalogue=load_catalogue())
     if table:
         create_table_artifact(
@@ -74,12 +83,15 @@ def report_task(selection: Selection, sending: Sending) -> list[dict]:
 
 
 @flow(name="reminders")
-def reminders_flow(on: date | None = None, dry_run: bool = False, batch_size: int = 200, senders: int = 2) -> dict:
+def reminders_flow(on: date | None = None, dry_run: bool = False, batch_size: int = 200, senders: int = 2,
+                   scheduled: bool = False) -> dict:
     """Select and send the reminders due on `on` (default: today in Europe/Berlin).
 
     `senders` batches are in flight at once (threads of Prefect's task runner): while one waits for
     the mail server's answer, the other builds and records mails. Claims are atomic, so the
-    batches never overlap.
+    batches never overlap. On a weekend or public holiday nothing is selected, scheduled or not (the
+    reminder rules count working days), and the artifact says so; `scheduled` is there for the
+    deployment (flows.deployments).
     """
     today = on or datetime.now(BERLIN).date()
     selection = select_task(today, dry_run)

@@ -1,0 +1,69 @@
+"""The scheduled runs of welcome-center: one list, read by `welcome-center up` (which serves them),
+by `welcome-center runs` (which shows them) and checked against `prefect.yaml` by a test.
+
+Every schedule is in Europe/Berlin. Each deployment passes `scheduled=True`: on a weekend or a Lower
+Saxony public holiday a scheduled run does nothing and says so in its artifact (the cron expressions
+already skip weekends; the holidays come from `domain.calendar`). A run started by hand
+(`welcome-center intake`, `remind`, `letters --due`) always runs.
+
+This module imports no Prefect: `flow` names the flow's module and function, imported only by the
+process that serves them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TIMEZONE = "Europe/Berlin"
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    name: str
+    flow_name: str  # the Prefect flow's name (`@flow(name=...)`)
+    entrypoint: str  # "flows/<module>.py:<function>", as in prefect.yaml
+    cron: str
+    description: str
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        """What `prefect deployment run` takes: '<flow name>/<deployment name>'."""
+        return f"{self.flow_name}/{self.name}"
+
+    @property
+    def module(self) -> str:
+        return self.entrypoint.split(":")[0].removesuffix(".py").replace("/", ".")
+
+    @property
+    def function(self) -> str:
+        return self.entrypoint.split(":")[1]
+
+
+DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
+    DeploymentSpec(
+        name="daily-reminders", flow_name="reminders", entrypoint="flows/reminders.py:reminders_flow",
+        cron="0 7 * * 1-5",
+        description="Erinnerungen an Beratung, Personen und (optional) Stellen: 07:00 an Werktagen, jede Mail genau einmal.",
+        parameters={"scheduled": True},
+    ),
+    DeploymentSpec(
+        name="inbox-intake", flow_name="intake", entrypoint="flows/intake.py:intake_flow",
+        cron="*/15 7-18 * * 1-5",
+        description="Posteingang: Dateien aus inbox/<Aktenzeichen>/ übernehmen, werktags alle 15 Minuten von 7 bis 18 Uhr.",
+        parameters={"scheduled": True},
+    ),
+    DeploymentSpec(
+        name="due-letters", flow_name="letters", entrypoint="flows/letters.py:letters_flow",
+        cron="30 6 * * 1-5",
+        description="Fällige Briefe (Eingangsbestätigung, Nachforderung, Bescheid …) schreiben: 06:30 an Werktagen.",
+        parameters={"due": True, "scheduled": True},
+    ),
+)
+
+
+def by_name(name: str) -> DeploymentSpec:
+    for spec in DEPLOYMENTS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
