@@ -46,6 +46,9 @@ EMBEDDED_DEFAULTS = {
 def configure_prefect(home: Path) -> None:
     """Set the defaults above; call before `prefect` is imported."""
     os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+    # Prefect's console handler prints a failed task's traceback; the command prints its own one-line
+    # summary instead, and the run's log with the traceback stays on the Prefect server (the UI).
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     if os.environ.get("PREFECT_API_URL"):
         return
     for name, value in EMBEDDED_DEFAULTS.items():
