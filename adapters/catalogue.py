@@ -54,7 +54,7 @@ def read_yaml(path: Path, shown_as: str | None = None):
         raise CatalogueError(name, None, None, "(file)", f"is not UTF-8 ({error.reason}); save it as UTF-8") from None
     yaml, loader = _line_loader()
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -101,7 +101,7 @@ def load_catalogue_from(data_dir: Path, *, cache_dir: Path | None = None) -> Cat
     if cache_dir is not None:
         cached = cache_dir / f"catalogue-{catalogue_fingerprint(data_dir)}.pickle"
         try:
-            catalogue = pickle.loads(cached.read_bytes())  # noqa: S301 - our own file in the state folder
+            catalogue = pickle.loads(cached.read_bytes())
             if isinstance(catalogue, Catalogue):
                 return catalogue
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):

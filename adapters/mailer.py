@@ -123,7 +123,7 @@ class SmtpSender:
         self.username, self.password, self.timeout = username, password, timeout
         self.client: smtplib.SMTP | None = None
 
-    def __enter__(self) -> "SmtpSender":
+    def __enter__(self) -> SmtpSender:
         try:
             self.client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             self.client.ehlo()

@@ -1,31 +1,28 @@
-"""Prefect on the embedded default: a clean, quiet temporary server, or a real one when configured.
+"""Prefect for the command line: the server of `welcome-center up` when it runs, else a temporary one.
 
-Measured with Prefect 3.9.1 on a fresh machine: a plain flow run in temporary-server mode logged
-"database is locked" tracebacks (the server's telemetry service writing to its SQLite file while the
-migrations ran), "Failed to send telemetry" ERROR lines (no network here), and took 8–15 s to start.
+Which Prefect server a flow command uses, in this order:
+1. the one named by `PREFECT_API_URL` (a server of your own, PostgreSQL, workers: README);
+2. the one of `welcome-center up` on this state folder, found by its lock (adapters.up_state): a
+   flow run then costs about a second instead of a server's start;
+3. otherwise a temporary server for this command (adapters.prefect_server.TemporaryServer: its own
+   port, no UI, no scheduler, dies with the command), started only when a flow actually runs.
 
-What we do, and why:
-- With no `PREFECT_API_URL` set (the embedded default), switch off what a one-shot local run does
-  not need: analytics/telemetry (the locked database and the ERROR lines), the UI, and the server's
-  background services (scheduler, late runs, foreman, ...). The event persister and task-run
-  recorder stay on: they record the runs and artifacts. The result: no traceback or ERROR line.
-- Give the temporary server 120 s to start instead of 20 s: its first start runs the database
-  migrations, which on a slow CI machine took 17 s here.
-- Keep Prefect's home (its SQLite database) under the project's state folder, not in ~/.prefect.
-- Keep Prefect's own console logging at WARNING by default; the CLI prints its own summary.
-
-Every value is only a default: anything already set in the environment wins. With `PREFECT_API_URL`
-set (a `prefect server start` with its scheduler, PostgreSQL, workers: see README), nothing but the
-home folder is touched. The remaining cost is the temporary server's start-up: 6–10 s on an idle
-2-core machine, 17–28 s measured here while other work loaded it (importing the server alone takes
-~5 s of CPU; the first start also migrates its database). For many runs in a row, start a local
-server once and set PREFECT_API_URL; a flow run against a running server costs about 1.2 s.
+The settings for the temporary server, and why (measured with Prefect 3.9.1): analytics/telemetry off
+(no network here: "Failed to send telemetry" ERROR lines, and its writes locked the SQLite file during
+the migrations); the UI and the background services off (a one-shot run needs only the event
+persister and task-run recorder, which record runs and artifacts); Prefect's home under the state
+folder, not ~/.prefect; Prefect's console handler at CRITICAL (a failed task's traceback stays in
+the run's log; the command prints its own one line). Every value is only a default: anything already
+set in the environment wins. A temporary server costs 6–10 s of start on an idle 2-core machine
+(importing the server alone is ~5 s of CPU; the first start migrates its database).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from adapters.up_state import running_up
 
 EMBEDDED_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -44,11 +41,22 @@ EMBEDDED_DEFAULTS = {
 
 
 def configure_prefect(home: Path) -> None:
-    """Set the defaults above; call before `prefect` is imported."""
+    """Set the defaults above and, when `welcome-center up` runs on this state folder and no other
+    server is named, point PREFECT_API_URL at its server; call before `prefect` is imported (Prefect
+    reads its settings once, at import)."""
     os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+    try:  # Prefect warns at import when its home is missing; a folder we cannot make is reported later
+        Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
     # Prefect's console handler prints a failed task's traceback; the command prints its own one-line
     # summary instead, and the run's log with the traceback stays on the Prefect server (the UI).
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no network here: an ERROR line
+    if not os.environ.get("PREFECT_API_URL"):
+        running = running_up(home)
+        if running is not None and running.prefect_api:
+            os.environ["PREFECT_API_URL"] = running.prefect_api
     if os.environ.get("PREFECT_API_URL"):
         return
     for name, value in EMBEDDED_DEFAULTS.items():

@@ -13,6 +13,10 @@ process that serves them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from domain.calendar import lower_saxony_calendar
 
 TIMEZONE = "Europe/Berlin"
 
@@ -67,3 +71,15 @@ def by_name(name: str) -> DeploymentSpec:
         if spec.name == name:
             return spec
     raise KeyError(name)
+
+
+def next_run(spec: DeploymentSpec, after: datetime, *, working_days_only: bool = True) -> datetime:
+    """The next time `spec`'s schedule fires after `after` (Europe/Berlin); with `working_days_only`,
+    the next one that does work (a scheduled run on a Lower Saxony holiday rests)."""
+    from cronsim import CronSim
+
+    calendar = lower_saxony_calendar()
+    for moment in CronSim(spec.cron, after.astimezone(ZoneInfo(TIMEZONE))):
+        if not working_days_only or calendar.is_working_day(moment.date()):
+            return moment
+    raise ValueError(spec.cron)  # pragma: no cover (a cron expression without a future)

@@ -25,9 +25,9 @@ from adapters.settings import get_settings
 COMMANDS: dict[str, str] = {
     "route": "lookup", "deadline": "deadlines", "bodies": "lookup", "professions": "lookup",
     "case": "cases", "import": "cases", "consent": "cases", "db": "cases",
-    "intake": "runs", "demo": "runs", "remind": "reminders",
+    "intake": "intake", "demo": "runs", "remind": "reminders",
     "letter": "letters", "letters": "letters", "address": "letters", "sme": "letters",
-    "serve": "web", "adviser": "web",
+    "serve": "web", "adviser": "web", "up": "up",
 }
 
 
@@ -41,6 +41,8 @@ class LazyGroup(TyperGroup):
         module = COMMANDS.get(name)
         if module is None:
             return None
+        # before the command's module imports a flow, and so Prefect, which reads its settings once
+        configure_prefect(get_settings().home)
         try:
             loaded = importlib.import_module(f"{__name__}.{module}")
         except Exception as error:  # a fault of the program: one line, as console.friendly gives it
@@ -65,4 +67,3 @@ app = typer.Typer(
 @app.callback()
 def main() -> None:
     """Recognition (Anerkennung) case workflow for the Welcome Center Verden/Osterholz."""
-    configure_prefect(get_settings().home)  # before a command imports a flow (and so Prefect)

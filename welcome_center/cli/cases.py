@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.progress import (
@@ -63,8 +63,8 @@ from models.selectors import (
 from services.cases import (
     add_appointment,
     advance_case,
-    correct_event,
     choose_occupation,
+    correct_event,
     open_new_case,
     record_consent,
     set_funding,
@@ -122,22 +122,22 @@ Opt = typer.Option
 @case_app.command("new")
 @friendly
 def case_new(
-    given_name: Annotated[Optional[str], Opt("--given-name", help="Vorname, as written (any script)")] = None,
-    family_name: Annotated[Optional[str], Opt("--family-name", help="Nachname")] = None,
-    birth_date: Annotated[Optional[str], Opt("--birth-date", help="YYYY-MM-DD or DD.MM.YYYY")] = None,
-    district: Annotated[Optional[str], Opt("--district", help="verden or osterholz")] = None,
-    language: Annotated[Optional[str], Opt("--language", help="ISO 639-1 code: uk, ru, ar, fa, tr, en, de ...")] = None,
-    profession: Annotated[Optional[str], Opt("--profession", help="as the person says it")] = None,
-    sex: Annotated[Optional[str], Opt("--sex", help="f, m or d")] = None,
-    email: Annotated[Optional[str], Opt("--email")] = None,
-    phone: Annotated[Optional[str], Opt("--phone")] = None,
-    country: Annotated[Optional[str], Opt("--country", help="country of training (name or ISO code)")] = None,
+    given_name: Annotated[str | None, Opt("--given-name", help="Vorname, as written (any script)")] = None,
+    family_name: Annotated[str | None, Opt("--family-name", help="Nachname")] = None,
+    birth_date: Annotated[str | None, Opt("--birth-date", help="YYYY-MM-DD or DD.MM.YYYY")] = None,
+    district: Annotated[str | None, Opt("--district", help="verden or osterholz")] = None,
+    language: Annotated[str | None, Opt("--language", help="ISO 639-1 code: uk, ru, ar, fa, tr, en, de ...")] = None,
+    profession: Annotated[str | None, Opt("--profession", help="as the person says it")] = None,
+    sex: Annotated[str | None, Opt("--sex", help="f, m or d")] = None,
+    email: Annotated[str | None, Opt("--email")] = None,
+    phone: Annotated[str | None, Opt("--phone")] = None,
+    country: Annotated[str | None, Opt("--country", help="country of training (name or ISO code)")] = None,
     fast_track: Annotated[bool, Opt("--fast-track", help="fast track under § 81a AufenthG")] = False,
     buergergeld: Annotated[bool, Opt("--buergergeld", help="receives Bürgergeld")] = False,
     consent_given: Annotated[bool, Opt("--consent", help="the person consented to data processing today")] = False,
     lives_abroad: Annotated[bool, Opt("--lives-abroad", help="lives outside the EU/EEA/CH (intent-to-work proof, § 5 Abs. 6 BQFG)")] = False,
     name_changed: Annotated[bool, Opt("--name-changed", help="name differs from the certificates (marriage certificate)")] = False,
-    arrival: Annotated[Optional[str], Opt("--arrival", help="date of arrival in Germany, YYYY-MM-DD")] = None,
+    arrival: Annotated[str | None, Opt("--arrival", help="date of arrival in Germany, YYYY-MM-DD")] = None,
     as_json: Annotated[bool, Opt("--json")] = False,
 ):
     """Open a case for a person (asks for missing required fields when run in a terminal)."""
@@ -273,8 +273,8 @@ def _status(value: str) -> DeadlineStatus:
 @case_app.command("list")
 @friendly
 def case_list(
-    district: Annotated[Optional[str], Opt("--district", help="verden or osterholz")] = None,
-    state: Annotated[Optional[str], Opt("--state", help="e.g. collecting_documents, submitted")] = None,
+    district: Annotated[str | None, Opt("--district", help="verden or osterholz")] = None,
+    state: Annotated[str | None, Opt("--state", help="e.g. collecting_documents, submitted")] = None,
     overdue: Annotated[bool, Opt("--overdue", help="only cases with an open deadline before today")] = False,
     limit: Annotated[int, Opt("--limit", min=1, max=1000)] = 50,
     as_json: Annotated[bool, Opt("--json")] = False,
@@ -319,11 +319,11 @@ def case_list(
 def case_advance(
     reference: Annotated[str, typer.Argument(help="e.g. VER-2026-0042")],
     event: Annotated[str, typer.Argument(help="collect, ready, submit, acknowledge, documents_complete, assess, suspend, resume, extend, decide, close, withdraw, set_deadline, deadline_met")],
-    on: Annotated[Optional[str], Opt("--on", help="the day it happened (DD.MM.YYYY or YYYY-MM-DD), e.g. the body's receipt date; default today")] = None,
-    outcome: Annotated[Optional[str], Opt("--outcome", help="for decide: full_equivalence, partial_equivalence, compensation_measure, no_equivalence")] = None,
-    period: Annotated[Optional[str], Opt("--period", help="for extend / set_deadline: e.g. 1m, 14d, 6w")] = None,
-    until: Annotated[Optional[str], Opt("--until", help="for suspend: the day the applicant's deadline ends")] = None,
-    note: Annotated[Optional[str], Opt("--note", help="a short note kept with the event")] = None,
+    on: Annotated[str | None, Opt("--on", help="the day it happened (DD.MM.YYYY or YYYY-MM-DD), e.g. the body's receipt date; default today")] = None,
+    outcome: Annotated[str | None, Opt("--outcome", help="for decide: full_equivalence, partial_equivalence, compensation_measure, no_equivalence")] = None,
+    period: Annotated[str | None, Opt("--period", help="for extend / set_deadline: e.g. 1m, 14d, 6w")] = None,
+    until: Annotated[str | None, Opt("--until", help="for suspend: the day the applicant's deadline ends")] = None,
+    note: Annotated[str | None, Opt("--note", help="a short note kept with the event")] = None,
 ):
     """Record a lifecycle event; the statutory deadlines are recomputed."""
     parsed_event = parse_event(event)
@@ -359,7 +359,7 @@ def case_correct(
     reference: Annotated[str, typer.Argument(help="e.g. VER-2026-0042")],
     event_no: Annotated[int, typer.Argument(help="the step's number in `case show` (Verlauf, column Nr.)")],
     on: Annotated[str, Opt("--on", help="the day the step really happened (DD.MM.YYYY or YYYY-MM-DD)")],
-    note: Annotated[Optional[str], Opt("--note", help="why the date is corrected")] = None,
+    note: Annotated[str | None, Opt("--note", help="why the date is corrected")] = None,
 ):
     """Correct the date of a wrongly recorded step; the original stays in the history, the deadlines are recomputed."""
     day = parse_date(on, "--on")
@@ -393,7 +393,7 @@ def case_occupation(
 def case_funding(
     reference: Annotated[str, typer.Argument()],
     route: Annotated[str, typer.Argument(help=", ".join(r.value for r in FundingRoute))],
-    on: Annotated[Optional[str], Opt("--on", help="decision day, DD.MM.YYYY or YYYY-MM-DD; default today")] = None,
+    on: Annotated[str | None, Opt("--on", help="decision day, DD.MM.YYYY or YYYY-MM-DD; default today")] = None,
 ):
     """Record who pays (Anerkennungszuschuss must be applied for before the application)."""
     parsed = parse_funding(route)
@@ -410,7 +410,7 @@ def case_appointment(
     reference: Annotated[str, typer.Argument()],
     at: Annotated[str, Opt("--at", help="'YYYY-MM-DD HH:MM' or 'DD.MM.YYYY HH:MM', Europe/Berlin time")],
     place: Annotated[str, Opt("--place", help="where, e.g. 'Kreishaus Verden, Raum 12'")],
-    note: Annotated[Optional[str], Opt("--note")] = None,
+    note: Annotated[str | None, Opt("--note")] = None,
 ):
     """Record an appointment with the person (reminded by mail the working day before)."""
     starts_at = event_moment(at, field="--at", today=today()).replace(tzinfo=BERLIN)
@@ -424,7 +424,7 @@ def case_appointment(
 @friendly
 def case_export(
     file: Annotated[Path, typer.Argument(help="CSV file to write (UTF-8 with BOM, semicolons: opens in German Excel)")],
-    district: Annotated[Optional[str], Opt("--district")] = None,
+    district: Annotated[str | None, Opt("--district")] = None,
 ):
     """Export the case list for a spreadsheet (the web page's export, audited); cells that a spreadsheet
     would run as a formula (=, +, -, @) are written with a leading ' so they stay text (OWASP CSV injection)."""
@@ -465,7 +465,7 @@ def case_history(reference: Annotated[str, typer.Argument()], as_json: Annotated
 def consent(
     reference: Annotated[str, typer.Argument(help="a case of the person")],
     given_by: Annotated[str, Opt("--given-by", help="'person' or the legal guardian's name")] = "person",
-    on: Annotated[Optional[str], Opt("--on", help="DD.MM.YYYY or YYYY-MM-DD; default today")] = None,
+    on: Annotated[str | None, Opt("--on", help="DD.MM.YYYY or YYYY-MM-DD; default today")] = None,
 ):
     """Record the person's consent to data processing (documents are stored only after it)."""
     day = parse_date(on, "--on") if on else today()

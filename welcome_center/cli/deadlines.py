@@ -4,7 +4,7 @@ once: no database, no Prefect."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -44,10 +44,10 @@ def deadline(
     fast_track: Annotated[bool, typer.Option("--fast-track", help="Fast track under § 81a AufenthG / § 14a BQFG.")] = False,
     not_regulated: Annotated[bool, typer.Option("--not-regulated", help="Non-regulated profession (§ 6 instead of § 13 BQFG).")] = False,
     procedure: Annotated[Procedure, typer.Option("--procedure", help="BQFG (federal) or NBQFG (Lower Saxony).")] = Procedure.BQFG,
-    period: Annotated[Optional[str], typer.Option("--period", help="For kind 'person': e.g. 14d or 6w.")] = None,
-    extension: Annotated[Optional[str], typer.Option("--extension", help="One extension of the decision deadline, e.g. 1m.")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="For kind 'person': e.g. 14d or 6w.")] = None,
+    extension: Annotated[str | None, typer.Option("--extension", help="One extension of the decision deadline, e.g. 1m.")] = None,
     eu_training: Annotated[bool, typer.Option("--eu-training", help="Training from the EU/EEA/CH (extension at most 1 month).")] = False,
-    suspend: Annotated[Optional[list[str]], typer.Option("--suspend", help="Hemmung FROM..TO (YYYY-MM-DD..YYYY-MM-DD); repeatable.")] = None,
+    suspend: Annotated[list[str] | None, typer.Option("--suspend", help="Hemmung FROM..TO (YYYY-MM-DD..YYYY-MM-DD); repeatable.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ):
     """By when must the body (or the person) act? Counted per BGB and § 31 Abs. 3 VwVfG."""

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -70,6 +70,7 @@ from welcome_center.cli.console import (
     show_field_errors,
     today,
 )
+from welcome_center.cli.prefect_api import ensure_prefect_api
 
 Opt = typer.Option
 sme_app = typer.Typer(help="Employers (SMEs) that letters go to, and their link to cases.", no_args_is_help=True)
@@ -92,8 +93,8 @@ def _group() -> None:
 def letter(
     reference: Annotated[str, typer.Argument(help="the case, e.g. VER-2026-0042")],
     kind: Annotated[str, typer.Argument(help="checklist, next_steps, outcome, body_cover or sme_guidance")],
-    lang: Annotated[Optional[str], Opt("--lang", help="language of the courtesy translation (uk, en, ru, ar, …; de: none); default the person's")] = None,
-    sme: Annotated[Optional[int], Opt("--sme", help="for sme_guidance: the employer's id (default: the only one linked)")] = None,
+    lang: Annotated[str | None, Opt("--lang", help="language of the courtesy translation (uk, en, ru, ar, …; de: none); default the person's")] = None,
+    sme: Annotated[int | None, Opt("--sme", help="for sme_guidance: the employer's id (default: the only one linked)")] = None,
     pdf: Annotated[bool, Opt("--pdf", help="also make a PDF with LibreOffice")] = False,
     as_json: Annotated[bool, Opt("--json")] = False,
 ):
@@ -165,6 +166,7 @@ def write_due_letters(*, day: date, who: str, pdf: bool = False, district: str |
     # defers Prefect (about 1 s of imports) to the commands that run a flow
     from flows.letters import letters_flow
 
+    ensure_prefect_api()
     results = letters_flow(due=True, district=district, pdf=pdf, today=day, actor=who, progress=progress)
     return LettersSummary(results=list(results), folder=get_settings().cases_dir)
 
@@ -207,10 +209,10 @@ def print_letters_summary(summary: LettersSummary, *, console: Console | None = 
 
 @friendly
 def letters(
-    reference: Annotated[Optional[str], typer.Argument(help="list the letters written for this case")] = None,
+    reference: Annotated[str | None, typer.Argument(help="list the letters written for this case")] = None,
     due: Annotated[bool, Opt("--due", help="write every letter the cases' states call for (a Prefect flow run)")] = False,
-    review: Annotated[Optional[Path], Opt("--review", help="write one letter of every kind × language × district as PDF and PNG into this folder, with an index.html")] = None,
-    district: Annotated[Optional[str], Opt("--district", help="only this district (verden or osterholz)")] = None,
+    review: Annotated[Path | None, Opt("--review", help="write one letter of every kind × language × district as PDF and PNG into this folder, with an index.html")] = None,
+    district: Annotated[str | None, Opt("--district", help="only this district (verden or osterholz)")] = None,
     pdf: Annotated[bool, Opt("--pdf", help="also make PDFs (one LibreOffice run for the batch)")] = False,
     as_json: Annotated[bool, Opt("--json")] = False,
 ):
@@ -432,13 +434,13 @@ def review_page(letters: list[ReviewLetter], pages: dict[str, list[str]], *, day
 @friendly
 def address(
     reference: Annotated[str, typer.Argument(help="a case of the person")],
-    street: Annotated[Optional[str], Opt("--street", help="Straße und Hausnummer")] = None,
-    postcode: Annotated[Optional[str], Opt("--postcode", help="Postleitzahl in the form of the country (DE: 5 digits)")] = None,
-    city: Annotated[Optional[str], Opt("--city", help="Ort")] = None,
-    addition: Annotated[Optional[str], Opt("--addition", help="Zusatz: c/o, Wohnheim, Zimmer …")] = None,
-    country: Annotated[Optional[str], Opt("--country", help="country of the address, name or ISO code (default DE): UA, Polen, Türkei …")] = None,
-    latin_given: Annotated[Optional[str], Opt("--latin-given", help="given name in Latin script as in the passport")] = None,
-    latin_family: Annotated[Optional[str], Opt("--latin-family", help="family name in Latin script as in the passport")] = None,
+    street: Annotated[str | None, Opt("--street", help="Straße und Hausnummer")] = None,
+    postcode: Annotated[str | None, Opt("--postcode", help="Postleitzahl in the form of the country (DE: 5 digits)")] = None,
+    city: Annotated[str | None, Opt("--city", help="Ort")] = None,
+    addition: Annotated[str | None, Opt("--addition", help="Zusatz: c/o, Wohnheim, Zimmer …")] = None,
+    country: Annotated[str | None, Opt("--country", help="country of the address, name or ISO code (default DE): UA, Polen, Türkei …")] = None,
+    latin_given: Annotated[str | None, Opt("--latin-given", help="given name in Latin script as in the passport")] = None,
+    latin_family: Annotated[str | None, Opt("--latin-family", help="family name in Latin script as in the passport")] = None,
     propose_latin: Annotated[bool, Opt("--propose-latin", help="replace the Latin name by the transliteration's proposal")] = False,
 ):
     """Record the person's postal address and the name in Latin script that the address field shows.
@@ -518,13 +520,13 @@ def _show_address_field(person, stored, reference: str, countries) -> None:
 @friendly
 def sme_add(
     name: Annotated[str, Opt("--name", help="the employer's name")],
-    street: Annotated[Optional[str], Opt("--street")] = None,
-    postcode: Annotated[Optional[str], Opt("--postcode")] = None,
-    city: Annotated[Optional[str], Opt("--city")] = None,
-    contact: Annotated[Optional[str], Opt("--contact", help="contact person, e.g. 'Frau Petra Berger'")] = None,
-    email: Annotated[Optional[str], Opt("--email")] = None,
-    phone: Annotated[Optional[str], Opt("--phone")] = None,
-    district: Annotated[Optional[str], Opt("--district")] = None,
+    street: Annotated[str | None, Opt("--street")] = None,
+    postcode: Annotated[str | None, Opt("--postcode")] = None,
+    city: Annotated[str | None, Opt("--city")] = None,
+    contact: Annotated[str | None, Opt("--contact", help="contact person, e.g. 'Frau Petra Berger'")] = None,
+    email: Annotated[str | None, Opt("--email")] = None,
+    phone: Annotated[str | None, Opt("--phone")] = None,
+    district: Annotated[str | None, Opt("--district")] = None,
     as_json: Annotated[bool, Opt("--json")] = False,
 ):
     """Record an employer (name and postcode identify it; adding it again finds the one on file)."""
@@ -539,7 +541,7 @@ def sme_add(
 
 @sme_app.command("list")
 @friendly
-def sme_list(search: Annotated[Optional[str], Opt("--search", "-s")] = None):
+def sme_list(search: Annotated[str | None, Opt("--search", "-s")] = None):
     """The employers on file."""
     with Session(ready_engine()) as session:
         rows = find_smes(session, search=search)
@@ -556,7 +558,7 @@ def sme_link(
     reference: Annotated[str, typer.Argument(help="the case")],
     sme_id: Annotated[int, typer.Argument(help="the employer's number (sme list)")],
     agreed: Annotated[bool, Opt("--agreed", help="the person agreed that the outcome may be told to this employer")] = False,
-    on: Annotated[Optional[str], Opt("--on", help="day of the agreement, DD.MM.YYYY or YYYY-MM-DD; default today")] = None,
+    on: Annotated[str | None, Opt("--on", help="day of the agreement, DD.MM.YYYY or YYYY-MM-DD; default today")] = None,
 ):
     """Link an employer to a case (the employer letter also needs the person's agreement: --agreed)."""
     day = parse_date(on, "--on") if on else today()

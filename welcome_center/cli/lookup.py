@@ -3,7 +3,7 @@ and the rules only: no database, no Prefect, no web framework, no letter rendere
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -70,7 +70,7 @@ def bodies():
 @app.command()
 @friendly
 def professions(
-    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Part of a name or synonym, any language.")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Part of a name or synonym, any language.")] = None,
     district: Annotated[str, typer.Option("--district", "-d", help="District whose body is shown.")] = "verden",
 ):
     """The reference occupations (Referenzberufe), optionally filtered."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.progress import (
@@ -31,6 +31,7 @@ from welcome_center.cli.console import (
     print_json,
     today,
 )
+from welcome_center.cli.prefect_api import ensure_prefect_api
 
 app = typer.Typer()
 
@@ -42,13 +43,14 @@ def _group() -> None:
 
 @friendly
 def remind(
-    on: Annotated[Optional[str], typer.Option("--on", help="the day to run for (DD.MM.YYYY or YYYY-MM-DD); default today")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="the day to run for (DD.MM.YYYY or YYYY-MM-DD); default today")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be sent; write and send nothing")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """Select the reminders due and send them over SMTP (WELCOME_CENTER_SMTP_HOST/PORT), each once."""
     day = parse_date(on, "--on") if on else today()
     engine = ready_engine()
+    ensure_prefect_api()
     started = datetime.now(UTC)
     stop = threading.Event()
 

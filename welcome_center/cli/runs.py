@@ -1,5 +1,5 @@
-"""Commands that run a Prefect flow at once: `intake` (the inbox) and `demo` (the main job on invented
-data). Importing this module imports Prefect; the other commands do not."""
+"""`welcome-center demo`: the main job on invented data (import, lifecycle, and the intake and letters
+flows). Importing this module imports Prefect; most other commands do not."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from sqlmodel import Session
 from adapters.catalogue import load_catalogue
 from adapters.database import ready_engine
 from adapters.settings import get_settings
-from domain.display import visible
 from domain.errors import InvalidInput
 from domain.lifecycle import STATE_DE, CaseState
 from flows.intake import intake_flow
 from models.selectors import state_counts
-from welcome_center.cli.console import err, escape, friendly, out, print_json, today
+from welcome_center.cli.console import err, escape, friendly, out, today
 from welcome_center.cli.letters import print_letters_summary, write_due_letters
+from welcome_center.cli.prefect_api import ensure_prefect_api
 from welcome_center.demo.accounts import assign_demo_cases, demo_login_line, ensure_demo_accounts
 from welcome_center.demo.letters import prepare_demo_letters
 from welcome_center.demo.population import reset_state, run_demo
@@ -30,34 +30,6 @@ app = typer.Typer()
 @app.callback()
 def _group() -> None:
     """Flow runs."""
-
-
-# ------------------------------------------------------------------------------------------ intake
-
-
-@friendly
-def intake(as_json: Annotated[bool, Opt("--json")] = False):
-    """Take in the files waiting in the inbox (a Prefect flow run)."""
-    ready_engine()
-    outcomes = intake_flow()
-    counts: dict[str, int] = {}
-    for o in outcomes:
-        counts[o.outcome] = counts.get(o.outcome, 0) + 1
-    if as_json:
-        print_json({"counts": counts, "files": [o.__dict__ for o in outcomes]})
-        return
-    out.print("Posteingang: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "keine Dateien"))
-    for o in outcomes:
-        if o.outcome in ("rejected", "duplicate", "held", "waiting", "error") or (o.outcome == "accepted" and o.reason):
-            out.print(f"  {_shown(o.inbox_path)}: {o.outcome} – {_shown(o.reason or '')}", soft_wrap=True, emoji=False)
-    if counts.get("waiting"):
-        out.print(f"{counts['waiting']} Datei(en) bleiben für den nächsten Lauf liegen (Grund je Datei oben).")
-
-
-def _shown(text: str) -> str:
-    """A file name or reason from outside on the terminal: control, bidi and invisible characters
-    made visible (domain.display.visible), then Rich's markup escaped."""
-    return escape(visible(text))
 
 
 # ------------------------------------------------------------------------------------------ demo
@@ -80,6 +52,7 @@ def demo(
     with err.status("Demo: Personen erfinden, importieren, Fälle fortschreiben …"):
         summary = run_demo(engine=engine, catalogue=catalogue, home=settings.home, inbox=settings.inbox_dir,
                            today=today(), count=count, seed=seed)
+    ensure_prefect_api()
     with err.status("Posteingang: Prefect-Flow nimmt die Dateien auf …"):
         # the demo dropped its files a moment ago and writes nothing more: no need to wait for them to settle
         outcomes = intake_flow(settle_seconds=0)
@@ -140,5 +113,4 @@ def _print_demo_summary(summary, outcomes, catalogue, settings) -> None:
     out.print(f"Daten: {escape(str(settings.home))} (Datenbank, inbox/, cases/, quarantine/)", soft_wrap=True)
 
 
-app.command("intake")(intake)
 app.command("demo")(demo)

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -71,10 +71,10 @@ def adviser_add(
     name: Annotated[str, Opt("--name", help="full name, e.g. 'Vera Lindemann'")],
     email: Annotated[str, Opt("--email", help="the login, e.g. v.lindemann@landkreis-verden.de")],
     role: Annotated[RoleChoice, Opt("--role", help="adviser (one district), lead (both), readonly (reports only)")] = RoleChoice.adviser,
-    district: Annotated[Optional[str], Opt("--district", help="verden or osterholz (not for a lead)")] = None,
-    password: Annotated[Optional[str], Opt("--password", help="at least 10 characters; asked for when left out")] = None,
-    phone: Annotated[Optional[str], Opt("--phone", help="direct line printed in the letters, e.g. '04231 15-1234'")] = None,
-    function: Annotated[Optional[str], Opt("--function", help="signed under the name in the letters, e.g. 'Beraterin für Berufsanerkennung'")] = None,
+    district: Annotated[str | None, Opt("--district", help="verden or osterholz (not for a lead)")] = None,
+    password: Annotated[str | None, Opt("--password", help="at least 10 characters; asked for when left out")] = None,
+    phone: Annotated[str | None, Opt("--phone", help="direct line printed in the letters, e.g. '04231 15-1234'")] = None,
+    function: Annotated[str | None, Opt("--function", help="signed under the name in the letters, e.g. 'Beraterin für Berufsanerkennung'")] = None,
 ):
     """Create an adviser account; the password is stored only as an argon2 hash. The letters of the
     adviser's cases name them as contact (name, --phone, e-mail) and are signed with --function."""
