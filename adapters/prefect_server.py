@@ -112,6 +112,11 @@ class TemporaryServer:
             listener.close()  # the child holds its copy
         wait_until_healthy(self.api_url, self.process, timeout=timeout, log=log)
 
+    @classmethod
+    def stop_running(cls) -> None:
+        if cls._running is not None:
+            cls._running.stop()
+
     def stop(self) -> None:
         if self.process is not None:
             stop(self.process, grace=5.0)

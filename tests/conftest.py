@@ -219,7 +219,10 @@ def prefect_home(tmp_path_factory):
         yield home
         from prefect.server.api.server import SubprocessASGIServer
 
-        SubprocessASGIServer().stop()  # the temporary server of this session's flow runs, if one started
+        from adapters.prefect_server import TemporaryServer
+
+        TemporaryServer.stop_running()  # the temporary server of this session's CLI flow runs, if one started
+        SubprocessASGIServer().stop()  # Prefect's own, for flows a test calls directly
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
 from adapters.prefect_server import PrefectServerFailed, TemporaryServer, healthy
@@ -30,7 +33,8 @@ def ensure_prefect_api() -> str:
         url = running.prefect_api
     else:
         try:
-            url = TemporaryServer.api_for(home / "prefect", EMBEDDED_DEFAULTS)
+            prefect_home = Path(os.environ.get("PREFECT_HOME") or home / "prefect")
+            url = TemporaryServer.api_for(prefect_home, EMBEDDED_DEFAULTS)
         except PrefectServerFailed as error:
             fail("Prefect", str(error), EXIT_UNAVAILABLE)
     context = temporary_settings(updates={PREFECT_API_URL: url})
