@@ -27,7 +27,7 @@ COMMANDS: dict[str, str] = {
     "case": "cases", "import": "cases", "consent": "cases", "db": "cases",
     "intake": "runs", "demo": "runs", "remind": "reminders",
     "letter": "letters", "letters": "letters", "address": "letters", "sme": "letters",
-    "serve": "web", "adviser": "web",
+    "serve": "web", "adviser": "web", "runs": "schedule",
 }
 
 
