@@ -224,6 +224,7 @@ def test_the_lead_sees_a_failed_run_on_the_overview_until_it_is_marked_seen(on_s
     assert f'id="lauf-{on_server["completed"]}"' not in page  # only the failed ones
 
     token = csrf_token(lead)
+    assert page.count(f'name="csrf_token" value="{token}"') == 2  # the logout form's and the "Gesehen" form's
     form = {"csrf_token": token, "flow": "letters", "state": "FAILED", "back": "/"}
     seen = lead.post(f"/laeufe/{failed}/gesehen", data=form)
     assert seen.status_code == 303 and seen.headers["location"] == "/?ok=gesehen#laeufe"
@@ -278,3 +279,44 @@ def test_a_run_id_that_is_no_uuid_is_refused_in_german(lead, monkeypatch):
     token = csrf_token(lead)
     refused = lead.post("/laeufe/<script>/gesehen", data={"csrf_token": token, "flow": "letters", "state": "FAILED"})
     assert refused.status_code == 400 and "ist keine Lauf-ID" in refused.text and "<script>" not in refused.text
+
+
+# ------------------------------------------------------------------------------------ in a browser
+
+
+def test_the_lead_marks_a_failed_run_seen_in_a_browser_at_1366(prefect_server, tmp_path, cli_at):
+    """Chromium at 1366×768 against `welcome-center serve` (screenshots `laeufe-*.png`); skipped
+    without Chromium or Playwright, as tests/test_web_browser.py."""
+    from tests.test_web_browser import CHROMIUM, _missing, serving, shot
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright is not installed: pip install -e '.[test]'")
+    if not os.path.exists(CHROMIUM):
+        _missing(f"Chromium is not at {CHROMIUM}: apt-get install chromium")
+    email, password = "lena.browser@welcome-center.example", "Browser-Test-2026"
+    made = cli_at(tmp_path)("adviser", "add", "--name", "Lena Browser", "--email", email, "--role", "lead", "--password", password)
+    assert made.exit_code == 0, made.stderr
+    env = dict(_clean_env(), WELCOME_CENTER_HOME=str(tmp_path), PREFECT_API_URL=prefect_server["api"],
+               PREFECT_HOME=str(tmp_path / "prefect"))
+    with serving(env) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="de-DE").new_page()
+        page.goto(base + "/anmelden")
+        page.get_by_label("E-Mail-Adresse").fill(email)
+        page.get_by_label("Passwort").fill(password)
+        page.get_by_role("button", name="Anmelden").click()
+        page.wait_for_url(re.compile(r"/$"))
+        failed = page.locator(f"#lauf-{prefect_server['failed']}")
+        assert "fehlgeschlagen" in failed.inner_text()
+        shot(page, "laeufe-01-uebersicht")
+        failed.get_by_role("button", name="Gesehen").click()
+        page.wait_for_url(re.compile(r"ok=gesehen"))
+        assert page.locator(f"#lauf-{prefect_server['failed']}").count() == 0
+        page.get_by_role("link", name="Läufe", exact=True).click()
+        page.wait_for_url(re.compile(r"/laeufe$"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366  # no horizontal scrolling
+        assert "gesehen" in page.locator(f"#lauf-{prefect_server['failed']}").inner_text()
+        shot(page, "laeufe-02-laeufe")
+        browser.close()
