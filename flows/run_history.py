@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -169,7 +171,7 @@ def read_overview(*, limit: int = 20, now: datetime | None = None) -> RunsOvervi
     why = probe(api)
     if why:
         return RunsOverview(api, ui, False, why, local_schedules(now))
-    with _client() as client:
+    with _client(api) as client:
         schedules, names = _server_schedules(client, now)
         runs = _runs(client, names, now=now, limit=limit)
     return RunsOverview(api, ui, True, None, schedules, runs)
@@ -181,14 +183,19 @@ def problem_runs(*, limit: int = 50, now: datetime | None = None) -> tuple[bool,
     api = api_url()
     if not api or probe(api):
         return False, []
-    with _client() as client:
+    with _client(api) as client:
         return True, _runs(client, {}, now=now, limit=limit, state_types=PROBLEM_STATES)
 
 
-def _client():
+@contextmanager
+def _client(api: str) -> Iterator:
+    """Prefect's sync client on `api`: the address read now (api_url), not the one Prefect read when it
+    was imported, so that it is the server the probe found answering."""
     from prefect.client.orchestration import get_client  # defers Prefect, as above
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    return get_client(sync_client=True, httpx_settings={"timeout": 10.0})
+    with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True, httpx_settings={"timeout": 10.0}) as client:
+        yield client
 
 
 def _server_schedules(client, now: datetime) -> tuple[list[Schedule], dict]:
