@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # from one of them is believed about the client's address (X-Forwarded-For) and https
     # (X-Forwarded-Proto); by default nobody is, and the socket's address is the client's.
     trusted_proxies: str = ""
+    # The Prefect UI's address as the advisers' browsers reach it, for the "Läufe" page and `runs`
+    # to link to; default: PREFECT_API_URL without its trailing /api.
+    prefect_ui_url: str = ""
 
     def model_post_init(self, __context) -> None:
         if not self.database_url:

@@ -774,6 +774,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "arbeitet für einen anderen Landkreis; der Fall gehört zu {district}",
     ),
     "adviser.exists": ("an adviser with {value} exists already", "ein Konto mit {value} gibt es schon"),
+    "flow_run.not_an_id": (
+        "'{value}' is not a flow run id; give the id (a UUID) as the runs list shows it",
+        "„{value}“ ist keine Lauf-ID; bitte die ID (eine UUID) so angeben, wie die Liste der Läufe sie zeigt",
+    ),
     # --- the command line (welcome_center/cli/) --------------------------------------------------------
     "file.unreadable": ("cannot read '{value}': {reason}", "„{value}“ kann nicht gelesen werden: {reason}"),
     "demo.fresh_other_database": (

@@ -7,6 +7,7 @@ from models.adviser import Adviser, Role
 from models.audit import AuditEvent
 from models.case import Appointment, Case, CaseEvent, Deadline, ReferenceCounter
 from models.document import Document, IntakeFile
+from models.flow_run import FlowRunAcknowledgement
 from models.letter import CaseSme, Letter, PersonAddress, Sme
 from models.outbox import OutboxMessage, OutboxState
 from models.person import Consent, Person
@@ -15,5 +16,5 @@ from models.web_session import LoginAttempt, WebSession
 __all__ = [
     "Adviser", "Appointment", "AuditEvent", "Case", "CaseEvent", "Consent", "Deadline", "Document",
     "IntakeFile", "OutboxMessage", "OutboxState", "Person", "ReferenceCounter", "Role",
-    "CaseSme", "Letter", "PersonAddress", "Sme", "LoginAttempt", "WebSession",
+    "CaseSme", "Letter", "PersonAddress", "Sme", "LoginAttempt", "WebSession", "FlowRunAcknowledgement",
 ]

@@ -27,7 +27,7 @@ COMMANDS: dict[str, str] = {
     "case": "cases", "import": "cases", "consent": "cases", "db": "cases",
     "intake": "intake", "demo": "runs", "remind": "reminders",
     "letter": "letters", "letters": "letters", "address": "letters", "sme": "letters",
-    "serve": "web", "adviser": "web", "up": "up",
+    "serve": "web", "adviser": "web", "up": "up", "runs": "schedule",
 }
 
 

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from adapters.database import ready_engine
 from adapters.settings import get_settings
 from models.selectors import NotFound
-from welcome_center.web import case_routes, core_routes, quarantine_routes
+from welcome_center.web import case_routes, core_routes, quarantine_routes, runs_routes
 from welcome_center.web.deps import (
     BadRequest,
     Forbidden,
@@ -152,4 +152,5 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
     app.include_router(core_routes.router)
     app.include_router(case_routes.router)
     app.include_router(quarantine_routes.router)
+    app.include_router(runs_routes.router)
     return app

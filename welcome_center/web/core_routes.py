@@ -21,7 +21,7 @@ from sqlmodel import Session
 from adapters.catalogue import load_catalogue
 from adapters.settings import get_settings
 from adapters.transliteration import load_tables
-from domain.access import ALL_DISTRICTS, Actor
+from domain.access import ALL_DISTRICTS, Actor, Role
 from domain.deadlines import KIND_DE as DEADLINE_KIND_DE
 from domain.deadlines import Kind
 from domain.lifecycle import STATE_DE, CaseState
@@ -42,6 +42,8 @@ from welcome_center.web.deps import (
     today,
     verify_csrf,
 )
+from welcome_center.web.runs_routes import unseen_problem_runs
+
 
 router = APIRouter()
 
@@ -174,13 +176,15 @@ def overview(request: Request, actor: Actor = Depends(current_adviser), session:
         for state in CaseState
     ]
     kinds = selectors.next_deadline_kinds(session, references=[row.reference for row in [*overdue, *this_week]])
+    runs = unseen_problem_runs(session) if actor.role == Role.LEAD else {}
     return render(
         request, "overview.html", actor, overdue=overdue, this_week=this_week, overdue_count=overdue_count,
         deadline_kinds={reference: DEADLINE_KIND_DE.get(Kind(kind), kind) for reference, kind in kinds.items()},
         week_count=week_count, failed=failed, failed_count=failed_count, quarantined=quarantined,
         quarantined_count=quarantined_count, state_rows=state_rows, districts=districts,
         district_totals=[sum(n for (d, _), n in counts.items() if d == district) for district in districts],
-        total=sum(counts.values()),
+        total=sum(counts.values()), ok="Als gesehen vermerkt." if request.query_params.get("ok") == "gesehen" else None,
+        **runs,
     )
 
 
