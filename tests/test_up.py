@@ -129,6 +129,20 @@ def test_every_deployment_is_on_the_server_with_its_schedule_in_berlin_time(up):
         assert deployments[spec.name]["parameters"] == spec.parameters
 
 
+def test_runs_json_finds_ups_server_and_lists_every_deployment_with_its_next_run_in_berlin(up):
+    done = subprocess.run([sys.executable, "-m", "welcome_center", "runs", "--json"], env=up.env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["prefect_api"] == up.api  # found through up's lock, no PREFECT_API_URL given
+    listed = {d["name"]: d for d in report["deployments"]}
+    for spec in DEPLOYMENTS:
+        entry = listed[spec.name]
+        assert (entry["cron"], entry["timezone"]) == (spec.cron, "Europe/Berlin")
+        moment = datetime.fromisoformat(entry["next_run"])
+        assert moment.utcoffset().total_seconds() in (3600, 7200) and moment > datetime.now(moment.tzinfo)
+
+
 def test_a_second_up_on_the_same_state_folder_is_refused_naming_the_first(up):
     second = subprocess.run([sys.executable, "-m", "welcome_center", "up", "--port", str(free_port()),
                              "--prefect-port", str(free_port())], env=up.env, cwd=ROOT, capture_output=True, text=True,
