@@ -254,3 +254,12 @@ def test_deadline_rows_are_unique_per_case_and_kind(session, catalogue):
     with pytest.raises(IntegrityError):  # the database refuses a second row too, not only the service
         session.commit()
     session.rollback()
+
+
+def test_the_newest_migration_file_is_alembics_head():
+    """ready_engine answers "schema current" without Alembic by comparing with the newest file."""
+    from alembic.script import ScriptDirectory
+
+    from adapters.database import alembic_config, newest_migration
+
+    assert newest_migration() == ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
