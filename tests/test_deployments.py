@@ -83,3 +83,21 @@ def test_scheduled_runs_rest_on_a_holiday_and_say_so_in_their_artifact(tmp_path,
                 assert any("03.10.2025" in t and "Tag der Deutschen Einheit" in t for t in texts), (key, texts)
     finally:
         get_settings.cache_clear()
+
+
+def test_the_systemd_unit_runs_up_unprivileged_with_the_state_folder_and_restarts_on_failure():
+    import configparser
+
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str
+    unit.read_string((ROOT / "deploy" / "welcome-center.service").read_text(encoding="utf-8"))
+    service = unit["Service"]
+    assert service["User"] not in ("", "root") and service["Restart"] == "on-failure"
+    assert service["ExecStart"].split()[0].endswith("/.venv/bin/welcome-center") and service["ExecStart"].split()[1] == "up"
+    home = service["Environment"].split("=", 1)[1]
+    assert service["Environment"].startswith("WELCOME_CENTER_HOME=") and home in service["ReadWritePaths"]
+    assert service["KillSignal"] == "SIGTERM" and int(service["TimeoutStopSec"]) >= 15
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    header = [line.removeprefix("#   ") for line in (ROOT / "deploy" / "welcome-center.service").read_text().splitlines()
+              if line.startswith("#   sudo")]
+    assert header and all(line in readme for line in header)
