@@ -216,3 +216,21 @@ def test_a_flow_command_killed_with_sigkill_leaves_no_prefect_server_behind(tmp_
     command.kill()
     command.wait(timeout=10)
     wait_for(lambda: not any(alive(pid) for pid in server), 10, "the temporary Prefect server outlived the command")
+
+
+def test_two_temporary_servers_started_at_the_same_moment_get_ports_of_their_own(tmp_path, cli_env):
+    """The port is bound before the server starts (the kernel picks it), so two flow commands started
+    together never race for one port (Prefect's own temporary server once did: an ERROR line)."""
+    script = ("import sys, pathlib; from adapters.prefect_server import TemporaryServer; "
+              "from adapters.prefect_setup import EMBEDDED_DEFAULTS; "
+              "print(TemporaryServer.api_for(pathlib.Path(sys.argv[1]), EMBEDDED_DEFAULTS), flush=True)")
+    homes = [tmp_path / "a", tmp_path / "b"]
+    commands = [subprocess.Popen([sys.executable, "-c", script, str(home)], env=cli_env, cwd=ROOT, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for home in homes]
+    results = [command.communicate(timeout=180) for command in commands]
+    urls = [out.strip() for out, _ in results]
+    assert all(c.returncode == 0 for c in commands), results
+    assert len(set(urls)) == 2 and all(url.startswith("http://127.0.0.1:") for url in urls)
+    assert all("ERROR" not in err and "Traceback" not in err for _, err in results)
+    for home in homes:
+        assert "ERROR" not in (home / "temporary-server.log").read_text()
