@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from prefect import flow, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from adapters.database import configured_engine
@@ -17,7 +17,7 @@ from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
 from flows import batches
 from flows.day_off import rest_if_day_off
-from services.intake import NO_CASE_FOLDER, InboxFile, Outcome, scan_inbox, take_in
+from services.intake import NO_CASE_FOLDER, InboxFile, Outcome, outcome_counts_de, scan_inbox, take_in
 
 
 @task(name="scan-inbox", cache_policy=NO_CACHE)
@@ -45,7 +45,10 @@ def report_task(outcomes: list[Outcome]) -> dict[str, int]:
         per_case.setdefault(item.case_reference or NO_CASE_FOLDER, Counter())[item.outcome] += 1
     table = [{"Fall": ref, **{k: v for k, v in sorted(c.items())}} for ref, c in sorted(per_case.items())]
     if table:
-        create_table_artifact(table=table, key="intake-report", description=f"Posteingang: {dict(counts)}")
+        create_table_artifact(table=table, key="intake-report", description=f"Posteingang: {outcome_counts_de(counts)}")
+    else:  # a run with nothing to do says so too (`welcome-center runs` and the Läufe page show the description)
+        create_markdown_artifact(key="intake-report", markdown="Posteingang: keine Dateien.",
+                                 description="Posteingang: keine Dateien")
     return dict(counts)
 
 

@@ -21,7 +21,7 @@ from collections import Counter
 from datetime import date
 
 from prefect import flow, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
@@ -71,13 +71,19 @@ def pdf_task(results: LetterReport, actor: str) -> LetterReport:
                                   actor=actor, convert=convert_to_pdf))
 
 
+LETTER_OUTCOME_DE = {"written": "geschrieben", "unchanged": "schon vorhanden", "refused": "abgelehnt"}
+
+
 @task(name="letters-report", cache_policy=NO_CACHE)
 def report_task(results: LetterReport) -> dict[str, int]:
     counts = Counter(r.outcome for r in results)
     rows = report_rows(results.results)
     if rows:
         more = f"; the first {ARTIFACT_ROWS} of {len(rows)} are listed" if len(rows) > ARTIFACT_ROWS else ""
-        create_table_artifact(table=rows[:ARTIFACT_ROWS], key="letters-report", description=f"Briefe: {dict(counts)}{more}")
+        create_table_artifact(table=rows[:ARTIFACT_ROWS], key="letters-report", description=f"Briefe: {', '.join(f'{LETTER_OUTCOME_DE.get(k, k)} {v}' for k, v in sorted(counts.items()))}{more}")
+    else:
+        create_markdown_artifact(key="letters-report", markdown="Briefe: keine zu schreiben.",
+                                 description="Briefe: keine zu schreiben")
     return dict(counts)
 
 

@@ -113,6 +113,17 @@ from models.document import Document, IntakeFile
 from models.selectors import checklist_profile, has_consent
 from services.audit import audit_json, record_audit
 
+# what an outcome is called where people read it (the demo, the run's artifact, `welcome-center runs`)
+OUTCOME_DE = {"accepted": "angenommen", "rejected": "abgelehnt (Quarantäne)", "duplicate": "Duplikat (Quarantäne)",
+              "held": "zurückgehalten (keine Einwilligung)", "waiting": "wartet (wird noch geschrieben)",
+              "finished": "bereits verarbeitet", "error": "Fehler"}
+
+
+def outcome_counts_de(counts: dict[str, int]) -> str:
+    """'angenommen 3, abgelehnt (Quarantäne) 1', or 'keine Dateien'."""
+    return ", ".join(f"{OUTCOME_DE.get(k, k)} {v}" for k, v in sorted(counts.items())) or "keine Dateien"
+
+
 NO_CASE_FOLDER = "_ohne_fall"
 NO_CONSENT = "keine Einwilligung erfasst"
 STAGING_FOLDER = ".eingang"

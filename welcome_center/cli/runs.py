@@ -16,6 +16,7 @@ from domain.errors import InvalidInput
 from domain.lifecycle import STATE_DE, CaseState
 from flows.intake import intake_flow
 from models.selectors import state_counts
+from services.intake import OUTCOME_DE, outcome_counts_de
 from welcome_center.cli.console import err, escape, friendly, out, today
 from welcome_center.cli.letters import print_letters_summary, write_due_letters
 from welcome_center.cli.prefect_api import ensure_prefect_api
@@ -95,9 +96,8 @@ def _print_demo_summary(summary, outcomes, catalogue, settings) -> None:
     tally: dict[str, int] = {}
     for o in outcomes:
         tally[o.outcome] = tally.get(o.outcome, 0) + 1
-    names = {"accepted": "angenommen", "rejected": "abgelehnt (Quarantäne)", "duplicate": "Duplikat (Quarantäne)",
-             "held": "zurückgehalten (keine Einwilligung)", "finished": "bereits verarbeitet"}
-    out.print("Posteingang: " + (", ".join(f"{names.get(k, k)} {v}" for k, v in sorted(tally.items())) or "keine Dateien"))
+    names = OUTCOME_DE
+    out.print("Posteingang: " + outcome_counts_de(tally))
     held = [o for o in outcomes if o.outcome == "held"]
     if held:
         cases_held = sorted({o.case_reference for o in held})

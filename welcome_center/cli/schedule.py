@@ -52,7 +52,10 @@ def _print(overview: RunsOverview) -> None:
         out.print(f"Prefect server {escape(overview.prefect_api)} · UI {escape(overview.ui or '–')}", soft_wrap=True)
     noted = any(item.registered is False or item.paused or (item.next_run_from == "local" and overview.reachable)
                 for item in overview.deployments)
-    schedules = Table("Deployment", "Cron", "Time zone", "Next run", *(["Note"] if noted else []), title="Schedules")
+    zones = {item.timezone for item in overview.deployments}
+    one_zone = len(zones) == 1
+    schedules = Table("Deployment", "Cron", *([] if one_zone else ["Time zone"]), "Next run", *(["Note"] if noted else []),
+                      title=f"Schedules ({escape(next(iter(zones)))})" if one_zone else "Schedules")
     for item in overview.deployments:
         notes = []
         if item.registered is False:
@@ -61,7 +64,7 @@ def _print(overview: RunsOverview) -> None:
             notes.append("paused")
         if item.next_run_from == "local" and overview.reachable and item.registered:
             notes.append("computed locally: the server has not scheduled it yet")
-        schedules.add_row(escape(item.full_name), escape(item.cron), escape(item.timezone),
+        schedules.add_row(escape(item.full_name), escape(item.cron), *([] if one_zone else [escape(item.timezone)]),
                           f"{item.next_run:%a %d.%m.%Y %H:%M}" if item.next_run else "–", *([escape("; ".join(notes))] if noted else []))
     out.print(schedules)
     if not overview.reachable:
@@ -69,14 +72,16 @@ def _print(overview: RunsOverview) -> None:
     if not overview.runs:
         out.print("No runs of reminders, intake or letters on this server yet.")
         return
-    table = Table("Start", "Flow", "Deployment", "State", "Duration", "Summary", "Run id", title="Last runs, newest first")
+    table = Table("Start", "Run", "State", "Duration", "Summary", "Id", title="Last runs, newest first (--json: every field)")
+    for column in (table.columns[0], table.columns[5]):
+        column.no_wrap = True
     for run in overview.runs:
         state = escape(run.state_name)
         if run.problem:
             state = f"[bold red]{state}[/]"
-        table.add_row(f"{run.start:%d.%m.%Y %H:%M:%S}" if run.start else "–", escape(run.flow),
-                      escape(run.deployment or "by hand"), state, _duration(run.duration_seconds),
-                      escape(run.summary or ""), escape(run.id))
+        table.add_row(f"{run.start:%d.%m. %H:%M}" if run.start else "–",
+                      escape(f"{run.flow}/{run.deployment}" if run.deployment else f"{run.flow} (by hand)"), state,
+                      _duration(run.duration_seconds), escape(run.summary or ""), escape(run.id[:8]))
     out.print(table)
 
 

@@ -44,7 +44,6 @@ from welcome_center.web.deps import (
 )
 from welcome_center.web.runs_routes import unseen_problem_runs
 
-
 router = APIRouter()
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
