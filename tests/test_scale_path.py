@@ -1,7 +1,9 @@
 """The scale path, proven (issue 15, item 5): a Prefect server on PostgreSQL, the application on
 PostgreSQL, two serving processes (`python -m flows.serving`) and two runs of each deployment started
-at the same moment. Every due mail arrives once, every inbox file becomes one document, every flow
-run completes once, and every process the test started is gone afterwards.
+at the same moment, with a third reminder run started alongside as the README does it (`prefect
+deployment run 'reminders/daily-reminders' --param on=YYYY-MM-DD`). Every due mail arrives once,
+every inbox file becomes one document, every flow run completes once, and every process the test
+started is gone afterwards.
 
 The processes are started as the README's commands start them, with three differences, each for
 the test's sake: the serving processes poll every 2 s instead of 10 s
@@ -299,14 +301,13 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
 
     upgrade(databases["app"])
     engine = make_engine(databases["app"])
+    api = httpx.Client(base_url=api_url, timeout=30)
     try:
         with Session(engine, expire_on_commit=False) as session:
             make_cases(session, catalogue)
             due_person_cases(session, catalogue, DUE_PERSONS)
             dropped = fill_inbox(session, catalogue, home / "inbox")
         prepared_at = time.monotonic()
-
-        api = httpx.Client(base_url=api_url, timeout=30)
 
         def healthy():
             try:
@@ -339,6 +340,12 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
         deployments = wait_for("the three deployments", deployment_ids, timeout=120, watch=(server, *serving))
         deployed_at = time.monotonic()
 
+        # the README's way to pick the day, alongside: `prefect deployment run ... --param on=YYYY-MM-DD`
+        by_hand = processes.start(
+            "prefect-deployment-run",
+            [sys.executable, "-m", "prefect", "deployment", "run", "reminders/daily-reminders", "--param", f"on={REMINDER_DAY}"],
+            env={**cli_env, "PREFECT_HOME": str(prefect_home), "PREFECT_API_URL": api_url}, cwd=server_cwd,
+        )
         reminders = {"on": REMINDER_DAY.isoformat()}  # the deployment's scheduled=True stays
         intake = {"scheduled": False}  # a scheduled intake rests on a weekend (flows/day_off.py)
         run_ids = start_at_once(api_url, [
@@ -349,6 +356,10 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
                                  watch=(server, *serving), every=0.5)
                 for run_id in run_ids}
         finished_at = time.monotonic()
+        assert by_hand.process.wait(timeout=60) == 0, by_hand.tail()
+        by_hand_id = re.search(r"UUID: ([0-9a-f-]{36})", by_hand.output()).group(1)
+        by_hand_run = wait_for("the run started by `prefect deployment run`", lambda: final_run(api, by_hand_id),
+                               timeout=180, watch=(server, *serving), every=0.5)
 
         # each run completed, once, with the parameters asked for
         for run_id, run in runs.items():
@@ -360,6 +371,12 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
             {"scheduled": True, "on": "2026-11-27"}, {"scheduled": True, "on": "2026-11-27"},
             {"scheduled": False}, {"scheduled": False},
         ]
+        assert by_hand_run["state_type"] == "COMPLETED", f"{by_hand_run['state_name']}\n{run_logs(api, by_hand_id)}"
+        assert by_hand_run["parameters"] == {"scheduled": True, "on": "2026-11-27"}
+        reports = api.post("/artifacts/filter", json={"artifacts": {
+            "flow_run_id": {"any_": [*run_ids[:2], by_hand_id]}, "key": {"any_": ["reminder-report"]}}}).json()
+        assert len(reports) == 3 and all(report["description"].startswith(f"Erinnerungen 27.11.2026: {2 + DUE_PERSONS} fällig")
+                                         for report in reports), [report["description"] for report in reports]
         unfinished = api.post("/flow_runs/filter", json={
             "flow_runs": {"state": {"type": {"any_": ["PENDING", "RUNNING", "CANCELLING"]}}}}).json()
         assert unfinished == [], [(run["name"], run["state_name"]) for run in unfinished]
@@ -386,7 +403,9 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
         for name in names:
             assert sum(counts[name] for counts in by_process.values()) <= 1, f"{name} began twice: {by_process}"
         share = {process: sorted(set(counts) & names) for process, counts in by_process.items()}
-        print(f"\nscale path: {len(outbox)} mails, {sum(dropped.values())} files; runs by process: {share}")
+        refused = {started.name: started.output().count("cannot transition to a PENDING state") for started in serving}
+        print(f"\nscale path: {len(outbox)} mails, {sum(dropped.values())} files; runs by process: {share}; "
+              f"a run already taken by the other process (the server refused the second move to Pending): {refused}")
         print(f"scale path: data {prepared_at - started_at:.1f} s, server healthy {server_up_at - started_at:.1f} s, "
               f"deployments {deployed_at - started_at:.1f} s, four runs final {finished_at - started_at:.1f} s")
 
@@ -397,4 +416,5 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
         for started in serving:
             assert not re.search(r"\bERROR\b|Traceback", started.output()), started.tail()
     finally:
+        api.close()
         engine.dispose()
