@@ -5,12 +5,17 @@ deployment run 'reminders/daily-reminders' --param on=YYYY-MM-DD`). Every due ma
 every inbox file becomes one document, every flow run completes once, and every process the test
 started is gone afterwards.
 
-The processes are started as the README's commands start them, with three differences, each for
+The two inbox runs do not overlap: flows/serving.py lets one sweep run at a time (a deployment
+concurrency limit), the other waits for the slot and then finds the inbox empty.
+
+The processes are started as the README's commands start them, with four differences, each for
 the test's sake: the serving processes poll every 2 s instead of 10 s
-(PREFECT_RUNNER_POLL_FREQUENCY; wall time), the intake takes a file at once
-(WELCOME_CENTER_INTAKE_SETTLE_SECONDS=0; the test wrote and closed them), and the server's scheduler
-service is off (PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED=false): on a weekday between 7 and 18 h the
-cron schedule would start an inbox run of its own every 15 minutes, in the middle of the test.
+(PREFECT_RUNNER_POLL_FREQUENCY; wall time), a run waiting for the intake's slot asks again after
+2 s instead of 30 s (PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS; wall time), the
+intake takes a file at once (WELCOME_CENTER_INTAKE_SETTLE_SECONDS=0; the test wrote and closed
+them), and the server's scheduler service is off (PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED=false):
+on a weekday between 7 and 18 h the cron schedule would start an inbox run of its own every 15
+minutes, in the middle of the test.
 
 Prefect is not imported in this process (tests/conftest.py's `prefect_home` sets its home first for
 the CLI tests); the test talks to the server over its REST API.
@@ -26,7 +31,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -35,7 +40,7 @@ from sqlmodel import Session, func, select
 
 from domain.deadlines import Period
 from domain.lifecycle import Event
-from models import Document, OutboxMessage
+from models import Document, IntakeFile, OutboxMessage
 from services.cases import advance_case, find_or_create_person, open_case
 from welcome_center.demo import samples
 
@@ -264,6 +269,10 @@ def start_at_once(api_url: str, wanted: list[tuple[str, dict]]) -> list[str]:
     return ids
 
 
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
 def began(log_text: str) -> Counter:
     """Flow run names whose start a serving process's output shows (its flow runs inherit its stdout)."""
     return Counter(re.findall(r"Beginning flow run '([^']+)'", log_text))
@@ -278,6 +287,7 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
     sink, smtp_port = smtp_server
     sink.delay = 0.01  # the two reminder runs' batches overlap
     started_at = time.monotonic()
+    print(f"\nscale path: the processes' output is in {processes.folder}")
     prefect_home = tmp_path / "prefect"
     home = tmp_path / "state"
     (home / "inbox").mkdir(parents=True)
@@ -291,7 +301,8 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
         env={**cli_env, "PREFECT_HOME": str(prefect_home),
              "PREFECT_SERVER_DATABASE_CONNECTION_URL": databases["prefect"],
              "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_UI_ENABLED": "false",
-             "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false"},
+             "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+             "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "2"},
         cwd=server_cwd,
     )
 
@@ -385,6 +396,7 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
         with Session(engine) as session:
             outbox = session.exec(select(OutboxMessage)).all()
             documents = session.exec(select(Document.case_id, func.count()).group_by(Document.case_id)).all()
+            ledger = Counter(session.exec(select(IntakeFile.outcome)).all())
         assert len(outbox) == 2 + DUE_PERSONS
         assert {row.state for row in outbox} == {"sent"}
         received = Counter(sink.message_ids())
@@ -395,17 +407,25 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
         for reference, files in dropped.items():
             assert len(list((home / "cases" / reference / "documents").iterdir())) == files, reference
         assert [path for path in (home / "inbox").rglob("*") if path.is_file()] == []
+        assert ledger == Counter({"accepted": sum(dropped.values())})  # no file taken by one run is "unreadable" to the other
         assert not (home / "quarantine").exists() or not any((home / "quarantine").rglob("*.*"))
+
+        # one inbox run after the other (flows/serving.py: ONE_AT_A_TIME), whichever process ran them
+        sweeps = sorted((runs[run_id] for run_id in run_ids[2:]), key=lambda run: moment(run["start_time"]))
+        assert moment(sweeps[0]["end_time"]) <= moment(sweeps[1]["start_time"]), "the two inbox runs overlapped"
+        waited = [run["name"] for run in sweeps
+                  if "AwaitingConcurrencySlot" in {s["name"] for s in api.get("/flow_run_states/", params={"flow_run_id": run["id"]}).json()}]
 
         # which serving process ran which flow run (reported; Prefect gives a run to whichever polls first)
         by_process = {started.name: began(started.output()) for started in serving}
-        names = {run["name"] for run in runs.values()}
+        names = {run["name"] for run in (*runs.values(), by_hand_run)}
         for name in names:
             assert sum(counts[name] for counts in by_process.values()) <= 1, f"{name} began twice: {by_process}"
         share = {process: sorted(set(counts) & names) for process, counts in by_process.items()}
         refused = {started.name: started.output().count("cannot transition to a PENDING state") for started in serving}
         print(f"\nscale path: {len(outbox)} mails, {sum(dropped.values())} files; runs by process: {share}; "
-              f"a run already taken by the other process (the server refused the second move to Pending): {refused}")
+              f"a run already taken by the other process (the server refused the second move to Pending): {refused}; "
+              f"inbox run that waited for the other: {waited}")
         print(f"scale path: data {prepared_at - started_at:.1f} s, server healthy {server_up_at - started_at:.1f} s, "
               f"deployments {deployed_at - started_at:.1f} s, four runs final {finished_at - started_at:.1f} s")
 
