@@ -115,8 +115,11 @@ class Started:
 
 
 def _session_members(sessions: set[int]) -> list[tuple[int, str]]:
-    """Live processes (not zombies) in one of these sessions: (pid, command line). Linux /proc."""
+    """Live processes (not zombies) in one of these sessions: (pid, command line). Linux /proc; none
+    where there is no /proc."""
     members = []
+    if not Path("/proc").is_dir():
+        return members
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -131,9 +134,29 @@ def _session_members(sessions: set[int]) -> list[tuple[int, str]]:
     return members
 
 
+def exit_status(process: subprocess.Popen) -> int | None:
+    """The exit status of a child that has ended, or None, without reaping it: until it is reaped its
+    pid, and so its process group and session id, cannot pass to another process, which keeps
+    signalling the group safe on a machine others share."""
+    if process.returncode is not None:
+        return process.returncode
+    ended = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    if ended is None:
+        return None
+    return ended.si_status if ended.si_code == os.CLD_EXITED else -ended.si_status
+
+
+def wait_exit(process: subprocess.Popen, timeout: float) -> int | None:
+    deadline = time.monotonic() + timeout
+    while (status := exit_status(process)) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return status
+
+
 class Processes:
     """The processes of one test, each the leader of a session (and process group) of its own, so that
-    the children it starts (a serving process's flow runs, the server's workers) end with it."""
+    the children it starts (a serving process's flow runs, the server's workers) end with it. The
+    leaders are reaped only in `stop_all`, after their sessions were searched (see `exit_status`)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -151,30 +174,39 @@ class Processes:
 
     def stop_all(self) -> list[tuple[int, str]]:
         """SIGTERM to each group, the last started first (the serving processes before their server),
-        SIGKILL after STOP_GRACE_SECONDS; returns the processes still alive in the sessions."""
+        SIGKILL after STOP_GRACE_SECONDS; then SIGKILL to whatever in their sessions outlived its
+        leader. Returns the processes still alive in the sessions."""
         for started in reversed(self.started):
             self._stop(started.process)
-        sessions = {started.process.pid for started in self.started}
-        for pid, _ in _session_members(sessions):  # outlived their leader
+        sessions = {started.process.pid for started in self.started if started.process.returncode is None}
+        deadline = time.monotonic() + 5
+        while _session_members(sessions) and time.monotonic() < deadline:
+            time.sleep(0.1)  # the leaders' children had the same SIGTERM
+        for pid, _ in _session_members(sessions):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         time.sleep(0.2)
-        return _session_members(sessions)
+        left = _session_members(sessions)
+        for started in self.started:
+            try:
+                started.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                left.append((started.process.pid, started.name))
+        return left
 
     @staticmethod
     def _stop(process: subprocess.Popen) -> None:
-        for sig, grace in ((signal.SIGTERM, STOP_GRACE_SECONDS), (signal.SIGKILL, STOP_GRACE_SECONDS)):
+        if process.returncode is not None:
+            return  # reaped already: its ids may be another process's by now
+        for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
-                os.killpg(process.pid, sig)
+                os.killpg(process.pid, sig)  # an ended leader, not yet reaped, still holds its group's id
             except ProcessLookupError:
-                pass
-            try:
-                process.wait(timeout=grace)
+                return  # the whole group has ended
+            if wait_exit(process, STOP_GRACE_SECONDS) is not None:
                 return
-            except subprocess.TimeoutExpired:
-                continue
 
 
 @pytest.fixture
@@ -193,8 +225,8 @@ def wait_for(what: str, check, *, timeout: float, watch: tuple[Started, ...] = (
         if value:
             return value
         for started in watch:
-            if started.process.poll() is not None:
-                pytest.fail(f"{started.name} exited ({started.process.returncode}) while waiting for {what}:\n{started.tail()}")
+            if (status := exit_status(started.process)) is not None:
+                pytest.fail(f"{started.name} exited ({status}) while waiting for {what}:\n{started.tail()}")
         if time.monotonic() > deadline:
             pytest.fail(f"{what}: not within {timeout:.0f} s")
         time.sleep(every)
@@ -367,7 +399,7 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
                                  watch=(server, *serving), every=0.5)
                 for run_id in run_ids}
         finished_at = time.monotonic()
-        assert by_hand.process.wait(timeout=60) == 0, by_hand.tail()
+        assert wait_exit(by_hand.process, 60) == 0, by_hand.tail()
         by_hand_id = re.search(r"UUID: ([0-9a-f-]{36})", by_hand.output()).group(1)
         by_hand_run = wait_for("the run started by `prefect deployment run`", lambda: final_run(api, by_hand_id),
                                timeout=180, watch=(server, *serving), every=0.5)
