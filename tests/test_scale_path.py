@@ -301,10 +301,6 @@ def start_at_once(api_url: str, wanted: list[tuple[str, dict]]) -> list[str]:
     return ids
 
 
-def moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
 def began(log_text: str) -> Counter:
     """Flow run names whose start a serving process's output shows (its flow runs inherit its stdout)."""
     return Counter(re.findall(r"Beginning flow run '([^']+)'", log_text))
@@ -317,7 +313,7 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
     databases, smtp_server, processes, catalogue, cli_env, tmp_path,
 ):
     sink, smtp_port = smtp_server
-    sink.delay = 0.01  # the two reminder runs' batches overlap
+    sink.delay = 0.2  # 26 mails take a run with two senders about 2.6 s: time for the other runs to claim their share
     started_at = time.monotonic()
     print(f"\nscale path: the processes' output is in {processes.folder}")
     prefect_home = tmp_path / "prefect"
@@ -389,7 +385,8 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
             [sys.executable, "-m", "prefect", "deployment", "run", "reminders/daily-reminders", "--param", f"on={REMINDER_DAY}"],
             env={**cli_env, "PREFECT_HOME": str(prefect_home), "PREFECT_API_URL": api_url}, cwd=server_cwd,
         )
-        reminders = {"on": REMINDER_DAY.isoformat()}  # the deployment's scheduled=True stays
+        # the deployment's scheduled=True stays; small batches, so that the runs share the sending
+        reminders = {"on": REMINDER_DAY.isoformat(), "batch_size": 4}
         intake = {"scheduled": False}  # a scheduled intake rests on a weekend (flows/day_off.py)
         run_ids = start_at_once(api_url, [
             (deployments["reminders/daily-reminders"], reminders), (deployments["reminders/daily-reminders"], reminders),
@@ -411,15 +408,18 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
             states = api.get("/flow_run_states/", params={"flow_run_id": run_id}).json()
             assert [s["type"] for s in states].count("RUNNING") == 1, f"{run['name']}: {[s['name'] for s in states]}"
         assert [run["parameters"] for run in runs.values()] == [
-            {"scheduled": True, "on": "2026-11-27"}, {"scheduled": True, "on": "2026-11-27"},
+            {"scheduled": True, "on": "2026-11-27", "batch_size": 4}, {"scheduled": True, "on": "2026-11-27", "batch_size": 4},
             {"scheduled": False}, {"scheduled": False},
         ]
         assert by_hand_run["state_type"] == "COMPLETED", f"{by_hand_run['state_name']}\n{run_logs(api, by_hand_id)}"
         assert by_hand_run["parameters"] == {"scheduled": True, "on": "2026-11-27"}
         reports = api.post("/artifacts/filter", json={"artifacts": {
             "flow_run_id": {"any_": [*run_ids[:2], by_hand_id]}, "key": {"any_": ["reminder-report"]}}}).json()
-        assert len(reports) == 3 and all(report["description"].startswith(f"Erinnerungen 27.11.2026: {2 + DUE_PERSONS} fällig")
-                                         for report in reports), [report["description"] for report in reports]
+        told = [report["description"] for report in reports]
+        assert len(told) == 3 and all(line.startswith(f"Erinnerungen 27.11.2026: {2 + DUE_PERSONS} fällig") for line in told), told
+        written = [int(re.search(r"(\d+) neu", line).group(1)) for line in told]
+        sent = [int(re.search(r"(\d+) gesendet", line).group(1)) for line in told]
+        assert sum(written) == sum(sent) == 2 + DUE_PERSONS, told
         unfinished = api.post("/flow_runs/filter", json={
             "flow_runs": {"state": {"type": {"any_": ["PENDING", "RUNNING", "CANCELLING"]}}}}).json()
         assert unfinished == [], [(run["name"], run["state_name"]) for run in unfinished]
@@ -443,8 +443,8 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
         assert not (home / "quarantine").exists() or not any((home / "quarantine").rglob("*.*"))
 
         # one inbox run after the other (flows/serving.py: ONE_AT_A_TIME), whichever process ran them
-        sweeps = sorted((runs[run_id] for run_id in run_ids[2:]), key=lambda run: moment(run["start_time"]))
-        assert moment(sweeps[0]["end_time"]) <= moment(sweeps[1]["start_time"]), "the two inbox runs overlapped"
+        sweeps = sorted((runs[run_id] for run_id in run_ids[2:]), key=lambda run: datetime.fromisoformat(run["start_time"]))
+        assert datetime.fromisoformat(sweeps[0]["end_time"]) <= datetime.fromisoformat(sweeps[1]["start_time"]), "the two inbox runs overlapped"
         waited = [run["name"] for run in sweeps
                   if "AwaitingConcurrencySlot" in {s["name"] for s in api.get("/flow_run_states/", params={"flow_run_id": run["id"]}).json()}]
 
@@ -457,7 +457,7 @@ def test_two_serving_processes_on_postgresql_run_each_run_once_and_each_mail_and
         refused = {started.name: started.output().count("cannot transition to a PENDING state") for started in serving}
         print(f"\nscale path: {len(outbox)} mails, {sum(dropped.values())} files; runs by process: {share}; "
               f"a run already taken by the other process (the server refused the second move to Pending): {refused}; "
-              f"inbox run that waited for the other: {waited}")
+              f"inbox run that waited for the other: {waited}; mails sent per reminder run: {sent}")
         print(f"scale path: data {prepared_at - started_at:.1f} s, server healthy {server_up_at - started_at:.1f} s, "
               f"deployments {deployed_at - started_at:.1f} s, four runs final {finished_at - started_at:.1f} s")
 
