@@ -5,6 +5,14 @@ Prefect's `serve` registers each deployment with its schedule on the Prefect ser
 processes (on one machine or several, one database) may serve the same deployments: each due run
 is taken by one of them (the server accepts one move of a run to Pending). Stopping one does not
 pause the schedules (`pause_on_shutdown=False`), so the others, or the next start, go on.
+tests/test_scale_path.py proves it on PostgreSQL with two serving processes.
+
+The inbox is swept by one run at a time, whichever process runs it (`ONE_AT_A_TIME`: Prefect's
+deployment concurrency limit; a second run waits in "AwaitingConcurrencySlot" and then finds the
+inbox swept). Two sweeps at once copy the same files into one staging name per inbox file
+(services/intake.py), and the later one reports a file the other has just taken as unreadable,
+with a `.reason.txt` in the quarantine: seen in tests/test_scale_path.py. The reminders need no such
+limit: their mails are claimed one by one in the database, so two runs at once share the work.
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ import sys
 
 from flows.deployments import DEPLOYMENTS, TIMEZONE, DeploymentSpec
 
+ONE_AT_A_TIME = frozenset({"inbox-intake"})
+
 
 def runner_deployment(spec: DeploymentSpec):
     from prefect.schedules import Cron
@@ -23,6 +33,7 @@ def runner_deployment(spec: DeploymentSpec):
     return flow.to_deployment(
         name=spec.name, schedules=[Cron(spec.cron, timezone=TIMEZONE)], parameters=dict(spec.parameters),
         description=spec.description, tags=["welcome-center"],
+        concurrency_limit=1 if spec.name in ONE_AT_A_TIME else None,  # a second run waits (collision strategy ENQUEUE)
     )
 
 
