@@ -784,6 +784,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "only resets the embedded default; this run uses another database",
         "setzt nur die eingebettete Standarddatenbank zurück; dieser Lauf nutzt eine andere Datenbank",
     ),
+    "demo.fresh_while_up": (
+        "would delete the state folder of the running `welcome-center up` (PID {pid}); stop it first",
+        "würde den Datenordner des laufenden `welcome-center up` (PID {pid}) löschen; bitte zuerst beenden",
+    ),
     "input.invalid": ("is not valid ({detail}); give it as text", "ist ungültig ({detail}); bitte als Text angeben"),
 }
 

@@ -153,6 +153,14 @@ def test_a_second_up_on_the_same_state_folder_is_refused_naming_the_first(up):
     assert up.process.poll() is None and get(up.web + "anmelden") == 200
 
 
+def test_demo_fresh_is_refused_while_up_runs_and_nothing_is_deleted(up):
+    done = subprocess.run([sys.executable, "-m", "welcome_center", "demo", "--fresh"], env=up.env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert f"PID {up.process.pid}" in done.stderr and "--fresh" in done.stderr and "Traceback" not in done.stderr
+    assert (up.home / "up.json").exists() and (up.home / "welcome-center.db").exists()
+
+
 def test_a_flow_command_uses_ups_server_and_starts_none_of_its_own(up):
     (up.home / "inbox" / "XX-0000-0000").mkdir(parents=True)
     (up.home / "inbox" / "XX-0000-0000" / "Zeugnis.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from adapters.catalogue import load_catalogue
 from adapters.database import ready_engine
 from adapters.settings import get_settings
+from adapters.up_state import running_up
 from domain.errors import InvalidInput
 from domain.lifecycle import STATE_DE, CaseState
 from flows.intake import intake_flow
@@ -47,6 +48,9 @@ def demo(
     if fresh:
         if settings.database_url != settings.default_database_url:
             raise InvalidInput("demo.fresh_other_database", "--fresh")
+        running = running_up(settings.home)
+        if running is not None:
+            raise InvalidInput("demo.fresh_while_up", "--fresh", pid=running.pid)
         reset_state(settings.home)
     engine = ready_engine()
     catalogue = load_catalogue()

@@ -214,7 +214,7 @@ def _print_ready(web_url: str, ui_url: str, home: Path, seconds: float) -> None:
     out.print(f"  Web-Seite:            {web_url}", soft_wrap=True)
     out.print(f"  Prefect-Oberfläche:   {ui_url}", soft_wrap=True)
     out.print(f"  Daten und Protokolle: {escape(str(home))} (logs/)", soft_wrap=True)
-    out.print(f"  Zeitpläne ({TIMEZONE}; an Wochenenden und Feiertagen in Niedersachsen ruhen sie):")
+    out.print(f"  Zeitpläne ({TIMEZONE}; ruhen an Wochenenden und Feiertagen):")
     for spec in DEPLOYMENTS:
         moment = next_run(spec, now)
         out.print(f"    {spec.full_name:<28} {spec.cron:<18} nächster Lauf {WEEKDAYS_DE[moment.weekday()]} "

@@ -73,6 +73,6 @@ def demo_login_line() -> str:
     """What the demo prints: where to log in, and with what."""
     first, *others = DEMO_ACCOUNTS
     return (
-        f"Web-Seite: welcome-center serve, dann http://127.0.0.1:8000/anmelden · Anmeldung {first.email} "
+        f"Web-Seite: welcome-center up (oder nur die Seite: welcome-center serve), dann http://127.0.0.1:8000/anmelden · Anmeldung {first.email} "
         f"mit Passwort {DEMO_PASSWORD} (gleiches Passwort für {', '.join(a.email for a in others)})"
     )
