@@ -21,6 +21,8 @@ SMALL = [
     ("web.py", ["--cases", "300", "--requests", "3", "--clients", "1", "--seconds", "1", "--search-only"],
      ["Suche Teil des Namens", "Suche andere Schrift"]),
     ("local_imports.py", [], ["function-local imports of own packages:"]),
+    ("up.py", ["--runs", "1"], ["intake with up running", "ratio with up / without", "web page answers after",
+                                "0 of its 4 processes left"]),
 ]
 
 
