@@ -41,6 +41,9 @@ class LazyGroup(TyperGroup):
         module = COMMANDS.get(name)
         if module is None:
             return None
+        # Click looks the command up before it runs the group's callback, and importing a command's
+        # module may import Prefect, which reads its logging settings once, at import: set them first
+        configure_prefect(get_settings().home)
         try:
             loaded = importlib.import_module(f"{__name__}.{module}")
         except Exception as error:  # a fault of the program: one line, as console.friendly gives it
