@@ -12,16 +12,17 @@ from sqlmodel import Session
 from adapters.catalogue import load_catalogue
 from adapters.database import ready_engine
 from adapters.settings import get_settings
+from adapters.storage import ensure_room, flow_run_folders
 from domain.display import visible
 from domain.errors import InvalidInput
 from domain.lifecycle import STATE_DE, CaseState
 from flows.intake import intake_flow
 from models.selectors import state_counts
-from welcome_center.cli.console import err, escape, friendly, out, print_json, today
+from welcome_center.cli.console import err, escape, friendly, out, print_json, room_for_a_flow_run, today
 from welcome_center.cli.letters import print_letters_summary, write_due_letters
 from welcome_center.demo.accounts import assign_demo_cases, demo_login_line, ensure_demo_accounts
 from welcome_center.demo.letters import prepare_demo_letters
-from welcome_center.demo.population import reset_state, run_demo
+from welcome_center.demo.population import demo_bytes, reset_state, run_demo
 
 Opt = typer.Option
 app = typer.Typer()
@@ -38,6 +39,7 @@ def _group() -> None:
 @friendly
 def intake(as_json: Annotated[bool, Opt("--json")] = False):
     """Take in the files waiting in the inbox (a Prefect flow run)."""
+    room_for_a_flow_run()
     ready_engine()
     outcomes = intake_flow()
     counts: dict[str, int] = {}
@@ -75,6 +77,10 @@ def demo(
         if settings.database_url != settings.default_database_url:
             raise InvalidInput("demo.fresh_other_database", "--fresh")
         reset_state(settings.home)
+    # the demo writes its cases, files and letters into the state folder: checked for room first, since
+    # a demo cut off half way cannot be finished by a rerun (it works on the persons it imported itself)
+    ensure_room(flow_run_folders(settings))
+    ensure_room([settings.home], size=demo_bytes(count))
     engine = ready_engine()
     catalogue = load_catalogue()
     with err.status("Demo: Personen erfinden, importieren, Fälle fortschreiben …"):
