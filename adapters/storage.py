@@ -74,8 +74,10 @@ def remove_quietly(path: Path) -> None:
 
 def storage_fault_in(error: BaseException, *, database_folder: Path | None = None,
                      fallback: Path | None = None) -> StorageFault | None:
-    """The StorageFault that `error` or one of its causes is, or None. An OSError names the folder of
-    its file (else `fallback`); a SQLite error names `database_folder`."""
+    """The StorageFault that `error` or one of its causes is, or None. An OSError that only a write
+    gives (full, read-only) names the folder of its file (else `fallback`); EACCES and EPERM count only
+    where our own write raised them (`writing_into`): a file that cannot be read is not a folder
+    that cannot be written. A SQLite error names `database_folder`."""
     seen: set[int] = set()
     pending: list[BaseException] = [error]
     while pending:
@@ -86,7 +88,7 @@ def storage_fault_in(error: BaseException, *, database_folder: Path | None = Non
         if isinstance(current, StorageFault):
             return current
         code = storage_code(current)
-        if code is not None:
+        if code is not None and code != "storage.denied":
             filename = getattr(current, "filename", None)
             folder = Path(os.fsdecode(filename)).parent if filename else fallback
             if folder is not None:
@@ -121,9 +123,10 @@ def state_folders(settings: Settings) -> list[Path]:
 
 
 def probe(folder: Path, size: int = PROBE_BYTES) -> StorageFault | None:
-    """Try to reserve `size` bytes in `folder` (its nearest existing parent when it is not there yet,
-    nothing is created but the probe file, which is removed at once): the fault when the folder is
-    full, read-only or closed to us, else None (any other error is not this one's to tell)."""
+    """Whether `folder` (its nearest existing parent when it is not there yet) takes `size` bytes: a
+    probe file reserves up to PROBE_BYTES and is removed at once (a quota, a read-only mount and a
+    closed folder show only when written), and the file system must report `size` bytes free. The
+    fault, or None (any other error is not this one's to tell)."""
     existing = folder
     while not existing.is_dir() and existing != existing.parent:
         existing = existing.parent
@@ -132,15 +135,18 @@ def probe(folder: Path, size: int = PROBE_BYTES) -> StorageFault | None:
         with writing_into(existing, target):
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
             try:
-                os.posix_fallocate(fd, 0, size)
+                os.posix_fallocate(fd, 0, min(size, PROBE_BYTES))
             finally:
                 os.close(fd)
+        room = os.statvfs(existing)
     except StorageFault as fault:
         return fault
     except OSError:
         return None
     finally:
         remove_quietly(target)
+    if room.f_bavail * room.f_frsize < size:
+        return StorageFault("storage.full", str(existing))
     return None
 
 
@@ -174,6 +180,6 @@ def diagnose(error: BaseException, settings: Settings) -> StorageFault | None:
     if found is None:
         found = first_fault(state_folders(settings))
     code = storage_code(error)
-    if found is None and code is not None:
+    if found is None and code is not None and code != "storage.denied":
         found = StorageFault(code, str(settings.home))  # room again since; the state folder is the best guess
     return found

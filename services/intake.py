@@ -767,7 +767,7 @@ def _upload_failed(*, session: Session, case: Case, stream: BinaryIO, file_name:
         outcome, kept = "rejected", relative
     except Exception as second:  # noqa: BLE001 - recorded in the ledger instead
         outcome, kept = "error", None
-        reason = f"{reason}; auch die Quarantäne schlug fehl ({unexpected(second)}); die Datei wurde nicht gespeichert"
+        reason = f"{reason}; auch die Quarantäne schlug fehl ({_why(second)}); die Datei wurde nicht gespeichert"
     session.add(IntakeFile(**ledger_row(shown_as, case.reference, "", _length(stream), outcome, at=now, reason=reason,
                                         quarantine=kept)))
     record_audit(session, actor=actor, action="document.quarantine", entity="document", case_reference=case.reference,
