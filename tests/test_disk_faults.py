@@ -410,3 +410,42 @@ def test_an_upload_into_a_full_case_folder_gets_a_german_message_and_keeps_nothi
     with Session(web_engine) as session:
         assert [d.original_name for d in session.exec(select(Document)).all()] == ["Diplom.pdf"]
     assert nothing_half_written(settings.home) == []
+
+
+def test_a_letter_into_a_full_case_folder_gets_the_german_error_page_and_no_letter_row(
+        client, accounts, web_cases, web_engine, web_app, tmp_path, disks):
+    from adapters.settings import Settings
+    from models import Case, Letter, Person
+    from models.db import session_scope
+    from models.letter import PersonAddressCreate
+    from services.cases import record_consent, set_person_address
+
+    settings = Settings(home=tmp_path / "home")
+    web_app.state.settings = settings
+    reference = web_cases["verden"]
+    with session_scope(web_engine) as session:
+        case = session.exec(select(Case).where(Case.reference == reference)).one()
+        person = session.get(Person, case.person_id)
+        record_consent(session, person=person, given_on=TODAY, given_by="person", actor="test")
+        set_person_address(session, person=person, actor="test",
+                           address=PersonAddressCreate(street="Große Straße 1", postcode="27283", city="Verden (Aller)"))
+    cases = disks.small(settings.cases_dir, "1m")
+    filler = fill(cases)
+    assert login(client, accounts["verden"].email).status_code == 303
+
+    def write():
+        token = csrf_token(client, f"/faelle/{reference}")
+        return client.post(f"/faelle/{reference}/briefe", data={"csrf_token": token, "kind": "checklist", "language": "uk"})
+
+    response = write()
+    assert response.status_code == 503, response.text[-2000:]
+    assert f"Kein Platz mehr im Ordner {cases / reference / 'letters'}" in response.text
+    with Session(web_engine) as session:
+        assert session.exec(select(Letter)).all() == []
+    assert [p for p in cases.rglob("*") if p.is_file() and p != filler] == []
+
+    filler.unlink()
+    assert write().status_code == 303
+    with Session(web_engine) as session:
+        assert len(session.exec(select(Letter)).all()) == 1
+    assert nothing_half_written(settings.home) == []
