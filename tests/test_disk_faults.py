@@ -237,6 +237,43 @@ def test_a_read_only_case_folder_stops_the_batch_naming_the_folder(engine, place
     assert len(documents(engine)) == 3
 
 
+def test_a_full_quarantine_is_named_after_the_commit_and_the_rerun_finishes_the_move_once(
+        engine, tmp_path, rules, catalogue, disks):
+    """The inbox and the quarantine on one small disk (a move is a rename), the case folders elsewhere:
+    the good file is stored, the program named like a PDF cannot get its reason file; the next run
+    only finishes its move."""
+    from domain.errors import StorageFault
+    from models import IntakeFile
+
+    state = disks.small(tmp_path / "state", "1m")
+    place = {"inbox": state / "inbox", "quarantine": state / "quarantine", "cases": tmp_path / "cases"}
+    reference = consented_case(engine, catalogue)
+    (place["inbox"] / reference).mkdir(parents=True)
+    (place["inbox"] / reference / "Zeugnis.pdf").write_bytes(pdf(1))  # removed after the move: frees no room first
+    (place["inbox"] / reference / "Programm.pdf").write_bytes(b"MZ\x90\x00" + b"\0" * 4000)
+    filler = fill(state)
+
+    with pytest.raises(StorageFault) as raised:
+        take_in_all(engine, place, rules)
+    assert raised.value.code == "storage.full"
+    assert raised.value.folder == str(place["quarantine"] / reference)
+    assert documents(engine) == ["Zeugnis.pdf"]  # committed before the move: stays
+    assert sorted(p.name for p in (place["inbox"] / reference).iterdir()) == ["Programm.pdf"]
+    assert [p for p in state.rglob("*") if p.is_file() and p.parent.parent == place["quarantine"]] == []
+
+    filler.unlink()
+    outcomes = take_in_all(engine, place, rules)
+    assert [o.outcome for o in outcomes] == ["finished"]
+    kept = sorted(p.name.split("-", 2)[2] for p in place["quarantine"].rglob("*") if p.is_file())
+    assert kept == ["Programm.pdf", "Programm.pdf.reason.txt"]
+    assert list((place["inbox"] / reference).iterdir()) == []
+    assert take_in_all(engine, place, rules) == []
+    with Session(engine) as session:
+        moved = [row for row in session.exec(select(IntakeFile)).all() if row.quarantine_path]
+    assert len(moved) == 1 and (place["quarantine"] / moved[0].quarantine_path).is_file()
+    assert documents(engine) == ["Zeugnis.pdf"] and nothing_half_written(tmp_path) == []
+
+
 def test_a_sqlite_error_on_a_full_disk_is_recognised_through_sqlalchemy_and_names_the_database_folder(tmp_path, disks):
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import OperationalError
