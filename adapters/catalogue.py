@@ -23,6 +23,7 @@ from pathlib import Path
 
 import domain
 from adapters.settings import get_settings
+from adapters.storage import remove_quietly
 from domain.catalogue import LINE, Catalogue, build_catalogue
 from domain.countries import CountryTable, build_country_table
 from domain.errors import CatalogueError
@@ -128,17 +129,17 @@ def _build_catalogue(data_dir: Path) -> Catalogue:
 
 def _keep(catalogue: Catalogue, path: Path) -> None:
     """Write the copy beside its name and rename it (two commands at once never read half a file);
-    older copies go."""
+    older copies go. Only a cache: a full or read-only disk leaves no partial file and no error."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
         partial.write_bytes(pickle.dumps(catalogue, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(partial, path)
         for old in path.parent.glob("catalogue-*.pickle"):
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError:
-        pass
+        remove_quietly(partial)
 
 
 @lru_cache(maxsize=4)

@@ -6,6 +6,10 @@ What comes from the inbox is handled as the file system gives it: names as bytes
 each entry looked at with `lstat` before anything else (`look`), and only a regular file opened, without
 following a link and without blocking (`copy_unchanged`), so a named pipe, a socket or a device is never
 opened and a symlink never followed.
+
+Every write names its folder when the disk is full or the folder cannot be written
+(`adapters.storage.writing_into`): the half-written file is removed and a `StorageFault` raised, so
+no partial file stays behind and the caller can stop the batch instead of blaming the file.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from adapters.storage import remove_quietly, storage_code, writing_into
 from domain.display import visible
+from domain.errors import StorageFault
 from domain.files import PARTIAL_SUFFIX, REASON_SUFFIX
 
 _CHUNK = 256 * 1024
@@ -136,13 +142,16 @@ def copy_unchanged(source: Path, target: Path, *, seen: Snapshot, limit: int) ->
     as they are written, and tell whether the source changed meanwhile (see `Copy`). At most
     `limit` + 1 bytes are copied: a file that grows past the limit is a changed file. The copy is
     in the page cache when this returns; `flush_to_disk` writes a batch's copies out before its
-    commit (one flush per batch: an fsync per file cost a third of the intake's time)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    commit (one flush per batch: an fsync per file cost a third of the intake's time). A full or
+    unwritable staging folder: StorageFault, the copy removed (the source is opened outside that
+    guard: a source that cannot be read is the file's trouble)."""
+    with writing_into(target.parent):
+        target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     copied = 0
     with open_regular(source, seen) as stream:
         before = Snapshot.of(os.fstat(stream.fileno()))
-        with target.open("wb") as out:
+        with writing_into(target.parent, target), target.open("wb") as out:
             while copied <= limit and (chunk := stream.read(min(_CHUNK, limit + 1 - copied))):
                 out.write(chunk)
                 digest.update(chunk)
@@ -154,12 +163,14 @@ def copy_unchanged(source: Path, target: Path, *, seen: Snapshot, limit: int) ->
 
 def copy_stream(stream: BinaryIO, target: Path) -> tuple[str, int]:
     """Copy an open stream (from its start) to `target`, hashing the bytes as they are written;
-    (SHA-256, size). Flushed to the disk with fsync (one upload at a time: cheap here)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    (SHA-256, size). Flushed to the disk with fsync (one upload at a time: cheap here). A full or
+    unwritable folder: StorageFault, the copy removed."""
+    with writing_into(target.parent):
+        target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     copied = 0
     stream.seek(0)
-    with target.open("wb") as out:
+    with writing_into(target.parent, target), target.open("wb") as out:
         while chunk := stream.read(_CHUNK):
             out.write(chunk)
             digest.update(chunk)
@@ -178,9 +189,11 @@ def flush_to_disk() -> None:
 
 def promote(staged: Path, target: Path) -> None:
     """Give a verified staging copy its final name (a rename on the same file system: the final name
-    holds either nothing or the whole file). A repeat copy of the same content replaces it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staged, target)
+    holds either nothing or the whole file). A repeat copy of the same content replaces it. A full or
+    unwritable case folder: StorageFault naming it (the staging copy is the caller's to drop)."""
+    with writing_into(target.parent):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, target)
 
 
 def discard(path: Path) -> None:
@@ -210,12 +223,13 @@ def save_stream(stream: BinaryIO, target: Path) -> None:
     """Write an open stream (read from its start, in chunks) beside `target` and rename it: a crash
     leaves no half file; never over an existing file."""
     _refuse_existing(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + PARTIAL_SUFFIX)
     stream.seek(0)
-    with partial.open("wb") as out:
-        shutil.copyfileobj(stream, out, _CHUNK)
-    os.replace(partial, target)
+    with writing_into(target.parent, partial):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with partial.open("wb") as out:
+            shutil.copyfileobj(stream, out, _CHUNK)
+        os.replace(partial, target)
 
 
 # ------------------------------------------------------------------------------------ removing from the inbox
@@ -231,7 +245,8 @@ def remove_if_unchanged(path: Path, seen: Snapshot) -> bool:
         return True  # removed by the run that was cut off
     if now != seen:
         return False
-    os.unlink(path)
+    with writing_into(path.parent):
+        os.unlink(path)
     return True
 
 
@@ -243,7 +258,6 @@ def write_reason(target: Path, *, shown_as: str, reason: str, source: str | None
     """The `.reason.txt` beside a quarantined file: which file, why, when (and from whom). Every
     text from outside goes through `visible`; the name's bytes (hex) when it was not UTF-8. Written
     beside its final name and renamed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"Datei: {visible(shown_as)}"]
     if name_hex:
         lines.append(f"Name als Bytes (hex): {name_hex}")
@@ -268,7 +282,16 @@ def quarantine(source: Path, target: Path, *, shown_as: str, reason: str, name_h
             return False
     _refuse_existing(target)
     write_reason(target, shown_as=shown_as, reason=reason, source=source_note, name_hex=name_hex)
-    os.rename(source, target)
+    try:
+        os.rename(source, target)
+    except OSError as error:
+        code = storage_code(error)
+        if code is None:
+            raise
+        remove_quietly(target.with_name(target.name + REASON_SUFFIX))  # a reason stays only beside its file
+        # the rename writes into both folders: name the one that refuses writing (else the quarantine's)
+        folder = source.parent if not os.access(source.parent, os.W_OK) else target.parent
+        raise StorageFault(code, str(folder)) from error
     return True
 
 
@@ -278,8 +301,10 @@ def _refuse_existing(target: Path) -> None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Beside the final name, then renamed: a crash leaves no half letter (as flows/intake.py)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Beside the final name, then renamed: a crash leaves no half letter (as flows/intake.py); a full
+    or unwritable folder leaves no partial file either (StorageFault naming the folder)."""
     partial = path.with_name(path.name + PARTIAL_SUFFIX)
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    with writing_into(path.parent, partial):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        os.replace(partial, path)

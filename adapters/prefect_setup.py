@@ -40,6 +40,11 @@ EMBEDDED_DEFAULTS = {
 }
 
 
+CONSOLE_LEVEL = "CRITICAL"
+"""Prefect's console handler prints a failed task's traceback; the command prints its own one-line
+summary instead, and the run's log with the traceback stays on the Prefect server (the UI)."""
+
+
 def configure_prefect(home: Path) -> None:
     """Set the defaults above and, when `welcome-center up` runs on this state folder and no other
     server is named, point PREFECT_API_URL at its server; call before `prefect` is imported (Prefect
@@ -49,9 +54,7 @@ def configure_prefect(home: Path) -> None:
         Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     except OSError:
         pass
-    # Prefect's console handler prints a failed task's traceback; the command prints its own one-line
-    # summary instead, and the run's log with the traceback stays on the Prefect server (the UI).
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", CONSOLE_LEVEL)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no network here: an ERROR line
     if not os.environ.get("PREFECT_API_URL"):
         running = running_up(home)
@@ -61,3 +64,11 @@ def configure_prefect(home: Path) -> None:
         return
     for name, value in EMBEDDED_DEFAULTS.items():
         os.environ.setdefault(name, value)
+
+
+def embedded_prefect_home() -> Path | None:
+    """Where the temporary server keeps its database (PREFECT_HOME, set by `configure_prefect`); None
+    when a real Prefect server is configured (PREFECT_API_URL): its disk is not this machine's to check."""
+    if os.environ.get("PREFECT_API_URL") or not os.environ.get("PREFECT_HOME"):
+        return None
+    return Path(os.environ["PREFECT_HOME"]).expanduser()

@@ -54,6 +54,21 @@ class CatalogueError(DomainError):
         return self.args[0]
 
 
+class StorageFault(DomainError):
+    """A folder the service writes into is full, read-only or closed to it (`storage.full`,
+    `storage.read_only`, `storage.denied`): no fault of the input and none of the program, but the
+    operator's to fix. `folder` names the folder, never a file a person dropped; whoever raises it
+    has removed what it had half written, so the same command run again after the fix finishes the job."""
+
+    def __init__(self, code: str, folder: str) -> None:
+        super().__init__(code, "folder", folder=folder)
+        self.folder = folder
+
+    def __reduce__(self):
+        # rebuilt from its code and folder when Prefect or a process pool pickles it
+        return type(self), (self.code, self.folder)
+
+
 def _clip(value: str, limit: int = 40) -> str:
     """Quote at most `limit` characters of a value in a message, its control, bidi and invisible
     characters made visible (domain.display.visible: a newline as `\\n`, U+202E as `<U+202E>`)."""

@@ -789,6 +789,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "würde den Datenordner des laufenden `welcome-center up` (PID {pid}) löschen; bitte zuerst beenden",
     ),
     "input.invalid": ("is not valid ({detail}); give it as text", "ist ungültig ({detail}); bitte als Text angeben"),
+    # --- the disk (adapters/storage.py): the operator's to fix, not the input's -------------------------
+    "storage.full": (
+        "no space left in the folder {folder} (the disk or the quota is full); nothing was half written; free space "
+        "there and run the command again: what was done already is not done twice",
+        "Kein Platz mehr im Ordner {folder} (Datenträger oder Kontingent voll); es wurde nichts halb gespeichert. Bitte "
+        "die IT verständigen, damit dort Platz geschaffen wird, dann erneut versuchen.",
+    ),
+    "storage.read_only": (
+        "the folder {folder} is on a read-only file system; nothing was half written; mount it writable and run the "
+        "command again: what was done already is not done twice",
+        "Der Ordner {folder} ist schreibgeschützt (nur lesbar eingebunden); es wurde nichts halb gespeichert. Bitte die "
+        "IT verständigen, dann erneut versuchen.",
+    ),
+    "storage.denied": (
+        "no permission to write into the folder {folder}; nothing was half written; give the service's user write "
+        "access there and run the command again: what was done already is not done twice",
+        "Keine Schreibberechtigung für den Ordner {folder}; es wurde nichts halb gespeichert. Bitte die IT verständigen, "
+        "dann erneut versuchen.",
+    ),
 }
 
 

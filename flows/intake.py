@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from adapters.database import configured_engine
 from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
-from flows import batches
+from flows import batches, unless_storage_fault
 from flows.day_off import rest_if_day_off
 from services.intake import NO_CASE_FOLDER, InboxFile, Outcome, outcome_counts_de, scan_inbox, take_in
 
@@ -25,7 +25,8 @@ def scan_task(inbox: str) -> list[InboxFile]:
     return scan_inbox(Path(inbox))
 
 
-@task(name="take-in-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(name="take-in-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
+      retry_condition_fn=unless_storage_fault)
 def take_in_task(files: list[InboxFile], settle_seconds: float) -> list[Outcome]:
     """One batch; a file's trouble is its outcome, so a retry only follows a database that failed."""
     settings = get_settings()

@@ -31,7 +31,7 @@ from adapters.docx import TemplateSet, load_checked_templates, load_letter_texts
 from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
 from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
-from flows import batches
+from flows import batches, unless_storage_fault
 from flows.day_off import rest_if_day_off
 from services.letters import (
     ACTOR,
@@ -58,7 +58,8 @@ def select_due_task(district: str | None = None) -> LetterReport:
     return LetterReport(select_due(configured_engine(), district=district))
 
 
-@task(name="write-letter-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(name="write-letter-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
+      retry_condition_fn=unless_storage_fault)
 def write_batch_task(jobs: list[LetterJob], today: date, actor: str) -> LetterReport:
     kit = LetterKit(templates=TemplateSet.load(templates_dir()), texts=load_letter_texts(), catalogue=load_catalogue(),
                     rules=load_checklist_rules(), cases_dir=get_settings().cases_dir)

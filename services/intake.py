@@ -2,7 +2,10 @@
 
 Each file is judged on its own. Whatever goes wrong with one file (a name that is not UTF-8, a read
 error, a bug) becomes that file's outcome: it waits in quarantine with the reason, or, when even that
-fails, its ledger row says why; the rest of the batch goes on.
+fails, its ledger row says why; the rest of the batch goes on. A full disk or a folder that cannot be
+written is no file's fault: it stops the batch with a `StorageFault` naming the folder, no file of the
+batch is kept half way (a document moved into its case folder before the commit that failed is
+removed again) and every file waits where it was, so the run after the fix takes each exactly once.
 
 Inbox (`take_in`, one batch in one transaction; `flows/intake.py` runs it per batch): files dropped
 into `inbox/<case reference>/` become documents of the case, each exactly once, even when a run is
@@ -88,6 +91,7 @@ from adapters.filestore import (
     write_atomically,
     write_reason,
 )
+from adapters.storage import remove_quietly
 from domain.checklist import (
     ChecklistRules,
     guess_item,
@@ -95,7 +99,7 @@ from domain.checklist import (
     looks_translated,
 )
 from domain.display import visible
-from domain.errors import InvalidInput, _clip
+from domain.errors import InvalidInput, StorageFault, _clip
 from domain.files import (
     PARTIAL_SUFFIX,
     FileName,
@@ -268,6 +272,8 @@ class _Entry:
     remove: bool = False  # after the commit: remove from the inbox
     move_to: str | None = None  # after the commit: move into quarantine (relative path)
     reason: str | None = None
+    promoted: Path | None = None  # the document's file, already in the case folder before the commit
+    committed: bool = False
 
 
 class _Batch:
@@ -329,17 +335,35 @@ def take_in(
             try:
                 _judge(item, batch=batch, known=known, staged=staged, cases_dir=cases_dir, rules=rules,
                        max_bytes=max_bytes, settle_seconds=settle_seconds, clock=clock)
+            except StorageFault:
+                # a full or unwritable folder is no file's fault: the batch stops, nothing of it is kept
+                # (the files wait in the inbox) and the next run after the fix takes every file once
+                _drop_quietly(staged)
+                _drop_uncommitted(batch)
+                raise
             except Exception as error:  # noqa: BLE001 - one file never stops the batch
                 _drop_quietly(staged)
                 try:
                     batch.turn_away(item, "", 0, "rejected", unexpected(error), seen=None)
                 except Exception:  # noqa: BLE001 - not even a quarantine name: the file stays, its outcome says why
                     batch.tell(item, "error", f"{unexpected(error)}; bleibt im Posteingang")
-        if any(entry.document is not None for entry in batch.entries):
-            flush_to_disk()  # the stored copies on the disk before the commit names them
-        _store(session, batch)
+        try:
+            if any(entry.document is not None for entry in batch.entries):
+                flush_to_disk()  # the stored copies on the disk before the commit names them
+            _store(session, batch)
+        except BaseException:
+            _drop_uncommitted(batch)  # a database that refused the batch (full, gone) names none of its files
+            raise
     _finish(engine, batch)
     return batch.outcomes
+
+
+def _drop_uncommitted(batch: _Batch) -> None:
+    """Remove the documents this batch put into case folders whose rows were not committed: the case
+    folder holds no file the database does not name, and the rerun stores them again."""
+    for entry in batch.entries:
+        if entry.promoted is not None and not entry.committed:
+            remove_quietly(entry.promoted)
 
 
 def _judge(item: InboxFile, *, batch: _Batch, known: _Known, staged: Path, cases_dir: Path, rules: ChecklistRules,
@@ -418,12 +442,13 @@ def _judge(item: InboxFile, *, batch: _Batch, known: _Known, staged: Path, cases
         batch.turn_away(item, sha, verdict.size, "duplicate", f"Duplikat: identisch mit Dokument „{twin}“ des Falls", seen)
         return
     stored = stored_name(sha, item.name.text)
-    promote(staged, cases_dir / case.reference / "documents" / stored)
+    target = cases_dir / case.reference / "documents" / stored
+    promote(staged, target)
     values = document_row(case_id=case.id, name=item.name.text, stored=stored, verdict=verdict, rules=rules,
                           profile=known.profiles.get(case.id), source="inbox", at=batch.at)
     row = ledger_row(item.inbox_path, item.case_reference, sha, verdict.size, "accepted", at=batch.at)
     batch.entries.append(_Entry(item, batch.tell(item, "accepted"), ledger=row, document=values, case=case, seen=seen,
-                                remove=True))
+                                remove=True, promoted=target))
     known.documents[(case.id, sha)] = values["original_name"]
 
 
@@ -437,6 +462,8 @@ def _store(session: Session, batch: _Batch) -> None:
     try:
         _insert(session, entries, batch.at)
         session.commit()
+        for entry in entries:
+            entry.committed = True
         return
     except (OperationalError, InterfaceError):
         raise
@@ -447,6 +474,7 @@ def _store(session: Session, batch: _Batch) -> None:
         try:
             _insert(session, [entry], batch.at)
             session.commit()
+            entry.committed = True
         except (OperationalError, InterfaceError):
             raise
         except SQLAlchemyError as error:
@@ -454,6 +482,8 @@ def _store(session: Session, batch: _Batch) -> None:
             failed.append((entry, error))
     for entry, error in failed:
         entry.remove, entry.move_to = False, None
+        if entry.promoted is not None:
+            remove_quietly(entry.promoted)
         batch.outcomes[entry.index] = replace(
             batch.outcomes[entry.index], outcome="error",
             reason=f"konnte nicht in der Datenbank vermerkt werden ({type(error).__name__}); bleibt im Posteingang, "
@@ -481,13 +511,19 @@ def _insert(session: Session, entries: list[_Entry], at: datetime) -> None:
 
 def _finish(engine: Engine, batch: _Batch) -> None:
     """After the commit: remove what was stored, move what was turned away. A file that cannot be
-    moved stays in the inbox, its outcome says why, and a ledger row records it ("error")."""
+    moved stays in the inbox, its outcome says why, and a ledger row records it ("error"). A full or
+    unwritable inbox or quarantine is raised once every file had its turn: what is committed stays
+    committed, and the next run finishes the files' last step (module docstring, step 7)."""
     not_moved: list[dict] = []
+    faults: list[StorageFault] = []
     for entry in batch.entries:
         item, told = entry.item, batch.outcomes[entry.index]
         if entry.remove:
             try:
                 removed = remove_if_unchanged(item.path, entry.seen)
+            except StorageFault as fault:
+                faults.append(fault)
+                removed, why = False, f"konnte nicht aus dem Posteingang entfernt werden ({fault.message_de})"
             except OSError as error:
                 removed, why = False, f"konnte nicht aus dem Posteingang entfernt werden ({error.strerror})"
             else:
@@ -500,7 +536,9 @@ def _finish(engine: Engine, batch: _Batch) -> None:
                                    reason=entry.reason, name_hex=None if item.name.is_utf8 else item.name.hex,
                                    seen=entry.seen)
             except Exception as error:  # noqa: BLE001 - one file never stops the batch
-                reason = (f"konnte nicht in die Quarantäne gelegt werden ({unexpected(error)}); bleibt im Posteingang; "
+                if isinstance(error, StorageFault):
+                    faults.append(error)
+                reason = (f"konnte nicht in die Quarantäne gelegt werden ({_why(error)}); bleibt im Posteingang; "
                           f"Grund der Ablehnung: {entry.reason}")
                 batch.outcomes[entry.index] = replace(told, outcome="error", reason=reason)
                 not_moved.append(ledger_row(item.inbox_path, item.case_reference, "", 0, "error", reason=reason,
@@ -517,6 +555,12 @@ def _finish(engine: Engine, batch: _Batch) -> None:
                 session.commit()
         except SQLAlchemyError:
             pass  # the outcomes say it; the files are still in the inbox for the next run
+    if faults:
+        raise faults[0]
+
+
+def _why(error: BaseException) -> str:
+    return error.message_de if isinstance(error, StorageFault) else unexpected(error)
 
 
 def _drop_quietly(path: Path) -> None:
@@ -608,7 +652,8 @@ def take_in_upload(
     the case folder before the Document row commits, and a turned-away file's ledger row commits
     before the file is written into quarantine. The audit entry names the adviser (`actor`) for an
     accepted and for a refused file alike. Whatever goes wrong with the file is its outcome, never
-    an exception: a database that cannot be reached is the one error raised.
+    an exception: a database that cannot be reached and a full or unwritable folder (StorageFault,
+    nothing of the upload kept: the adviser uploads it again once there is room) are the errors raised.
     """
     if isinstance(name, bytes):
         file_name = FileName.from_bytes(name)
@@ -627,6 +672,9 @@ def take_in_upload(
     try:
         return _judge_upload(**context, staged=staged, cases_dir=cases_dir, rules=rules, profile=profile,
                              max_bytes=max_bytes, item_key=item_key, translated=translated, certified=certified)
+    except StorageFault:
+        session.rollback()
+        raise
     except Exception as error:  # noqa: BLE001 - the file's outcome, never a page error
         session.rollback()
         return _upload_failed(**context, staged=staged, error=error)
@@ -657,18 +705,39 @@ def _judge_upload(*, session: Session, case: Case, stream: BinaryIO, file_name: 
             outcome, reason = "duplicate", f"Duplikat: identisch mit Dokument „{twin}“ des Falls"
     if reason is not None:
         relative = quarantine_name(case.reference, file_name, raw_path=raw_path)
-        session.add(IntakeFile(**ledger_row(shown_as, case.reference, sha, verdict.size, outcome, at=now,
-                                            reason=reason, quarantine=relative)))
+        ledger = IntakeFile(**ledger_row(shown_as, case.reference, sha, verdict.size, outcome, at=now, reason=reason,
+                                         quarantine=relative))
+        session.add(ledger)
         record_audit(session, actor=actor, action="document.quarantine", entity="document", case_reference=case.reference,
                      person_id=case.person_id, after={"original_name": file_name.shown[:255], "sha256": sha,
                                                       "outcome": outcome, "reason": reason, "quarantine_path": relative})
         session.commit()
-        _keep_in_quarantine(stream, staged if written else None, quarantine_dir / relative, shown_as=shown_as,
-                            reason=reason, actor=actor, file_name=file_name)
+        try:
+            _keep_in_quarantine(stream, staged if written else None, quarantine_dir / relative, shown_as=shown_as,
+                                reason=reason, actor=actor, file_name=file_name)
+        except StorageFault as fault:
+            # the ledger must not point into quarantine at a file that is not there
+            ledger.outcome, ledger.quarantine_path, ledger.reason = "error", None, f"{reason}; {fault.message_de}"
+            session.add(ledger)
+            session.commit()
+            raise
         return Upload(outcome, reason, quarantine_path=relative)
 
     stored = stored_name(sha, file_name.text)
-    promote(staged, cases_dir / case.reference / "documents" / stored)
+    target = cases_dir / case.reference / "documents" / stored
+    promote(staged, target)
+    try:
+        return _record_upload(session, case=case, stored=stored, verdict=verdict, file_name=file_name,
+                              shown_as=shown_as, sha=sha, now=now, rules=rules, profile=profile, actor=actor,
+                              item_key=item_key, translated=translated, certified=certified)
+    except BaseException:
+        remove_quietly(target)  # the database refused the document (full, gone): the case folder keeps no file it does not name
+        raise
+
+
+def _record_upload(session: Session, *, case: Case, stored: str, verdict: FileVerdict,
+                   file_name: FileName, shown_as: str, sha: str, now: datetime, rules: ChecklistRules, profile,
+                   actor: str, item_key: str | None, translated: bool, certified: bool) -> Upload:
     values = document_row(case_id=case.id, name=file_name.text, stored=stored, verdict=verdict, rules=rules,
                           profile=profile, source="upload", at=now, item_key=item_key, translated=translated,
                           certified=certified)
@@ -709,7 +778,7 @@ def _upload_failed(*, session: Session, case: Case, stream: BinaryIO, file_name:
         outcome, kept = "rejected", relative
     except Exception as second:  # noqa: BLE001 - recorded in the ledger instead
         outcome, kept = "error", None
-        reason = f"{reason}; auch die Quarantäne schlug fehl ({unexpected(second)}); die Datei wurde nicht gespeichert"
+        reason = f"{reason}; auch die Quarantäne schlug fehl ({_why(second)}); die Datei wurde nicht gespeichert"
     session.add(IntakeFile(**ledger_row(shown_as, case.reference, "", _length(stream), outcome, at=now, reason=reason,
                                         quarantine=kept)))
     record_audit(session, actor=actor, action="document.quarantine", entity="document", case_reference=case.reference,

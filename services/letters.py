@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 from adapters.docx import load_letter_texts
 from adapters.filestore import write_atomically
 from adapters.settings import get_settings
+from adapters.storage import remove_quietly
 from domain.calendar import WorkingCalendar, lower_saxony_calendar
 from domain.catalogue import Catalogue
 from domain.checklist import ChecklistRules
@@ -131,7 +132,21 @@ class LetterKit:
 
 
 def write_letters(jobs: list[LetterJob], *, engine: Engine, kit: LetterKit, today: date, actor: str) -> list[LetterResult]:
-    """Write one batch of letters in one transaction (see the module docstring)."""
+    """Write one batch of letters in one transaction (see the module docstring). When the batch stops
+    (a full or unwritable letters folder, a database that refuses the commit), the letter files it
+    wrote are removed again: a case folder holds no letter the database does not name, and the next
+    run writes the batch whole."""
+    written_files: list[Path] = []
+    try:
+        return _write_batch(jobs, engine=engine, kit=kit, today=today, actor=actor, written_files=written_files)
+    except BaseException:
+        for path in written_files:
+            remove_quietly(path)
+        raise
+
+
+def _write_batch(jobs: list[LetterJob], *, engine: Engine, kit: LetterKit, today: date, actor: str,
+                 written_files: list[Path]) -> list[LetterResult]:
     templates, texts, catalogue, rules, cases_dir = kit.templates, kit.texts, kit.catalogue, kit.rules, kit.cases_dir
     calendar, min_working_days = kit.calendar or lower_saxony_calendar(), kit.working_days()
     results: list[LetterResult] = []
@@ -181,6 +196,7 @@ def write_letters(jobs: list[LetterJob], *, engine: Engine, kit: LetterKit, toda
                     continue
                 relative = f"{case.reference}/letters/{file_name(case.reference, letter, today, digest)}"
                 write_atomically(cases_dir / relative, data)
+                written_files.append(cases_dir / relative)
                 pending.append(WrittenLetter(
                     case_id=job.case_id, case_reference=case.reference, person_id=person_ids.get(job.case_id), letter=letter,
                     case_state=case.state.value, state_since=case.state_since, sha256=digest, size=len(data), path=relative,

@@ -50,8 +50,9 @@ def cli_command():
 #   (functools.lru_cache); they are forgotten before and after each command. The loaded data/
 #   files (adapters.catalogue, also lru_cache) are kept while that is safe (`_DataCache`);
 # - Prefect's home in a temporary folder, set before Prefect is imported (`prefect_home`);
-# - what it logs: a process shows WARNING and above on stderr (Prefect's console handler on the
-#   root logger); here those lines are added to the command's stderr. Not seen here: the output
+# - what it logs: a process shows what Prefect's console handler on the root logger lets through,
+#   CRITICAL and above (adapters.prefect_setup.CONSOLE_LEVEL: a failed task's ERROR line and its
+#   traceback stay in the run's log); here those lines are added to the command's stderr. Not seen here: the output
 #   of Prefect's temporary server, a process of its own; the smoke test of `intake` checks it;
 # - an exception it does not handle: a process prints "Traceback ..." on stderr; CliRunner catches
 #   it, and it is added to stderr as Python would print it.
@@ -71,10 +72,13 @@ class CliRun:
 
 
 class _Lines(logging.Handler):
-    """Log records at WARNING and above, formatted as Prefect's console handler shows them."""
+    """Log records at the level the CLI gives Prefect's console handler and above, formatted as that
+    handler shows them."""
 
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
+        from adapters.prefect_setup import CONSOLE_LEVEL
+
+        super().__init__(logging.getLevelName(CONSOLE_LEVEL))
         self.setFormatter(logging.Formatter("%(levelname)-7s | %(name)s - %(message)s"))
         self.lines: list[str] = []
 

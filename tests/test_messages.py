@@ -43,6 +43,7 @@ SAMPLES = {
     "file": "faelle.csv",
     "first": "Nachname",
     "first_column": "B",
+    "folder": "/srv/welcome-center/cases/VER-2026-0042/letters",
     "found": ["Vorname", "Nachnahme"],
     "head": "9c8d7e",
     "key": Term("family_name", "Nachname"),

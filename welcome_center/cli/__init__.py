@@ -41,7 +41,8 @@ class LazyGroup(TyperGroup):
         module = COMMANDS.get(name)
         if module is None:
             return None
-        # before the command's module imports a flow, and so Prefect, which reads its settings once
+        # Click looks the command up before it runs the group's callback, and importing a command's
+        # module may import Prefect, which reads its logging settings once, at import: set them first
         configure_prefect(get_settings().home)
         try:
             loaded = importlib.import_module(f"{__name__}.{module}")

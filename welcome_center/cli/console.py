@@ -17,9 +17,10 @@ from rich.console import Console
 from rich.markup import escape as rich_escape
 
 from adapters.settings import get_settings
+from adapters.storage import diagnose, ensure_room, flow_run_folders, storage_code
 from domain.dates import event_day
 from domain.display import visible
-from domain.errors import CatalogueError, DomainError
+from domain.errors import CatalogueError, DomainError, StorageFault
 from domain.validation import FieldError
 
 
@@ -42,22 +43,28 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def friendly(command):
-    """Turn the errors a person can cause into one line and an exit code, never a traceback."""
+    """Turn the errors a person can cause into one line and an exit code, never a traceback. A full
+    disk or an unwritable folder is one line naming the folder, however it arrived (adapters.storage)."""
 
     @wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except StorageFault as error:
+            fail("Storage error", error.message, EXIT_FILE)
         except CatalogueError as error:
             fail("Data error", str(error), EXIT_DATA)
         except DomainError as error:
             fail("Error", str(error), EXIT_INVALID)
         except OSError as error:
+            if storage_code(error) is not None:
+                _fail_if_storage(error)
             where = f" ({error.filename})" if error.filename else ""
             fail("File error", f"{error.strerror or error}{where}", EXIT_FILE)
         except (typer.Exit, typer.Abort, typer.TyperException, click.exceptions.Exit, click.ClickException):
             raise  # the command line's own ways to end: an exit code, Ctrl-C, a usage error
         except Exception as error:
+            _fail_if_storage(error)
             if _database_error(error):
                 detail = str(getattr(error, "orig", None) or error).splitlines()[0]
                 fail("Database error", f"{detail}. Check WELCOME_CENTER_DATABASE_URL and run `welcome-center db upgrade`.",
@@ -69,6 +76,24 @@ def friendly(command):
                  "run again with WELCOME_CENTER_DEBUG=1 to see the traceback and report it.", EXIT_INTERNAL)
 
     return wrapper
+
+
+def _fail_if_storage(error: Exception) -> None:
+    """A full or unwritable folder behind an error that does not say so itself (SQLite's "disk I/O
+    error", Prefect's HTTP 500 from its temporary server): one line naming the folder."""
+    try:
+        fault = diagnose(error, get_settings())
+    except Exception:  # noqa: BLE001 - the diagnosis must not hide the error it looks at
+        fault = None
+    if fault is not None:
+        fail("Storage error", fault.message, EXIT_FILE)
+
+
+def room_for_a_flow_run() -> None:
+    """Before a flow run: the database's folder and Prefect's home must take writes. Prefect's
+    temporary server meets a full disk with HTTP 500s and, on its way out, tracebacks; checked first,
+    the command says which folder is full instead."""
+    ensure_room(flow_run_folders(get_settings()))
 
 
 def _database_error(error: Exception) -> bool:

@@ -10,7 +10,7 @@ import typer
 from adapters.database import ready_engine
 from domain.display import visible
 from flows.intake import intake_flow
-from welcome_center.cli.console import escape, friendly, out, print_json
+from welcome_center.cli.console import escape, friendly, out, print_json, room_for_a_flow_run
 from welcome_center.cli.prefect_api import ensure_prefect_api
 
 Opt = typer.Option
@@ -26,6 +26,7 @@ def _group() -> None:
 @friendly
 def intake(as_json: Annotated[bool, Opt("--json")] = False):
     """Take in the files waiting in the inbox (a Prefect flow run)."""
+    room_for_a_flow_run()
     ready_engine()
     ensure_prefect_api()
     outcomes = intake_flow()

@@ -67,6 +67,7 @@ from welcome_center.cli.console import (
     out,
     parse_date,
     print_json,
+    room_for_a_flow_run,
     show_field_errors,
     today,
 )
@@ -166,6 +167,7 @@ def write_due_letters(*, day: date, who: str, pdf: bool = False, district: str |
     # defers Prefect (about 1 s of imports) to the commands that run a flow
     from flows.letters import letters_flow
 
+    room_for_a_flow_run()
     ensure_prefect_api()
     results = letters_flow(due=True, district=district, pdf=pdf, today=day, actor=who, progress=progress)
     return LettersSummary(results=list(results), folder=get_settings().cases_dir)

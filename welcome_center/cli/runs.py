@@ -12,6 +12,7 @@ from sqlmodel import Session
 from adapters.catalogue import load_catalogue
 from adapters.database import ready_engine
 from adapters.settings import get_settings
+from adapters.storage import ensure_room, flow_run_folders
 from adapters.up_state import running_up
 from domain.errors import InvalidInput
 from domain.lifecycle import STATE_DE, CaseState
@@ -23,7 +24,7 @@ from welcome_center.cli.letters import print_letters_summary, write_due_letters
 from welcome_center.cli.prefect_api import ensure_prefect_api
 from welcome_center.demo.accounts import assign_demo_cases, demo_login_line, ensure_demo_accounts
 from welcome_center.demo.letters import prepare_demo_letters
-from welcome_center.demo.population import reset_state, run_demo
+from welcome_center.demo.population import demo_bytes, reset_state, run_demo
 
 Opt = typer.Option
 app = typer.Typer()
@@ -52,6 +53,10 @@ def demo(
         if running is not None:
             raise InvalidInput("demo.fresh_while_up", "--fresh", pid=running.pid)
         reset_state(settings.home)
+    # the demo writes its cases, files and letters into the state folder: checked for room first, since
+    # a demo cut off half way cannot be finished by a rerun (it works on the persons it imported itself)
+    ensure_room(flow_run_folders(settings))
+    ensure_room([settings.home], size=demo_bytes(count))
     engine = ready_engine()
     catalogue = load_catalogue()
     with err.status("Demo: Personen erfinden, importieren, Fälle fortschreiben …"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -18,6 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.database import ready_engine
 from adapters.settings import get_settings
+from adapters.storage import diagnose
+from domain.errors import StorageFault
 from models.selectors import NotFound
 from welcome_center.web import case_routes, core_routes, quarantine_routes, runs_routes
 from welcome_center.web.deps import (
@@ -145,8 +148,17 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
         title, message = titles.get(exc.status_code, ("Fehler", "Die Anfrage konnte nicht bearbeitet werden."))
         return _error(request, exc.status_code, title, message)
 
+    @app.exception_handler(StorageFault)
+    async def _storage(request: Request, exc: StorageFault):
+        # a full disk or an unwritable folder: the IT's to fix, and the page says which folder
+        return _error(request, 503, "Speichern nicht möglich", exc.message_de)
+
     @app.exception_handler(Exception)
-    async def _server_error(request: Request, _exc: Exception):
+    async def _server_error(request: Request, exc: Exception):
+        settings = getattr(request.app.state, "settings", None) or get_settings()
+        fault = await run_in_threadpool(diagnose, exc, settings)  # SQLite on a full disk, say
+        if fault is not None:
+            return _error(request, 503, "Speichern nicht möglich", fault.message_de)
         return _error(request, 500, "Interner Fehler", "Ein unerwarteter Fehler ist aufgetreten. Bitte versuchen Sie es erneut oder wenden Sie sich an die Leitung.")
 
     app.include_router(core_routes.router)

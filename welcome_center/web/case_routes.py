@@ -29,6 +29,7 @@ from adapters.docx import load_checked_templates, templates_dir
 from adapters.pdf import convert_to_pdf, soffice
 from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
+from adapters.storage import diagnose
 from domain.access import Actor
 from domain.calendar import lower_saxony_calendar
 from domain.deadlines import Period
@@ -361,16 +362,27 @@ async def case_upload(request: Request, reference: str, actor: Actor = Depends(w
     if item_key is not None and item_key not in {line.item.key for line in lines}:
         return _upload_refused(request, session, actor, case, "Diese Unterlage gehört nicht zur Checkliste des Falls.", None)
     raw_name = _uploaded_name(upload)
-    result = await run_in_threadpool(
-        take_in_upload, session, case=case, stream=upload.file, name=raw_name, cases_dir=settings.cases_dir,
-        quarantine_dir=settings.quarantine_dir, rules=rules, profile=checklist_profile(case, person),
-        max_bytes=settings.max_file_bytes, actor=actor.audit_name, item_key=item_key,
-        translated=form_checked(form, "translated"), certified=form_checked(form, "certified"),
-    )
-    await upload.close()
+    name = _clip_shown(FileName.from_bytes(raw_name).shown if isinstance(raw_name, bytes) else visible(raw_name))
+    try:
+        result = await run_in_threadpool(
+            take_in_upload, session, case=case, stream=upload.file, name=raw_name, cases_dir=settings.cases_dir,
+            quarantine_dir=settings.quarantine_dir, rules=rules, profile=checklist_profile(case, person),
+            max_bytes=settings.max_file_bytes, actor=actor.audit_name, item_key=item_key,
+            translated=form_checked(form, "translated"), certified=form_checked(form, "certified"),
+        )
+    except Exception as error:
+        # a full or unwritable folder (or a database on a full disk): the adviser reads which, in German,
+        # on the case page; nothing of the upload was kept
+        fault = await run_in_threadpool(diagnose, error, settings)
+        if fault is None:
+            raise
+        session.rollback()
+        return _upload_refused(request, session, actor, case, f"Datei „{name}“ nicht gespeichert: {fault.message_de}",
+                               item_key, status_code=503)
+    finally:
+        await upload.close()
     if result.outcome == "accepted":
         return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=unterlage#checkliste", status_code=303)
-    name = _clip_shown(FileName.from_bytes(raw_name).shown if isinstance(raw_name, bytes) else visible(raw_name))
     reason = visible(result.reason or "")
     if result.outcome == "held":
         message = f"Datei „{name}“ nicht gespeichert: {reason}."
@@ -399,8 +411,9 @@ def _clip_shown(shown: str, limit: int = 80) -> str:
     return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
-def _upload_refused(request, session, actor, case, message: str, item_key: str | None):
-    return _case_page(request, session, actor, case, Messages(upload=message, upload_item=item_key), status_code=422)
+def _upload_refused(request, session, actor, case, message: str, item_key: str | None, status_code: int = 422):
+    return _case_page(request, session, actor, case, Messages(upload=message, upload_item=item_key),
+                      status_code=status_code)
 
 
 def _file_in_case(cases_dir: Path, reference: str, relative: str) -> Path:
