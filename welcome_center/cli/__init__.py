@@ -41,6 +41,9 @@ class LazyGroup(TyperGroup):
         module = COMMANDS.get(name)
         if module is None:
             return None
+        # Click resolves the command (so imports its module, and with a flow Prefect, whose logging is
+        # set up on import) BEFORE it runs the group's callback: Prefect's settings go in here.
+        configure_prefect(get_settings().home)
         try:
             loaded = importlib.import_module(f"{__name__}.{module}")
         except Exception as error:  # a fault of the program: one line, as console.friendly gives it
@@ -65,4 +68,4 @@ app = typer.Typer(
 @app.callback()
 def main() -> None:
     """Recognition (Anerkennung) case workflow for the Welcome Center Verden/Osterholz."""
-    configure_prefect(get_settings().home)  # before a command imports a flow (and so Prefect)
+    configure_prefect(get_settings().home)  # also set in LazyGroup.get_command, which runs first
