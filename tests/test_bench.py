@@ -21,6 +21,7 @@ SMALL = [
     ("web.py", ["--cases", "300", "--requests", "3", "--clients", "1", "--seconds", "1", "--search-only"],
      ["Suche Teil des Namens", "Suche andere Schrift"]),
     ("local_imports.py", [], ["function-local imports of own packages:"]),
+    ("send_window.py", ["--mails", "20", "--senders", "1,2", "--latency-ms", "0"], ["mails/s with window"]),
 ]
 
 
