@@ -19,6 +19,8 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes
+from email.policy import default
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -96,9 +98,6 @@ class SlowAnswer(MailSink):
     window in which a killed sender has handed over a mail it has not yet recorded."""
 
     async def handle_DATA(self, server, session, envelope):
-        from email import message_from_bytes
-        from email.policy import default
-
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content, policy=default))
         await asyncio.sleep(self.delay)
