@@ -7,7 +7,8 @@ with the due items, not with all cases.
 Claiming is one atomic statement per batch: an UPDATE … RETURNING over the ids of claimable rows
 (`FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the single statement runs under the database's
 write lock). A row is claimable when pending (and its retry time has come) or when its claim's lease
-has expired (a killed worker).
+has expired (a killed worker on another host; on its own host the next run makes its rows pending at
+once, services.reminders.take_over_abandoned).
 """
 
 from __future__ import annotations

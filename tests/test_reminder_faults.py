@@ -28,15 +28,16 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from adapters.processes import start_ticks
+from domain.errors import InvalidInput
 from domain.funding import FundingRoute
 from domain.lifecycle import Event
 from models import OutboxMessage
 from models.audit import AuditEvent
 from models.person import Person
 from services.cases import advance_case, find_or_create_person, open_case, set_funding
-from services.reminders import held_claims, parse_holder, take_over_abandoned, this_host, worker_name
+from services.reminders import held_claims, parse_holder, resend_failed, take_over_abandoned, this_host, worker_name
 
-from .conftest import ROOT, MailSink, free_port
+from .conftest import MailSink, free_port
 from .test_reminders import ACTOR, NI, make_cases, outbox, run_selection, world  # noqa: F401 - world is a fixture
 
 RUN_DAY = "27.11.2026"  # a Friday: the acknowledgements below are overdue, Amal's documents are due
@@ -227,6 +228,37 @@ def test_a_reused_pid_is_no_holder_and_an_unreadable_claim_waits_for_its_lease(e
     assert states == {None: "pending", "w1": "sending"}
     assert [(h.by, h.pid, h.rows) for h in held_claims(engine=engine, now=now, own=mine)] == [("w1", None, 1)]
     assert parse_holder(f"{mine}/3").pid == os.getpid() and parse_holder("old-host:42:ab12cd34/0").pid == 42
+
+
+def test_a_failed_reminder_is_not_resent_without_an_address_or_to_an_address_that_has_its_own(engine, session, world):
+    _, collecting = make_cases(session, world["catalogue"])
+    run_selection(engine, world, today=date(2026, 11, 27))
+    to_amal = [r for r in outbox(engine) if r.recipient == "amal@example.org"][0]
+    t = OutboxMessage.__table__
+    with engine.begin() as connection:
+        connection.execute(update(t).where(t.c.id == to_amal.id).values(state="failed", last_error="550 no such user"))
+    amal = session.exec(select(Person).where(Person.email == "amal@example.org")).one()
+
+    def resend():
+        return resend_failed(session, outbox_id=to_amal.id, catalogue=world["catalogue"], checklist_rules=world["checklist"],
+                             today=date(2026, 11, 27), actor=ACTOR)
+
+    amal.email = None
+    session.add(amal)
+    session.flush()
+    with pytest.raises(InvalidInput) as no_address:
+        resend()
+    assert no_address.value.code == "reminder.no_address" and collecting.reference in no_address.value.message
+
+    amal.email = "amal.neu@example.org"
+    session.add(amal)
+    session.commit()
+    run_selection(engine, world, today=date(2026, 11, 27))  # the next run wrote a reminder to the new address
+    with pytest.raises(InvalidInput) as taken:
+        resend()
+    assert taken.value.code == "reminder.already_there"
+    session.rollback()
+    assert [r.state for r in outbox(engine) if r.id == to_amal.id] == ["failed"]
 
 
 # ---------------------------------------------------------------------------------- the mail server down
