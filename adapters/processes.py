@@ -10,7 +10,8 @@ Without `/proc` (macOS, a container without procfs) the start time is unknown ("
 `os.kill(pid, 0)` answers, and a reused PID makes a dead holder look alive, so its rows wait out
 their lease as before, never less. After a reboot the start ticks begin again at zero: a holder from
 before the reboot whose PID and start ticks a new process matches exactly would look alive (again
-only the lease is waited out).
+only the lease is waited out). The host name must stand for one PID namespace: containers that share
+a host name but not their process table would see each other's live holders as gone.
 """
 
 from __future__ import annotations
