@@ -138,18 +138,47 @@ class SmtpSender:
         return self
 
     def send(self, mail: Mail) -> None:
+        """Offer and hand over in one go (for callers that need no window between them)."""
+        self.offer(mail)
+        self.hand_over(mail)
+
+    def offer(self, mail: Mail) -> None:
+        """The envelope (MAIL FROM, RCPT TO): a refusal here means the server has nothing of the mail.
+        Split from `hand_over` so that the sender can keep the window in which a mail is accepted
+        but not yet recorded as short as one DATA exchange (services.reminders)."""
         try:
-            refused = self.client.sendmail(mail.sender, [mail.recipient], mail.data)
-        except smtplib.SMTPRecipientsRefused as error:
-            code, answer = next(iter(error.recipients.values()))
-            raise SendFailure(code >= 500, False, f"{code} {_text(answer)}") from None
+            self.client.ehlo_or_helo_if_needed()
+            code, answer = self.client.mail(mail.sender)
+            if code != 250:
+                self._reset()
+                raise SendFailure(code >= 500, False, f"{code} {_text(answer)}")
+            code, answer = self.client.rcpt(mail.recipient)
+            if code not in (250, 251):
+                self._reset()
+                raise SendFailure(code >= 500, False, f"{code} {_text(answer)}")
         except smtplib.SMTPResponseException as error:
             raise SendFailure(error.smtp_code >= 500, False, f"{error.smtp_code} {_text(error.smtp_error)}") from None
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             raise SendFailure(False, True, f"Verbindung zum SMTP-Server verloren: {error}") from None
-        if refused:
-            code, answer = next(iter(refused.values()))
+
+    def hand_over(self, mail: Mail) -> None:
+        """DATA: from the moment the text is sent the server may keep the mail, whatever happens after."""
+        try:
+            code, answer = self.client.data(mail.data)
+        except smtplib.SMTPResponseException as error:
+            self._reset()
+            raise SendFailure(error.smtp_code >= 500, False, f"{error.smtp_code} {_text(error.smtp_error)}") from None
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            raise SendFailure(False, True, f"Verbindung zum SMTP-Server verloren: {error}") from None
+        if code != 250:
+            self._reset()
             raise SendFailure(code >= 500, False, f"{code} {_text(answer)}")
+
+    def _reset(self) -> None:
+        try:
+            self.client.rset()
+        except (OSError, smtplib.SMTPException):
+            pass
 
     def __exit__(self, *exc) -> None:
         if self.client is not None:

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_timeout_seconds: float = 10.0
     mail_domain: str = "welcome-center.example"  # right-hand side of the Message-IDs
-    reminder_lease_seconds: int = 300  # a claim abandoned by a killed worker is taken again after this
+    reminder_lease_seconds: int = 300  # a killed run's claim is taken again after this (on its own host at once)
     reminder_backoff_seconds: int = 300  # first retry after a temporary refusal (doubling each time)
     reminder_max_attempts: int = 5  # temporary refusals before a mail is marked failed
     reminder_lookback_days: int = 400  # overdue deadlines older than this are no longer reminded

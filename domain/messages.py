@@ -755,6 +755,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "give either --due (write the letters that are due) or a case reference (list its letters)",
         "bitte entweder --due (fällige Briefe schreiben) oder ein Aktenzeichen (seine Briefe auflisten) angeben",
     ),
+    # --- reminders (services/reminders.py, welcome_center/cli/reminders.py) ---------------------------
+    "reminders.smtp_unreachable": (
+        "the mail server could not be reached ({reason}); the mails stay pending: check WELCOME_CENTER_SMTP_HOST "
+        "and WELCOME_CENTER_SMTP_PORT and that the server runs, then run `welcome-center remind` again",
+        "der Mailserver war nicht erreichbar ({reason}); die Mails bleiben ausstehend: bitte "
+        "WELCOME_CENTER_SMTP_HOST und WELCOME_CENTER_SMTP_PORT prüfen und ob der Server läuft, dann "
+        "`welcome-center remind` erneut starten",
+    ),
+    "reminders.mails_failed": (
+        "the mail server refused {count} mails for good; see them with `welcome-center reminders --failed`, fix "
+        "the address and send one again with `welcome-center reminders resend ID`",
+        "der Mailserver hat {count} Mails endgültig abgelehnt; sie stehen in `welcome-center reminders --failed`; "
+        "bitte die Adresse berichtigen und die Mail mit `welcome-center reminders resend ID` erneut senden",
+    ),
+    "reminders.failed_or_resend": (
+        "give --failed (list the failed and held reminders) or `resend ID`",
+        "bitte --failed (fehlgeschlagene und gehaltene Erinnerungen auflisten) oder `resend ID` angeben",
+    ),
+    "reminder.not_failed": (
+        "reminder {value} is {state}; only a failed reminder can be sent again (see `welcome-center reminders "
+        "--failed`)",
+        "die Erinnerung {value} ist {state}; nur eine fehlgeschlagene Erinnerung kann erneut gesendet werden",
+    ),
+    "reminder.no_address": (
+        "case {reference} has no e-mail address for the {what}; record it first, then send again",
+        "der Fall {reference} hat keine E-Mail-Adresse für {what}; bitte zuerst erfassen, dann erneut senden",
+    ),
+    "reminder.already_there": (
+        "reminder {value} of case {reference} cannot be sent again to the same address: reminder {name} goes there "
+        "already",
+        "die Erinnerung {value} zum Fall {reference} geht schon als Erinnerung {name} an diese Adresse",
+    ),
     # --- accounts (services/accounts.py) --------------------------------------------------------------
     "adviser.name_missing": ("give the adviser's full name", "bitte den vollständigen Namen eintragen"),
     "adviser.email": (

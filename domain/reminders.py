@@ -132,9 +132,14 @@ def select_reminders(
 
 
 def _recipient(rule: ReminderRule, case: CaseFacts) -> str | None:
-    if rule.recipient is Recipient.PERSON:
+    return recipient_for(rule.recipient, case)
+
+
+def recipient_for(kind: Recipient, case: CaseFacts) -> str | None:
+    """The address a reminder to `kind` goes to, from the case's facts as they are now (None: none)."""
+    if kind is Recipient.PERSON:
         return case.person_email
-    if rule.recipient is Recipient.BODY:
+    if kind is Recipient.BODY:
         return case.body_email
     return case.adviser_email
 

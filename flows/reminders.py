@@ -1,11 +1,14 @@
-"""The daily reminder run as a Prefect flow: one task for the selection, one task per batch of mails
-(two batches in flight), one for the report with a table artifact. What "exactly once" means is
-`services.reminders`'s docstring; the deployment is in prefect.yaml (07:00 Europe/Berlin, working days).
+"""The daily reminder run as a Prefect flow: one task for the selection, one that takes over the
+claims of a killed run on this host, one task per batch of mails (two batches in flight), one for the
+report with a table artifact. What "exactly once" means is `services.reminders`'s docstring; the
+deployment is in prefect.yaml (07:00 Europe/Berlin, working days). A run that could not reach the
+mail server or had mails refused for good raises `ReminderRunFailed` after the report: the flow run
+ends Failed (and `welcome-center remind` exits 6).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -19,11 +22,15 @@ from adapters.settings import get_settings
 from domain.calendar import lower_saxony_calendar
 from services.reminders import (
     BERLIN,
+    Held,
+    ReminderRunFailed,
     Selection,
     Sending,
+    held_claims,
     report_rows,
     select_due,
     send_batch,
+    take_over_abandoned,
     worker_name,
 )
 
@@ -61,6 +68,16 @@ def send_task(worker: str, limit: int) -> tuple[int, Sending]:
     )
 
 
+@task(name="take-over-abandoned-claims", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def take_over_task() -> int:
+    return take_over_abandoned(engine=configured_engine(), now=datetime.now(UTC))
+
+
+@task(name="held-claims", cache_policy=NO_CACHE)
+def held_task(worker: str) -> list[Held]:
+    return held_claims(engine=configured_engine(), now=datetime.now(UTC), own=worker)
+
+
 @task(name="reminder-report", cache_policy=NO_CACHE)
 def report_task(selection: Selection, sending: Sending) -> list[dict]:
     if not selection.working_day:
@@ -77,7 +94,9 @@ def report_task(selection: Selection, sending: Sending) -> list[dict]:
         create_table_artifact(
             table=table, key="reminder-report",
             description=(f"Erinnerungen {selection.today:%d.%m.%Y}: {selection.selected} fällig, {selection.new} neu, "
-                         f"{sending.sent} gesendet, {sending.failed} fehlgeschlagen, {selection.cancelled} storniert"),
+                         f"{sending.sent} gesendet, {sending.failed} fehlgeschlagen, {selection.cancelled} storniert"
+                         + ("; Mailserver nicht erreichbar" if sending.unreachable else "")
+                         + (f"; {sum(h.rows for h in sending.held)} von einem anderen Lauf gehalten" if sending.held else "")),
         )
     return table
 
@@ -88,8 +107,10 @@ def reminders_flow(on: date | None = None, dry_run: bool = False, batch_size: in
     """Select and send the reminders due on `on` (default: today in Europe/Berlin).
 
     `senders` batches are in flight at once (threads of Prefect's task runner): while one waits for
-    the mail server's answer, the other builds and records mails. Claims are atomic, so the
-    batches never overlap. On a weekend or public holiday nothing is selected, scheduled or not (the
+    the mail server's answer, the other claims, loads and builds mails and offers the envelope; only
+    one mail of the process is between DATA and its recorded outcome at a time (SEND_WINDOW), so a
+    killed run leaves at most one duplicate whatever `senders` is. Claims are atomic, so the batches
+    never overlap. On a weekend or public holiday nothing is selected, scheduled or not (the
     reminder rules count working days), and the artifact says so; `scheduled` is there for the
     deployment (flows.deployments).
     """
@@ -98,6 +119,7 @@ def reminders_flow(on: date | None = None, dry_run: bool = False, batch_size: in
     sending = Sending()
     if not dry_run and selection.working_day:
         worker = worker_name()
+        sending.taken_over = take_over_task()
         in_flight = [(name, send_task.submit(name, batch_size)) for name in (f"{worker}/{n}" for n in range(max(1, senders)))]
         while in_flight:
             name, future = in_flight.pop(0)
@@ -109,5 +131,8 @@ def reminders_flow(on: date | None = None, dry_run: bool = False, batch_size: in
             sending.unreachable |= outcome.unreachable
             if claimed and not sending.unreachable:
                 in_flight.append((name, send_task.submit(name, batch_size)))
+        sending.held = held_task(worker)
     report_task(selection, sending)
+    if sending.unreachable or sending.failed:
+        raise ReminderRunFailed(selection, sending)  # after the report: the flow run ends Failed
     return {"selection": selection, "sending": sending}

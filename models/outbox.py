@@ -2,8 +2,9 @@
 
 The unique key (case, rule, due day, recipient) makes a second selection run harmless; the
 Message-ID is derived from that key, so a mail sent twice after a crash is recognisable as one.
-Workers claim rows atomically with a lease (`claimed_until`); a claim abandoned by a killed worker
-is taken again once its lease has expired.
+Workers claim rows atomically with a lease (`claimed_until`); `claimed_by` names the holder as
+host:pid:start:token/thread. A claim abandoned by a killed run is taken over at once by a run on the
+same host (services.reminders.take_over_abandoned), otherwise once its lease has expired.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ with the due items, not with all cases.
 Claiming is one atomic statement per batch: an UPDATE … RETURNING over the ids of claimable rows
 (`FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the single statement runs under the database's
 write lock). A row is claimable when pending (and its retry time has come) or when its claim's lease
-has expired (a killed worker).
+has expired (a killed worker on another host; on its own host the next run makes its rows pending at
+once, services.reminders.take_over_abandoned).
 """
 
 from __future__ import annotations
@@ -44,9 +45,12 @@ CHUNK = 500
 
 def message_id(reminder: Reminder, domain: str) -> str:
     """Deterministic: the same reminder always carries the same Message-ID."""
-    digest = hashlib.sha256(
-        f"{reminder.case_id}|{reminder.rule}|{reminder.due_on.isoformat()}|{reminder.recipient.lower()}".encode()
-    ).hexdigest()[:32]
+    return message_id_for(reminder.case_id, reminder.rule, reminder.due_on, reminder.recipient, domain)
+
+
+def message_id_for(case_id: int, rule: str, due_on: date, recipient: str, domain: str) -> str:
+    """The Message-ID of the outbox key (case, rule, due day, recipient)."""
+    digest = hashlib.sha256(f"{case_id}|{rule}|{due_on.isoformat()}|{recipient.lower()}".encode()).hexdigest()[:32]
     return f"<{digest}@{domain}>"  # short enough never to be folded onto a second header line
 
 
@@ -267,6 +271,19 @@ def settle(connection: Connection, message_id_: int, *, worker: str, state: Outb
     )
     connection.commit()
     return bool(result.rowcount)
+
+
+def undelivered(session: Session) -> list[OutboxMessage]:
+    """What an adviser has to look at after a run: reminders refused for good or out of attempts
+    (failed), claimed by a run (sending: in flight, or held by a run that was killed), and pending
+    ones that already met an error (to be retried). Oldest due day first."""
+    t = OutboxMessage
+    return list(session.exec(
+        select(t).where(or_(
+            t.state.in_([OutboxState.FAILED.value, OutboxState.SENDING.value]),
+            and_(t.state == OutboxState.PENDING.value, t.last_error.is_not(None)),
+        )).order_by(t.due_on, t.case_reference, t.id)
+    ).all())
 
 
 def outbox_counts(session: Session, *, since: datetime | None = None) -> dict[tuple[str, str, str], int]:

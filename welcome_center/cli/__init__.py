@@ -25,7 +25,7 @@ from adapters.settings import get_settings
 COMMANDS: dict[str, str] = {
     "route": "lookup", "deadline": "deadlines", "bodies": "lookup", "professions": "lookup",
     "case": "cases", "import": "cases", "consent": "cases", "db": "cases",
-    "intake": "intake", "demo": "runs", "remind": "reminders",
+    "intake": "intake", "demo": "runs", "remind": "reminders", "reminders": "reminders",
     "letter": "letters", "letters": "letters", "address": "letters", "sme": "letters",
     "serve": "web", "adviser": "web", "up": "up", "runs": "schedule",
 }

@@ -38,6 +38,7 @@ EXIT_INVALID = 2
 EXIT_DATA = 3
 EXIT_DATABASE = 4
 EXIT_FILE = 5
+EXIT_NOT_DELIVERED = 6  # `remind`: the mail server was not reachable, or refused mails for good
 EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h)
 BERLIN = ZoneInfo("Europe/Berlin")
 
