@@ -7,12 +7,11 @@ is taken by one of them (the server accepts one move of a run to Pending). Stopp
 pause the schedules (`pause_on_shutdown=False`), so the others, or the next start, go on.
 tests/test_scale_path.py proves it on PostgreSQL with two serving processes.
 
-The inbox is swept by one run at a time, whichever process runs it (`ONE_AT_A_TIME`: Prefect's
-deployment concurrency limit; a second run waits in "AwaitingConcurrencySlot" and then finds the
-inbox swept). Two sweeps at once copy the same files into one staging name per inbox file
-(services/intake.py), and the later one reports a file the other has just taken as unreadable,
-with a `.reason.txt` in the quarantine: seen in tests/test_scale_path.py. The reminders need no such
-limit: their mails are claimed one by one in the database, so two runs at once share the work.
+Two inbox sweeps at once (two serving processes, or a served sweep and `welcome-center intake`)
+take each file once: each run stages its copies under names of its own, a file another run has
+taken is nothing to do, and a document another run committed first is left with its file
+(services/intake.py; tests/test_intake.py and tests/test_scale_path.py run sweeps at once). Two
+reminder runs share the mails: each mail is claimed once in the database.
 """
 
 from __future__ import annotations
@@ -23,8 +22,6 @@ import sys
 
 from flows.deployments import DEPLOYMENTS, TIMEZONE, DeploymentSpec
 
-ONE_AT_A_TIME = frozenset({"inbox-intake"})
-
 
 def runner_deployment(spec: DeploymentSpec):
     from prefect.schedules import Cron
@@ -33,7 +30,6 @@ def runner_deployment(spec: DeploymentSpec):
     return flow.to_deployment(
         name=spec.name, schedules=[Cron(spec.cron, timezone=TIMEZONE)], parameters=dict(spec.parameters),
         description=spec.description, tags=["welcome-center"],
-        concurrency_limit=1 if spec.name in ONE_AT_A_TIME else None,  # a second run waits (collision strategy ENQUEUE)
     )
 
 

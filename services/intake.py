@@ -328,10 +328,11 @@ def take_in(
     staging = cases_dir / STAGING_FOLDER
     sweep_partials(staging, older_than_seconds=STALE_STAGING_SECONDS)
     batch = _Batch(quarantine_dir)
+    run = uuid.uuid4().hex[:12]  # two runs at once (a served sweep and `welcome-center intake`) never share a staging file
     with Session(engine, expire_on_commit=False) as session:
         known = _batch_facts(session, files)
         for item in files:
-            staged = staging / f"{hashlib.sha256(item.raw_path).hexdigest()[:32]}{PARTIAL_SUFFIX}"
+            staged = staging / f"{hashlib.sha256(item.raw_path).hexdigest()[:32]}-{run}{PARTIAL_SUFFIX}"
             try:
                 _judge(item, batch=batch, known=known, staged=staged, cases_dir=cases_dir, rules=rules,
                        max_bytes=max_bytes, settle_seconds=settle_seconds, clock=clock)
@@ -343,6 +344,8 @@ def take_in(
                 raise
             except Exception as error:  # noqa: BLE001 - one file never stops the batch
                 _drop_quietly(staged)
+                if not os.path.lexists(item.path):
+                    continue  # taken meanwhile by another run (its ledger row says so): nothing to do here
                 try:
                     batch.turn_away(item, "", 0, "rejected", unexpected(error), seen=None)
                 except Exception:  # noqa: BLE001 - not even a quarantine name: the file stays, its outcome says why
@@ -352,18 +355,32 @@ def take_in(
                 flush_to_disk()  # the stored copies on the disk before the commit names them
             _store(session, batch)
         except BaseException:
-            _drop_uncommitted(batch)  # a database that refused the batch (full, gone) names none of its files
+            # a database that refused the batch (full, gone, or another run committed the same document
+            # first) names none of its files; a file another run's document names stays
+            _drop_uncommitted(batch, engine=engine)
             raise
     _finish(engine, batch)
     return batch.outcomes
 
 
-def _drop_uncommitted(batch: _Batch) -> None:
+def _drop_uncommitted(batch: _Batch, *, engine: Engine | None = None) -> None:
     """Remove the documents this batch put into case folders whose rows were not committed: the case
-    folder holds no file the database does not name, and the rerun stores them again."""
-    for entry in batch.entries:
-        if entry.promoted is not None and not entry.committed:
-            remove_quietly(entry.promoted)
+    folder holds no file the database does not name, and the rerun stores them again. With `engine`,
+    a file that a committed document names (the same content, stored under the same name by another
+    run that committed first) is kept."""
+    left = [entry for entry in batch.entries if entry.promoted is not None and not entry.committed]
+    named: set[tuple[int, str]] = set()
+    if left and engine is not None:
+        try:
+            with Session(engine) as session:
+                named = {(row.case_id, row.stored_name) for row in session.exec(
+                    select(Document).where(Document.stored_name.in_([e.promoted.name for e in left])))}
+        except Exception:  # noqa: BLE001 - the database is not there: nothing can name the files
+            named = set()
+    for entry in left:
+        if entry.case is not None and (entry.case.id, entry.promoted.name) in named:
+            continue
+        remove_quietly(entry.promoted)
 
 
 def _judge(item: InboxFile, *, batch: _Batch, known: _Known, staged: Path, cases_dir: Path, rules: ChecklistRules,
@@ -482,12 +499,26 @@ def _store(session: Session, batch: _Batch) -> None:
             failed.append((entry, error))
     for entry, error in failed:
         entry.remove, entry.move_to = False, None
+        if _taken_by_another_run(session, entry):
+            # a run at the same moment committed this content on this case first: its document names
+            # the same file (stored under the same name), and that run removes the inbox file
+            batch.outcomes[entry.index] = replace(batch.outcomes[entry.index], outcome="finished",
+                                                  reason="von einem gleichzeitigen Lauf übernommen")
+            continue
         if entry.promoted is not None:
             remove_quietly(entry.promoted)
         batch.outcomes[entry.index] = replace(
             batch.outcomes[entry.index], outcome="error",
             reason=f"konnte nicht in der Datenbank vermerkt werden ({type(error).__name__}); bleibt im Posteingang, "
                    "der nächste Lauf versucht es erneut")
+
+
+def _taken_by_another_run(session: Session, entry: _Entry) -> bool:
+    if entry.document is None or entry.case is None:
+        return False
+    found = session.exec(select(Document.id).where(Document.case_id == entry.case.id,
+                                                   Document.sha256 == entry.document["sha256"])).first()
+    return found is not None
 
 
 def _insert(session: Session, entries: list[_Entry], at: datetime) -> None:
