@@ -15,7 +15,8 @@ killed half way and started again:
 2. a file that changed within the settle time is left for a later run ("waiting", below);
 3. a file of a person without recorded consent is left untouched ("held"): no document is stored
    without consent, and the first run after the consent takes it;
-4. the file is copied into the staging folder (`cases/.eingang/`) and its SHA-256 computed over the
+4. the file is copied into the staging folder (`cases/.eingang/`, under a name of this run: host, PID,
+   process start; a later run removes the copies of a killed run at once) and its SHA-256 computed over the
    bytes as they are written; when its size, mtime or ctime changed while it was copied, the copy is
    dropped and the file waits;
 5. the copy is judged (`domain.files.inspect_file`: type from the content, size limit, DOCX zip
@@ -29,6 +30,10 @@ killed half way and started again:
    beside a `.reason.txt`: never deleted, never over another file;
 7. a rerun finds the ledger row of a file whose last step was cut off and finishes that step only
    (a turned-away file dropped again after its move completed is judged anew).
+8. two runs at once (a served sweep and `welcome-center intake`, or two serving processes) take each
+   file once: a file the other run took meanwhile is nothing to do, a document the other run
+   committed first keeps its file ("finished", von einem gleichzeitigen Lauf übernommen), and a
+   file both turned away is in quarantine once, with one ledger row.
 What reaches the database or a person is `domain.display.visible` text: a name that is not UTF-8
 is shown with its bytes escaped (``Zeugnis_f\\xfcr.pdf``), its exact bytes (hex) in the reason.
 
@@ -60,6 +65,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -68,7 +75,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, select
@@ -91,6 +98,7 @@ from adapters.filestore import (
     write_atomically,
     write_reason,
 )
+from adapters.process_identity import Liveness, liveness, start_ticks
 from adapters.storage import remove_quietly
 from domain.checklist import (
     ChecklistRules,
@@ -102,6 +110,7 @@ from domain.display import visible
 from domain.errors import InvalidInput, StorageFault, _clip
 from domain.files import (
     PARTIAL_SUFFIX,
+    REASON_SUFFIX,
     FileName,
     FileVerdict,
     inspect_file,
@@ -327,12 +336,13 @@ def take_in(
         raise InvalidInput("intake.settle_seconds", "settle_seconds", value=settle_seconds)
     staging = cases_dir / STAGING_FOLDER
     sweep_partials(staging, older_than_seconds=STALE_STAGING_SECONDS)
+    _sweep_partials_of_dead_runs(staging)
     batch = _Batch(quarantine_dir)
-    run = uuid.uuid4().hex[:12]  # two runs at once (a served sweep and `welcome-center intake`) never share a staging file
+    run = _run_tag()  # two runs at once (a served sweep and `welcome-center intake`) never share a staging file
     with Session(engine, expire_on_commit=False) as session:
         known = _batch_facts(session, files)
         for item in files:
-            staged = staging / f"{hashlib.sha256(item.raw_path).hexdigest()[:32]}-{run}{PARTIAL_SUFFIX}"
+            staged = staging / f"{hashlib.sha256(item.raw_path).hexdigest()[:32]}~{run}{PARTIAL_SUFFIX}"
             try:
                 _judge(item, batch=batch, known=known, staged=staged, cases_dir=cases_dir, rules=rules,
                        max_bytes=max_bytes, settle_seconds=settle_seconds, clock=clock)
@@ -361,6 +371,28 @@ def take_in(
             raise
     _finish(engine, batch)
     return batch.outcomes
+
+
+def _run_tag() -> str:
+    """This run's part of its staging names: host, PID and the process's start time (so that a later
+    run on this host can tell a killed run's copies from a live one's), and a token of its own."""
+    host = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())[:60] or "host"
+    return f"{host}~{os.getpid()}~{start_ticks(os.getpid())}~{uuid.uuid4().hex[:8]}"
+
+
+def _sweep_partials_of_dead_runs(staging: Path) -> None:
+    """Remove the staging copies of runs on this host whose process has ended (killed half way): the
+    rerun copies the file again. Copies of live runs and of other hosts stay (the latter go after
+    STALE_STAGING_SECONDS)."""
+    if not staging.is_dir():
+        return
+    host = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())[:60] or "host"
+    for entry in os.scandir(staging):
+        parts = entry.name.removesuffix(PARTIAL_SUFFIX).split("~")
+        if not entry.name.endswith(PARTIAL_SUFFIX) or len(parts) != 5 or parts[1] != host or not parts[2].isdigit():
+            continue
+        if liveness(int(parts[2]), parts[3]) is Liveness.GONE:
+            remove_quietly(Path(entry.path))
 
 
 def _drop_uncommitted(batch: _Batch, *, engine: Engine | None = None) -> None:
@@ -546,6 +578,7 @@ def _finish(engine: Engine, batch: _Batch) -> None:
     unwritable inbox or quarantine is raised once every file had its turn: what is committed stays
     committed, and the next run finishes the files' last step (module docstring, step 7)."""
     not_moved: list[dict] = []
+    ghosts: list[dict] = []  # ledger rows of files another run took at the same moment
     faults: list[StorageFault] = []
     for entry in batch.entries:
         item, told = entry.item, batch.outcomes[entry.index]
@@ -562,23 +595,46 @@ def _finish(engine: Engine, batch: _Batch) -> None:
             if not removed:
                 batch.outcomes[entry.index] = replace(told, reason=f"übernommen; {why}; der nächste Lauf prüft sie erneut")
         if entry.move_to:
+            target = batch.quarantine_dir / entry.move_to
             try:
-                moved = quarantine(item.path, batch.quarantine_dir / entry.move_to, shown_as=item.inbox_path,
+                moved = quarantine(item.path, target, shown_as=item.inbox_path,
                                    reason=entry.reason, name_hex=None if item.name.is_utf8 else item.name.hex,
                                    seen=entry.seen)
             except Exception as error:  # noqa: BLE001 - one file never stops the batch
-                if isinstance(error, StorageFault):
-                    faults.append(error)
-                reason = (f"konnte nicht in die Quarantäne gelegt werden ({_why(error)}); bleibt im Posteingang; "
-                          f"Grund der Ablehnung: {entry.reason}")
-                batch.outcomes[entry.index] = replace(told, outcome="error", reason=reason)
-                not_moved.append(ledger_row(item.inbox_path, item.case_reference, "", 0, "error", reason=reason,
-                                            at=batch.at))
+                if isinstance(error, FileNotFoundError) and not os.path.lexists(item.path):
+                    moved = True  # gone from the inbox meanwhile: see below
+                else:
+                    if isinstance(error, StorageFault):
+                        faults.append(error)
+                    reason = (f"konnte nicht in die Quarantäne gelegt werden ({_why(error)}); bleibt im Posteingang; "
+                              f"Grund der Ablehnung: {entry.reason}")
+                    batch.outcomes[entry.index] = replace(told, outcome="error", reason=reason)
+                    not_moved.append(ledger_row(item.inbox_path, item.case_reference, "", 0, "error", reason=reason,
+                                                at=batch.at))
+                    continue
+            if moved and entry.ledger is not None and not os.path.lexists(target):
+                # turned away by this run, but another run at the same moment moved the file into
+                # quarantine under a name of its own and recorded it there: this run's row names nothing
+                remove_quietly(target.with_name(target.name + REASON_SUFFIX))
+                ghosts.append(entry.ledger)
+                batch.outcomes[entry.index] = replace(told, outcome="finished",
+                                                      reason="von einem gleichzeitigen Lauf übernommen")
                 continue
             if not moved:
                 batch.outcomes[entry.index] = replace(
                     told, outcome="waiting", reason=f"{entry.reason}; die Datei hat sich seit der Prüfung geändert und "
                                                     "bleibt liegen, der nächste Lauf prüft sie erneut")
+    if ghosts:
+        try:
+            with Session(engine) as session:
+                table = IntakeFile.__table__
+                for row in ghosts:
+                    session.execute(delete(table).where(
+                        table.c.inbox_path == row["inbox_path"], table.c.quarantine_path == row["quarantine_path"],
+                        table.c.outcome == row["outcome"], table.c.processed_at == row["processed_at"]))
+                session.commit()
+        except SQLAlchemyError:
+            pass  # a row too many names a file the other run's row names too; nothing is lost
     if not_moved:
         try:
             with Session(engine) as session:

@@ -280,7 +280,7 @@ def test_killed_half_way_the_next_run_takes_each_file_exactly_once(database_url,
 
 def test_two_runs_at_once_take_each_file_exactly_once_and_turn_none_away(engine, session, catalogue, place, rules):
     """A scheduled sweep and `welcome-center intake` (or two serving processes) over the same inbox at
-    the same moment: each file becomes one document, none is reported unreadable or kept in quarantine,
+    the same moment: each file becomes one document, none is reported unreadable, a file turned away is kept in quarantine once,
     and no stored document loses its file (tests/test_scale_path.py found the shared staging name)."""
     import threading
 
@@ -290,6 +290,7 @@ def test_two_runs_at_once_take_each_file_exactly_once_and_turn_none_away(engine,
     for case in cases:
         for number in range(12):
             drop(place, case.reference, f"Zeugnis-{number}.pdf", samples.pdf() + f"% {case.reference} {number}\n".encode())
+        drop(place, case.reference, "programm.pdf", samples.executable())  # turned away: into quarantine, once
     start = threading.Barrier(3)
     outcomes: list[dict] = []
     failures: list[BaseException] = []
@@ -314,8 +315,12 @@ def test_two_runs_at_once_take_each_file_exactly_once_and_turn_none_away(engine,
     assert not failures
     run(engine, place, rules)  # what a lost race left in the inbox, the next run takes
     seen = [o for result in outcomes for o in result.values()]
-    assert not [o for o in seen if o.outcome in ("rejected", "error", "duplicate")], seen
-    assert not list(place["inbox"].rglob("*.pdf")) and quarantined(place) == []
+    assert not [o for o in seen if o.outcome in ("error", "duplicate")], seen
+    assert sorted(o.inbox_path.split("/")[1] for o in seen if o.outcome == "rejected") == ["programm.pdf"] * 3
+    assert not list(place["inbox"].rglob("*.pdf"))
+    assert len(quarantined(place)) == 3 and all(name.endswith("programm.pdf") for name in quarantined(place))
+    reasons = sorted(p.name for p in place["quarantine"].rglob("*.reason.txt"))
+    assert reasons == sorted(f"{name}.reason.txt" for name in quarantined(place))  # no note without its file
     with Session(engine) as fresh:
         documents = fresh.exec(select(Document)).all()
         ledger = fresh.exec(select(IntakeFile)).all()
@@ -323,5 +328,6 @@ def test_two_runs_at_once_take_each_file_exactly_once_and_turn_none_away(engine,
     by_case = {case.id: case.reference for case in cases}
     for document in documents:
         assert (place["cases"] / by_case[document.case_id] / "documents" / document.stored_name).is_file()
-    assert sorted({row.outcome for row in ledger}) == ["accepted"]
+    assert sorted(row.outcome for row in ledger if row.outcome != "accepted") == ["rejected"] * 3
+    assert sum(row.outcome == "accepted" for row in ledger) == 36
     assert not list((place["cases"] / ".eingang").glob("*")) if (place["cases"] / ".eingang").exists() else True
