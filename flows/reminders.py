@@ -90,14 +90,14 @@ def report_task(selection: Selection, sending: Sending) -> list[dict]:
         )
         return []
     table = report_rows(engine=configured_engine(), catalogue=load_catalogue())
+    description = (f"Erinnerungen {selection.today:%d.%m.%Y}: {selection.selected} fällig, {selection.new} neu, "
+                   f"{sending.sent} gesendet, {sending.failed} fehlgeschlagen, {selection.cancelled} storniert"
+                   + ("; Mailserver nicht erreichbar" if sending.unreachable else "")
+                   + (f"; {sum(h.rows for h in sending.held)} von einem anderen Lauf gehalten" if sending.held else ""))
     if table:
-        create_table_artifact(
-            table=table, key="reminder-report",
-            description=(f"Erinnerungen {selection.today:%d.%m.%Y}: {selection.selected} fällig, {selection.new} neu, "
-                         f"{sending.sent} gesendet, {sending.failed} fehlgeschlagen, {selection.cancelled} storniert"
-                         + ("; Mailserver nicht erreichbar" if sending.unreachable else "")
-                         + (f"; {sum(h.rows for h in sending.held)} von einem anderen Lauf gehalten" if sending.held else "")),
-        )
+        create_table_artifact(table=table, key="reminder-report", description=description)
+    else:  # nothing in the outbox yet: the run says so too (`welcome-center runs`, the Läufe page)
+        create_markdown_artifact(key="reminder-report", markdown=description + ".", description=description)
     return table
 
 

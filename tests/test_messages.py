@@ -44,6 +44,7 @@ SAMPLES = {
     "first": "Nachname",
     "first_column": "B",
     "folder": "/srv/welcome-center/cases/VER-2026-0042/letters",
+    "pid": 4242,
     "found": ["Vorname", "Nachnahme"],
     "head": "9c8d7e",
     "key": Term("family_name", "Nachname"),
