@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from flows.run_history import RunsOverview, read_overview
@@ -72,15 +73,16 @@ def _print(overview: RunsOverview) -> None:
     if not overview.runs:
         out.print("No runs of reminders, intake or letters on this server yet.")
         return
-    table = Table("Start", "Run", "State", "Duration", "Summary", "Id", title="Last runs, newest first (--json: every field)")
-    for column in (table.columns[0], table.columns[5]):
+    table = Table("Start", "Run", "State", "Time", "Summary", "Id", title="Last runs, newest first (--json: every field)",
+                  box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column in (table.columns[0], table.columns[1], table.columns[3], table.columns[5]):
         column.no_wrap = True
     for run in overview.runs:
         state = escape(run.state_name)
         if run.problem:
             state = f"[bold red]{state}[/]"
         table.add_row(f"{run.start:%d.%m. %H:%M}" if run.start else "–",
-                      escape(f"{run.flow}/{run.deployment}" if run.deployment else f"{run.flow} (by hand)"), state,
+                      escape(run.deployment or f"{run.flow} (by hand)"), state,
                       _duration(run.duration_seconds), escape(run.summary or ""), escape(run.id[:8]))
     out.print(table)
 
@@ -91,7 +93,7 @@ def _duration(seconds: float | None) -> str:
     if seconds < 60:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes} min {rest:02d} s"
+    return f"{minutes}:{rest:02d} min"
 
 
 app.command("runs")(runs)
