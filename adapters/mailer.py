@@ -10,7 +10,9 @@ import base64
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email import policy
 from email.header import Header
+from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from pathlib import Path
 
@@ -97,6 +99,31 @@ def build_message(*, sender_name: str, sender_address: str, recipient: str, subj
     ]
     encoded = base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n")
     return Mail(sender_address, recipient, ("\r\n".join(headers) + "\r\n\r\n").encode("ascii") + encoded)
+
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def build_message_with_attachments(*, sender_name: str, sender_address: str, recipient: str, subject: str, body: str,
+                                   message_id: str, attachments: list[Path],
+                                   content_type: tuple[str, str] = XLSX_TYPE) -> Mail:
+    """A plain German text with files attached under their own names (the monthly report's
+    workbooks). Built with the email package: one mail a month, so its cost does not matter here
+    (unlike `build_message`)."""
+    for value in (recipient, message_id, sender_address, *(path.name for path in attachments)):
+        if "\r" in value or "\n" in value:
+            raise ValueError("header value with a line break")
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = formataddr((sender_name, sender_address), charset="utf-8")
+    message["To"] = recipient
+    message["Subject"] = " ".join(subject.split())
+    message["Message-ID"] = message_id
+    message["Date"] = formatdate(localtime=True)
+    message["Content-Language"] = "de"
+    message.set_content(body, charset="utf-8", cte="base64")
+    for path in attachments:
+        message.add_attachment(path.read_bytes(), maintype=content_type[0], subtype=content_type[1], filename=path.name)
+    return Mail(sender_address, recipient, message.as_bytes())
 
 
 def _encoded(text: str) -> str:

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_timeout_seconds: float = 10.0
     mail_domain: str = "welcome-center.example"  # right-hand side of the Message-IDs
+    # The monthly report (flows/reports.py) mails the suppressed workbook to this address, the
+    # Kommunales Jobcenter's contact; empty (the default): no mail, the files are written all the same.
+    jobcenter_report_email: str = ""
     reminder_lease_seconds: int = 300  # a killed run's claim is taken again after this (on its own host at once)
     reminder_backoff_seconds: int = 300  # first retry after a temporary refusal (doubling each time)
     reminder_max_attempts: int = 5  # temporary refusals before a mail is marked failed

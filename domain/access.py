@@ -55,6 +55,15 @@ def districts_of(actor: Actor | None) -> tuple[str, ...]:
     return ALL_DISTRICTS if actor is None else actor.districts
 
 
+def report_districts(actor: Actor | None) -> tuple[str, ...]:
+    """The districts whose report figures an actor may see: the lead and the reader (the role exists
+    for the reports: the Jobcenter's and the districts' people who read figures) both, an adviser
+    their own. Reports hold counts, never a person, so a reader's district does not narrow them."""
+    if actor is None or actor.role in (Role.LEAD, Role.READONLY):
+        return ALL_DISTRICTS
+    return actor.districts
+
+
 def may_see(actor: Actor | None, district: str | None) -> bool:
     return district is not None and district in districts_of(actor)
 

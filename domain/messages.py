@@ -787,6 +787,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "already",
         "die Erinnerung {value} zum Fall {reference} geht schon als Erinnerung {name} an diese Adresse",
     ),
+    # --- reports (flows/reports.py, welcome_center/web/report_routes.py) -----------------------------
+    "report.mail_failed": (
+        "the monthly report could not be mailed to '{value}' ({reason}); its files are written: fix the mail "
+        "server or the address, then run the deployment monthly-report again (it mails once)",
+        "der Monatsbericht konnte nicht an „{value}“ gesendet werden ({reason}); die Dateien sind geschrieben: "
+        "bitte den Mailserver oder die Adresse prüfen und den Lauf monthly-report erneut starten (er sendet einmal)",
+    ),
+    "report.period_reversed": (
+        "the period ends {end} before it starts {start}; swap the two dates",
+        "der Zeitraum endet am {end}, also vor seinem Beginn am {start}; bitte die beiden Daten tauschen",
+    ),
+    "report.district_not_yours": (
+        "an adviser sees the report of their own district only ({mine}); choose it or leave the district empty",
+        "Berichte zeigen nur den eigenen Landkreis ({mine}); bitte diesen wählen oder das Feld leer lassen",
+    ),
     # --- accounts (services/accounts.py) --------------------------------------------------------------
     "adviser.name_missing": ("give the adviser's full name", "bitte den vollständigen Namen eintragen"),
     "adviser.email": (

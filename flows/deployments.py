@@ -17,6 +17,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from domain.calendar import lower_saxony_calendar
+from domain.report_periods import why_not_report_day
 
 TIMEZONE = "Europe/Berlin"
 
@@ -29,6 +30,9 @@ class DeploymentSpec:
     cron: str
     description: str
     parameters: dict = field(default_factory=dict)
+    # a scheduled run works only on its month's first working day (the monthly report); otherwise
+    # on every working day
+    first_working_day_of_month: bool = False
 
     @property
     def full_name(self) -> str:
@@ -63,6 +67,13 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         description="Fällige Briefe (Eingangsbestätigung, Nachforderung, Bescheid …) schreiben: 06:30 an Werktagen.",
         parameters={"due": True, "scheduled": True},
     ),
+    DeploymentSpec(
+        name="monthly-report", flow_name="monthly-report", entrypoint="flows/reports.py:monthly_report_flow",
+        cron="0 6 1-4 * *",
+        description="Monatsbericht (Vormonat und Jahr bis dahin, geschwärzt) nach reports/<JJJJ-MM>/, "
+                    "optional per Mail an das Jobcenter: 06:00 am ersten Werktag des Monats.",
+        parameters={"scheduled": True}, first_working_day_of_month=True,
+    ),
 )
 
 
@@ -75,11 +86,17 @@ def by_name(name: str) -> DeploymentSpec:
 
 def next_run(spec: DeploymentSpec, after: datetime, *, working_days_only: bool = True) -> datetime:
     """The next time `spec`'s schedule fires after `after` (Europe/Berlin); with `working_days_only`,
-    the next one that does work (a scheduled run on a Lower Saxony holiday rests)."""
+    the next one that does work (a scheduled run on a Lower Saxony holiday rests; the monthly report's
+    on any day but its month's first working day)."""
     from cronsim import CronSim
 
     calendar = lower_saxony_calendar()
     for moment in CronSim(spec.cron, after.astimezone(ZoneInfo(TIMEZONE))):
-        if not working_days_only or calendar.is_working_day(moment.date()):
+        if not working_days_only:
+            return moment
+        if spec.first_working_day_of_month:
+            if why_not_report_day(moment.date(), calendar) is None:
+                return moment
+        elif calendar.is_working_day(moment.date()):
             return moment
     raise ValueError(spec.cron)  # pragma: no cover (a cron expression without a future)

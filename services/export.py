@@ -56,3 +56,12 @@ def csv_chunks(engine: Engine, *, actor: Actor | None, selection: CaseSelection,
                 buffer.seek(0)
                 buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
+
+
+def record_report_export(session: Session, *, audit_actor: str, start: date, end: date, district: str | None,
+                         file_format: str, channel: str) -> None:
+    """A report's file (suppressed figures, no person) taken from the web page: an export all the same,
+    so the audit trail says who took which period and district in which format. The caller commits."""
+    record_audit(session, actor=audit_actor, action="report.export", entity="report",
+                 after={"from": start.isoformat(), "to": end.isoformat(), "district": district or "alle",
+                        "format": file_format, "channel": channel})

@@ -40,7 +40,7 @@ ACTION_DE = {
     "case.sme_link": "Betrieb verknüpft", "appointment.add": "Termin erfasst",
     "case.view": "Fall angesehen", "case.print": "Druckansicht geöffnet", "document.download": "Dokument heruntergeladen",
     "letter.download": "Brief heruntergeladen", "person.latin_name": "Name in lateinischer Schrift erfasst",
-    "case.assign": "Beratung zugeordnet", "document.release": "Datei aus der Quarantäne dem Fall zugeordnet", "case.export": "Fallliste exportiert", "case.correct": "Datum eines Schritts berichtigt",
+    "case.assign": "Beratung zugeordnet", "document.release": "Datei aus der Quarantäne dem Fall zugeordnet", "case.export": "Fallliste exportiert", "report.export": "Bericht heruntergeladen", "case.correct": "Datum eines Schritts berichtigt",
     "reminder.resend": "Erinnerung erneut zum Versand gegeben",
     **{f"case.{event.value}": EVENT_DE[event] for event in Event},
 }

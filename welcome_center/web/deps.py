@@ -173,6 +173,7 @@ def nav_items(request: Request, actor: Actor | None) -> list[dict]:
         items.append({"href": "/faelle/neu", "label": "Neuer Fall", "active": path == "/faelle/neu"})
     items.append({"href": "/quarantaene", "label": "Quarantäne", "active": path.startswith("/quarantaene")})
     items.append({"href": "/zustaendigkeit", "label": "Zuständigkeit", "active": path.startswith("/zustaendigkeit")})
+    items.append({"href": "/berichte", "label": "Berichte", "active": path.startswith("/berichte")})
     if actor.role == Role.LEAD:
         items.append({"href": "/laeufe", "label": "Läufe", "active": path.startswith("/laeufe")})
     return items

@@ -23,7 +23,7 @@ from welcome_center.web.deps import BadRequest, Forbidden, current_adviser, db, 
 router = APIRouter()
 
 RUNS_PAGE_LIMIT = 30
-FLOW_DE = {"reminders": "Erinnerungen", "intake": "Posteingang", "letters": "Briefe"}
+FLOW_DE = {"reminders": "Erinnerungen", "intake": "Posteingang", "letters": "Briefe", "monthly-report": "Monatsbericht"}
 RUN_STATE_DE = {
     "COMPLETED": "abgeschlossen", "FAILED": "fehlgeschlagen", "CRASHED": "abgestürzt", "RUNNING": "läuft",
     "SCHEDULED": "geplant", "PENDING": "startet", "CANCELLED": "abgebrochen", "CANCELLING": "wird abgebrochen",
