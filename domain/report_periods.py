@@ -50,7 +50,7 @@ def why_not_report_day(day: date, calendar: WorkingCalendar) -> str | None:
     if day < first:
         return (f"der {format_date(day)} ist kein Werktag in Niedersachsen ({calendar.why_not_working(day)}); "
                 f"der Bericht entsteht am ersten Werktag des Monats, dem {format_date(first)}")
-    return f"der Bericht ist schon am ersten Werktag des Monats entstanden, dem {format_date(first)}"
+    return f"der Bericht entsteht am ersten Werktag des Monats; das war der {format_date(first)}"
 
 
 def last_month(today: date) -> ReportPeriod:
