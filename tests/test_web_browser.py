@@ -43,13 +43,14 @@ def _missing(reason: str):
 
 
 @contextlib.contextmanager
-def serving(env: dict):
+def serving(env: dict, module: str = "welcome_center"):
     """`welcome-center serve` on a free loopback port with this environment, until the block ends;
-    yields its base URL once the login page answers (the test fails if it stops or stays silent)."""
+    yields its base URL once the login page answers (the test fails if it stops or stays silent).
+    `module` is what `python -m` runs (tests.report_web_sample: the same, with the report fakes)."""
     import httpx  # the test extra's HTTP client, only where a real server runs
 
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "welcome_center", "serve", "--port", str(port)], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", module, "serve", "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
