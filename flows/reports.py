@@ -29,7 +29,7 @@ from adapters.mailer import SendFailure, SmtpSender
 from adapters.settings import get_settings
 from domain.calendar import lower_saxony_calendar
 from domain.errors import DomainError
-from domain.report_periods import key_figure_rows, key_figures_markdown, why_not_report_day
+from domain.report_periods import figure_text, key_figure_rows, key_figures_markdown, why_not_report_day
 from flows.day_off import berlin_today
 from services.monthly_report import (
     MonthlyReports,
@@ -72,7 +72,10 @@ def artifacts_task(monthly: MonthlyReports, files: ReportFiles) -> None:
     create_markdown_artifact(key=ARTIFACT_KEY, markdown=markdown, description=f"Bericht {month.label}: Kennzahlen")
     rows = [{"Zeitraum": month.label, **row} for row in key_figure_rows(monthly.reports["monat"])]
     rows += [{"Zeitraum": year.label, **row} for row in key_figure_rows(monthly.reports["jahr"])]
-    create_table_artifact(key=f"{ARTIFACT_KEY}-table", table=rows, description=f"Kennzahlen {month.label} und {year.label}")
+    both = monthly.reports["monat"]["districts"].get("all", {})
+    create_table_artifact(key=f"{ARTIFACT_KEY}-table", table=rows,
+                          description=f"Monatsbericht {month.label}: {figure_text(both.get('persons'))} Personen, "
+                                      f"{figure_text(both.get('cases_opened'))} Fälle eröffnet (geschwärzt)")
 
 
 @task(name="mail-report", cache_policy=NO_CACHE)

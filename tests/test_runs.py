@@ -22,6 +22,7 @@ import pytest
 from sqlmodel import Session, select
 
 from models import AuditEvent, FlowRunAcknowledgement
+from flows.deployments import DEPLOYMENTS
 from tests.conftest import ROOT, free_port
 from tests.web_fixtures import (  # noqa: F401 - fixtures
     accounts,
@@ -108,10 +109,10 @@ def _wait_for_scheduled_runs(api: str) -> None:
     while time.monotonic() < deadline:
         found = httpx.post(f"{api}/flow_runs/filter", json={"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
                                                             "limit": 200}, timeout=10).json()
-        if len({run["deployment_id"] for run in found}) >= 3:
+        if len({run["deployment_id"] for run in found}) >= len(DEPLOYMENTS):
             return
         time.sleep(1)
-    pytest.fail("the scheduler made no scheduled runs for the three deployments within 60 s")
+    pytest.fail("the scheduler made no scheduled runs for every deployment within 60 s")
 
 
 def run_cli(*args: str, env: dict, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -131,13 +132,15 @@ def test_runs_json_shows_the_schedules_next_runs_and_the_failed_and_completed_ru
     assert shown["prefect_api"] == prefect_server["api"] and shown["ui"] == prefect_server["ui"] and shown["reachable"]
 
     deployments = {d["full_name"]: d for d in shown["deployments"]}
-    assert set(deployments) == {"reminders/daily-reminders", "intake/inbox-intake", "letters/due-letters"}
+    assert set(deployments) == {"reminders/daily-reminders", "intake/inbox-intake", "letters/due-letters",
+                                "monthly-report/monthly-report"}
     for item in deployments.values():
         assert item["registered"] is True and item["paused"] is False and item["timezone"] == "Europe/Berlin"
         assert item["next_run_from"] == "server", item
         assert OFFSET.search(item["next_run"]), item["next_run"]
         next_run = datetime.fromisoformat(item["next_run"])
-        assert next_run.weekday() < 5  # the cron expressions rest on weekends
+        if item["name"] != "monthly-report":  # that one fires on the 1st-4th, whatever the weekday
+            assert next_run.weekday() < 5  # the cron expressions rest on weekends
     assert deployments["letters/due-letters"]["cron"] == "30 6 * * 1-5"
     assert datetime.fromisoformat(deployments["letters/due-letters"]["next_run"]).astimezone(BERLIN).strftime("%H:%M") == "06:30"
 
@@ -171,7 +174,7 @@ def test_without_prefect_api_url_runs_lists_the_schedules_and_starts_no_temporar
     assert "No Prefect server runs" in done.stderr and "welcome-center up" in done.stderr
     shown = json.loads(done.stdout)
     assert shown["prefect_api"] is None and shown["ui"] is None and shown["runs"] == [] and not shown["reachable"]
-    assert [d["name"] for d in shown["deployments"]] == ["daily-reminders", "inbox-intake", "due-letters"]
+    assert [d["name"] for d in shown["deployments"]] == ["daily-reminders", "inbox-intake", "due-letters", "monthly-report"]
     assert all(d["next_run_from"] == "local" and OFFSET.search(d["next_run"]) for d in shown["deployments"])
     assert not list(prefect_home.glob("**/*.db"))  # no temporary server made its database
 
@@ -245,7 +248,7 @@ def test_the_lead_sees_the_runs_page_with_schedules_runs_and_the_link_to_the_pre
     page = response.text
     assert "<h1>Läufe</h1>" in page and 'href="/laeufe" aria-current="page"' in page
     assert f'href="{on_server["ui"]}"' in page and "Prefect-Oberfläche" in page
-    for name in ("daily-reminders", "inbox-intake", "due-letters"):
+    for name in ("daily-reminders", "inbox-intake", "due-letters", "monthly-report"):
         assert f"({name})" in page
     assert "eingerichtet" in page and "nicht eingerichtet" not in page and "noch nicht eingeplant" not in page
     assert "fehlgeschlagen" in page and "abgeschlossen" in page and "von Hand" in page
