@@ -217,7 +217,7 @@ def _print_ready(web_url: str, ui_url: str, home: Path, seconds: float) -> None:
     out.print(f"  Zeitpläne ({TIMEZONE}; ruhen an Wochenenden und Feiertagen):")
     for spec in DEPLOYMENTS:
         moment = next_run(spec, now)
-        out.print(f"    {spec.full_name:<28} {spec.cron:<18} nächster Lauf {WEEKDAYS_DE[moment.weekday()]} "
+        out.print(f"    {spec.full_name:<29} {spec.cron:<18} nächster Lauf {WEEKDAYS_DE[moment.weekday()]} "
                   f"{moment:%d.%m.%Y %H:%M}", soft_wrap=True)
     out.print("Beenden mit Strg+C. Läufe: welcome-center runs", soft_wrap=True)
 
