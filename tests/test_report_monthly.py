@@ -176,3 +176,37 @@ def test_a_mail_server_that_does_not_answer_fails_the_run_and_the_rerun_mails(ho
     mail_to(monkeypatch, port)
     assert monthly_report_flow(scheduled=True, today=date(2026, 12, 1))["mail"] == "sent"
     assert len(sink.messages) == 1 and (folder / "versandt-jobcenter.json").exists()
+
+
+# ---------------------------------------------------------------------------------- the files, without Prefect
+
+
+def test_a_run_that_breaks_half_way_leaves_no_file_and_the_next_run_clears_its_staging_folder(tmp_path, monkeypatch):
+    import sys
+
+    from services.monthly_report import MonthlyReports, write_report_files
+
+    report_web_sample.install(monkeypatch)
+    today = date(2026, 12, 1)
+    reports = {kind: report_web_sample.build_report(None, start=period.start, end=period.end).as_json(internal=False)
+               for kind, period in (("monat", last_month(today)), ("jahr", year_to_date(today)))}
+    monthly = MonthlyReports(last_month(today), year_to_date(today), reports)
+    made = []
+
+    def breaks_on_the_year(report, path, charts=None):
+        if made:
+            raise RuntimeError("the workbook adapter broke")
+        made.append(path)
+        return report_web_sample.write_workbook(report, path, charts)
+
+    monkeypatch.setattr(sys.modules["adapters.report_xlsx"], "write_workbook", breaks_on_the_year)
+    with pytest.raises(RuntimeError):
+        write_report_files(tmp_path / "reports", monthly)
+    assert list((tmp_path / "reports").iterdir()) == []  # neither a month folder nor a staging folder
+    leftover = tmp_path / "reports" / ".staging-2026-11-4242-deadbeef"  # as a killed run leaves it
+    leftover.mkdir()
+    (leftover / "bericht-2026-11.xlsx").write_bytes(b"PK half")
+    monkeypatch.setattr(sys.modules["adapters.report_xlsx"], "write_workbook", report_web_sample.write_workbook)
+    files = write_report_files(tmp_path / "reports", monthly)
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["2026-11"]
+    assert files.xlsx["monat"].read_bytes().startswith(b"PK") and files.json["jahr"].exists()
