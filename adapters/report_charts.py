@@ -118,7 +118,7 @@ def _frame(figure, report: dict, title: str, footnotes: list[str]) -> None:
         figure.text(0.02, 0.018 + 0.031 * (len(footnotes) - 1 - line), note, ha="left", fontsize=9.5, color=MUTED)
 
 
-def _number(value: float | int) -> str:
+def _number(value: float) -> str:
     """German number: 61 → "61", 61.5 → "61,5"."""
     if isinstance(value, float) and not value.is_integer():
         return f"{value:.1f}".replace(".", ",")
@@ -346,7 +346,8 @@ def _durations(figure, report: dict) -> None:
             if _count(figures.get("cases")) is not None:
                 text += f" · {int(figures['cases'])} Fälle"
             axes.text(max(_count(p90) or 0, _count(median)) + longest * 0.01, index, text, va="center", fontsize=9.5,
-                      color=TEXT, zorder=4, bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
+                      color=TEXT, zorder=4,
+                      bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
     # the statutory periods as lines over the rows of their step (domain.md §2)
     for number, step in enumerate(steps):
         heading = number * (len(districts) + 1)

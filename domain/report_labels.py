@@ -93,8 +93,8 @@ KEY_FIGURES = (
     Figure("median_days_to_decision", "Median Tage bis zur Entscheidung",
            "Median der Kalendertage von vollständigen Unterlagen bis zum Bescheid, über die Bescheide im Zeitraum."),
     Figure("within_share", "Anteil in gesetzlicher Frist",
-           "Anteil der Bescheide im Zeitraum, die innerhalb der gesetzlichen Frist (3 Monate ab vollständigen Unterlagen, "
-           "§ 6 Abs. 3 bzw. § 13 Abs. 3 BQFG/NBQFG, mit Verlängerung und Hemmung) ergangen sind."),
+           "Anteil der Bescheide im Zeitraum, die innerhalb der Entscheidungsfrist des Falls ergangen sind (3 Monate ab "
+           "vollständigen Unterlagen, § 6 Abs. 3 bzw. § 13 Abs. 3 BQFG/NBQFG; mit festgehaltener Verlängerung oder Hemmung)."),
 )
 
 DURATION_STEPS = {
@@ -158,3 +158,16 @@ def key_figure(figures: dict, key: str) -> object:
     if key == "within_share":
         return (figures.get("within_statutory_period") or {}).get("share")
     return figures.get(key)
+
+
+def figure_text(value: object, *, share: bool = False) -> str:
+    """A figure as a German reader reads it: 1.234 · 61,5 · 82 % · "< 3" as it is · "–" for none."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if share:
+        return f"{round(value * 100)} %"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"{int(value):,}".replace(",", ".")

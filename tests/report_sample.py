@@ -115,7 +115,8 @@ def _add(first, second):
         for row in [*first, *second]:
             persons[row["code"]] = persons.get(row["code"], 0) + row["persons"]
         rows = [{"code": code, "name": COUNTRY_NAMES[code], "persons": n} for code, n in persons.items()]
-        return sorted(rows, key=lambda row: (row["code"] in ("other", "unknown"), -row["persons"] if row["code"] not in ("other", "unknown") else 0))
+        listed = [row for row in rows if row["code"] not in ("other", "unknown")]
+        return sorted(listed, key=lambda row: -row["persons"]) + [row for row in rows if row not in listed]
     return first + second
 
 
