@@ -595,6 +595,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' needs the form YYYY-MM-DD..YYYY-MM-DD",
         "„{value}“ braucht die Form JJJJ-MM-TT..JJJJ-MM-TT",
     ),
+    "date.start_after_end": (
+        "{start} is after the end of the period ({end}); give a start on or before the end, or swap the dates",
+        "der {start} liegt nach dem Ende des Zeitraums ({end}); bitte einen Beginn am oder vor dem Ende eintragen oder "
+        "die beiden Daten tauschen",
+    ),
     "datetime.format": (
         "'{value}' is not a day and a time; write e.g. 2026-12-03 10:30 or 03.12.2026 10:30",
         "„{value}“ ist kein Tag mit Uhrzeit; bitte z. B. 03.12.2026 10:30 oder 2026-12-03 10:30 eintragen",
