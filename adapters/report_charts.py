@@ -141,7 +141,7 @@ def _tidy(axes) -> None:
         axes.spines[side].set_visible(False)
 
 
-def _suppressed_patch(axes, *, x, y, width, height, colour, horizontal: bool) -> None:
+def _suppressed_patch(axes, *, x, y, width, height, colour, horizontal: bool, fontsize: float = 9) -> None:
     """An unfilled, hatched outline where a suppressed value would be: visibly not 0 and not a value."""
     from matplotlib.patches import Rectangle
 
@@ -150,7 +150,7 @@ def _suppressed_patch(axes, *, x, y, width, height, colour, horizontal: bool) ->
     if horizontal:
         axes.text(x + width + 0.4, y + height / 2, "< 3", va="center", ha="left", fontsize=10, color=TEXT)
     else:
-        axes.text(x + width / 2, y + height + 0.15, "< 3", va="bottom", ha="center", fontsize=9, color=TEXT)
+        axes.text(x + width / 2, y + height + 0.15, "< 3", va="bottom", ha="center", fontsize=fontsize, color=TEXT)
 
 
 def _legend_patches(districts: list[str], *, with_suppressed: bool):
@@ -181,13 +181,16 @@ def _opened_per_month(figure, report: dict) -> None:
             if is_suppressed(value):
                 suppressed = True
                 _suppressed_patch(axes, x=x + 0.05 * width, y=0, width=0.9 * width, height=2, colour=colour,
-                                  horizontal=False)
+                                  horizontal=False, fontsize=5 if len(months) > 14 else 9)
                 top = max(top, 2)
             elif (number := _count(value)) is not None:
                 axes.bar(x, number, width=0.9 * width, align="edge", color=colour)
-                axes.text(x + 0.45 * width, number + 0.15, _number(number), ha="center", va="bottom", fontsize=9, color=TEXT)
+                axes.text(x + 0.45 * width, number + 0.15, _number(number), ha="center", va="bottom",
+                          fontsize=6 if len(months) > 14 else 9, color=TEXT)
                 top = max(top, number)
-    axes.set_xticks(range(len(months)), [month_de(month) for month in months], fontsize=10)
+    crowded = len(months) > 14  # a period of more than a year: labels upright, smaller
+    axes.set_xticks(range(len(months)), [month_de(month) for month in months], fontsize=8 if crowded else 10,
+                    rotation=90 if crowded else 0)
     axes.set_xlim(-0.6, len(months) - 0.4)
     axes.set_ylim(0, max(top * 1.18, 3))
     axes.set_ylabel("eröffnete Fälle")

@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from adapters.filestore import write_atomically
@@ -311,7 +312,9 @@ def _charts(sheets: _Sheets, charts: dict[str, Path]) -> None:
     put(sheet, 1, 1, "Diagramme").font = TITLE_FONT
     put(sheet, 2, 1, sheets.head).font = NOTE_FONT
     row = HEADER_ROW
-    for key, path in charts.items():
+    for number, (key, path) in enumerate(charts.items()):
+        if number:
+            sheet.row_breaks.append(Break(id=row - 1))  # printed: one chart per page
         put(sheet, row, 1, CHART_TITLES.get(key, key)).font = HEADER_FONT
         image = Image(str(path))
         scale = CHART_WIDTH_PX / image.width

@@ -288,6 +288,13 @@ def test_report_xlsx_is_suppressed_unless_internal_and_has_the_charts(report_cli
     assert "Nicht an Dritte weitergeben" in result.stdout
 
 
+def test_report_json_with_a_workbook_keeps_stdout_json(report_cli, tmp_path):
+    result = report_cli("report", "--from", "2026-01-01", "--to", "2026-11-30", "--json", "--xlsx", str(tmp_path / "b.xlsx"))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["internal"] is False
+    assert "Arbeitsmappe" in result.stderr and (tmp_path / "b.xlsx").is_file()
+
+
 @pytest.mark.parametrize(("args", "fragments"), [
     (["--from", "2026-12-01", "--to", "2026-01-31"], ["--from", "2026-12-01 is after the end of the period (2026-01-31)",
                                                       "swap the dates"]),
