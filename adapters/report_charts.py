@@ -15,6 +15,7 @@ matplotlib), no timestamp in the PNG metadata.
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from domain.report_labels import (
 )
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 675, 100
+_DRAWING = threading.Lock()
 CHART_FILES = {
     "opened_per_month": "faelle_je_monat.png",
     "funnel": "weg_zum_bescheid.png",
@@ -63,8 +65,7 @@ STYLE = {
 def render_charts(report: dict, folder: Path) -> dict[str, Path]:
     """Draw the four charts of `report` into `folder`; returns chart key → PNG path (CHART_FILES)."""
     import matplotlib  # deferred: matplotlib costs about half a second to import
-
-    matplotlib.use("Agg", force=False)
+    # the Agg canvas is named directly, not chosen by matplotlib.use(): nothing global changes for pyplot
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -75,7 +76,8 @@ def render_charts(report: dict, folder: Path) -> dict[str, Path]:
         "durations": _durations,
     }
     written: dict[str, Path] = {}
-    with matplotlib.rc_context(STYLE):
+    # rcParams are global: two threads of the web page drawing at once take turns
+    with _DRAWING, matplotlib.rc_context(STYLE):
         for key, draw in drawings.items():
             figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor="white")
             FigureCanvasAgg(figure)
