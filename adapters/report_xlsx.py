@@ -295,8 +295,8 @@ def _funding(sheets: _Sheets, report: dict) -> None:
 
 
 def _employers(sheets: _Sheets, report: dict) -> None:
-    rows = [("Betriebe erreicht (Leitfaden-Briefe)", lambda figures: (figures.get("employers") or {}).get("smes_reached")),
-            ("Fälle mit einem Betrieb verknüpft", lambda figures: (figures.get("employers") or {}).get("cases_linked"))]
+    rows = [("Erreichte Betriebe (Informationsschreiben)", lambda figures: (figures.get("employers") or {}).get("smes_reached")),
+            ("Fälle mit einem Betrieb verknüpft (im Zeitraum)", lambda figures: (figures.get("employers") or {}).get("cases_linked"))]
     _rows_by_district(sheets, report, "Arbeitgeber", rows, "Arbeitgeber im Zeitraum")
 
 
@@ -336,10 +336,11 @@ def _definitions(sheets: _Sheets, report: dict) -> None:
         ("Stand zum Periodenende", "Stand jedes Falls am letzten Tag des Zeitraums."),
         ("Bescheide nach Ergebnis", ("volle Gleichwertigkeit, teilweise Gleichwertigkeit, Ausgleichsmaßnahme erforderlich, "
                                     "keine Gleichwertigkeit; nach Berufsgruppe des Referenzberufs und nach zuständiger Stelle.")),
-        ("Förderung", ("Anträge im Zeitraum, vor denen eine Förderung (Anerkennungszuschuss oder Jobcenter) festgehalten "
-                      "war, und Anträge ohne.")),
-        ("Arbeitgeber", ("Betriebe, denen im Zeitraum ein Leitfaden-Brief geschrieben wurde, und Fälle, die mit einem "
-                        "Betrieb verknüpft sind.")),
+        ("Förderung", ("Im Zeitraum gestellte Anträge, für die vor oder am Tag der Antragstellung eine Finanzierung durch "
+                       "den Anerkennungszuschuss oder das Jobcenter festgehalten war, und Anträge ohne "
+                       "Finanzierungsentscheidung (der Anerkennungszuschuss wird nicht rückwirkend gezahlt).")),
+        ("Arbeitgeber", ("Betriebe (KMU), denen im Zeitraum ein Informationsschreiben zur Anerkennung geschrieben wurde, "
+                        "und Fälle, die im Zeitraum mit einem Betrieb verknüpft wurden.")),
         ("Datum eines Schritts", "Das wirksame Datum: eine Berichtigung ersetzt das Datum des berichtigten Schritts."),
         ("Fristen", "Eingangsbestätigung 1 Monat (" + STATUTORY_PERIODS["submission_to_acknowledgement"].law + "); Bescheid "
                     "3 Monate ab vollständigen Unterlagen (" + STATUTORY_PERIODS["complete_to_decision"].law + "), einmal "

@@ -107,9 +107,3 @@ def event_moment(value: str | None, *, field: str, today: date) -> datetime:
         raise DateError("datetime.format", field, typed=value, value=_clip(text))
     day = event_day(day_text, field=field, today=today)
     return datetime.combine(day, time(int(match.group(1)), int(match.group(2))))
-
-
-def check_period(start: date, end: date, *, field: str) -> None:
-    """A period (a report's --from and --to) starts on or before its end; `field` names the start."""
-    if start > end:
-        raise InvalidInput("date.start_after_end", field, start=start, end=end)

@@ -595,11 +595,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' needs the form YYYY-MM-DD..YYYY-MM-DD",
         "„{value}“ braucht die Form JJJJ-MM-TT..JJJJ-MM-TT",
     ),
-    "date.start_after_end": (
-        "{start} is after the end of the period ({end}); give a start on or before the end, or swap the dates",
-        "der {start} liegt nach dem Ende des Zeitraums ({end}); bitte einen Beginn am oder vor dem Ende eintragen oder "
-        "die beiden Daten tauschen",
-    ),
     "datetime.format": (
         "'{value}' is not a day and a time; write e.g. 2026-12-03 10:30 or 03.12.2026 10:30",
         "„{value}“ ist kein Tag mit Uhrzeit; bitte z. B. 03.12.2026 10:30 oder 2026-12-03 10:30 eintragen",
@@ -725,6 +720,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "give the address (--street … --postcode … --city … [--country …]), the name in Latin script "
         "(--latin-given … --latin-family …) or --propose-latin",
         "bitte die Anschrift, den Namen in lateinischer Schrift oder --propose-latin angeben",
+    ),
+    "report.period_reversed": (
+        "the period ends on {end} before it starts on {start}; give --to on or after --from",
+        "der Zeitraum endet am {end} vor seinem Beginn am {start}; bitte das Ende auf oder nach den Beginn legen",
     ),
     "sme.name_missing": (
         "give the employer's name, e.g. 'Pflegedienst Aller GmbH'",

@@ -9,7 +9,9 @@ everywhere. Pure values, no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from domain.errors import InvalidInput
 from domain.lifecycle import OUTCOME_DE, STATE_DE, CaseState, Outcome
 
 # A suppressed count or a figure based on 1 or 2 cases (report-schema.md: internal=false)
@@ -78,23 +80,24 @@ class Figure:
 # The key figures per district, in the order the overview shows them (report-schema.md)
 KEY_FIGURES = (
     Figure("persons", "Beratene Personen",
-           "Personen mit einem Fall, der im Zeitraum offen war: eröffnet am oder vor dem letzten Tag, nicht vor dem ersten "
-           "Tag abgeschlossen oder zurückgezogen."),
+           "Personen mit mindestens einem Fall, der im Zeitraum offen war: eröffnet bis zum letzten Tag des Zeitraums und "
+           "nicht vor dem ersten Tag abgeschlossen oder zurückgezogen. Eine Person mit zwei Fällen zählt einmal."),
     Figure("women", "davon Frauen", "Beratene Personen mit dem Geschlecht weiblich."),
     Figure("under_25", "davon unter 25 Jahre",
            "Beratene Personen, die am letzten Tag des Zeitraums jünger als 25 Jahre sind (Definition des SGB II)."),
-    Figure("buergergeld", "davon mit Bürgergeld", "Beratene Personen, die Bürgergeld beziehen (SGB II)."),
+    Figure("buergergeld", "davon mit Bürgergeld", "Beratene Personen, die Bürgergeld beziehen (SGB II; Stand heute, wie "
+           "erfasst)."),
     Figure("women_buergergeld", "Frauen mit Bürgergeld", "Beratene Frauen, die Bürgergeld beziehen."),
     Figure("under_25_buergergeld", "unter 25 Jahre mit Bürgergeld",
            "Beratene Personen unter 25 Jahren (am letzten Tag des Zeitraums), die Bürgergeld beziehen."),
-    Figure("cases_opened", "Eröffnete Fälle", "Fälle, die im Zeitraum eröffnet wurden."),
+    Figure("cases_opened", "Eröffnete Fälle", "Fälle, die im Zeitraum angelegt wurden (Tag der Anlage)."),
     Figure("submitted", "Gestellte Anträge", "Anträge, die im Zeitraum bei der zuständigen Stelle gestellt wurden."),
     Figure("decided", "Entscheidungen", "Bescheide, die im Zeitraum eingegangen sind (alle Ergebnisse zusammen)."),
     Figure("median_days_to_decision", "Median Tage bis zur Entscheidung",
            "Median der Kalendertage von vollständigen Unterlagen bis zum Bescheid, über die Bescheide im Zeitraum."),
     Figure("within_share", "Anteil in gesetzlicher Frist",
-           "Anteil der Bescheide im Zeitraum, die innerhalb der Entscheidungsfrist des Falls ergangen sind (3 Monate ab "
-           "vollständigen Unterlagen, § 6 Abs. 3 bzw. § 13 Abs. 3 BQFG/NBQFG; mit festgehaltener Verlängerung oder Hemmung)."),
+           "Von den Bescheiden des Zeitraums mit berechneter Entscheidungsfrist (3 Monate ab vollständigen Unterlagen, "
+           "§ 6 Abs. 3 bzw. § 13 Abs. 3 BQFG/NBQFG, mit Verlängerung und Hemmung): Anteil der Bescheide bis zum Fristende."),
 )
 
 DURATION_STEPS = {
@@ -171,3 +174,9 @@ def figure_text(value: object, *, share: bool = False) -> str:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
     return f"{int(value):,}".replace(",", ".")
+
+
+def check_period(start: date, end: date, *, field: str) -> None:
+    """A report's period starts on or before its end; `field` names the door's field for the start."""
+    if start > end:
+        raise InvalidInput("report.period_reversed", field, start=start, end=end)

@@ -296,8 +296,8 @@ def test_report_json_with_a_workbook_keeps_stdout_json(report_cli, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "fragments"), [
-    (["--from", "2026-12-01", "--to", "2026-01-31"], ["--from", "2026-12-01 is after the end of the period (2026-01-31)",
-                                                      "swap the dates"]),
+    (["--from", "2026-12-01", "--to", "2026-01-31"], ["--from: the period ends on 2026-01-31 before it starts on 2026-12-01",
+                                                      "give --to on or after --from"]),
     (["--from", "01.01.26", "--to", "2026-01-31"], ["--from", "two-digit year"]),
     (["--from", "2026-01-01", "--to", "2026-02-30"], ["--to", "not a real date"]),
     (["--from", "1989-12-31", "--to", "2026-01-31"], ["--from", "before 1990-01-01"]),

@@ -20,8 +20,7 @@ from rich.table import Table
 from adapters.catalogue import load_catalogue
 from adapters.database import ready_engine
 from domain.calendar import format_date
-from domain.dates import check_period
-from domain.report_labels import KEY_FIGURES, district_de, district_keys, figure_text, key_figure
+from domain.report_labels import KEY_FIGURES, check_period, district_de, district_keys, figure_text, key_figure
 from domain.routing import resolve_district
 from welcome_center.cli.console import err, escape, friendly, out, parse_date, print_json, today
 
