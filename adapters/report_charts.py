@@ -350,9 +350,12 @@ def _durations(figure, report: dict) -> None:
             text = f"Median {_number(_count(median))} · 90 % bis {_number(_count(p90))} Tage"
             if _count(figures.get("cases")) is not None:
                 text += f" · {int(figures['cases'])} Fälle"
-            axes.text(max(_count(p90) or 0, _count(median)) + longest * 0.01, index, text, va="center", fontsize=9.5,
-                      color=TEXT, zorder=4,
-                      bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
+            # right of the bar and of the step's statutory lines, so that no line runs through the figures
+            lines = [STATUTORY_PERIODS[step].days] if step in STATUTORY_PERIODS else []
+            if step == "complete_to_decision":
+                lines.append(EXTENDED_DECISION.days)
+            axes.text(max([_count(p90) or 0, _count(median), *lines]) + longest * 0.012, index, text, va="center",
+                      fontsize=9.5, color=TEXT)
     # the statutory periods as lines over the rows of their step (domain.md §2)
     for number, step in enumerate(steps):
         heading = number * (len(districts) + 1)
@@ -366,14 +369,14 @@ def _durations(figure, report: dict) -> None:
     axes.set_yticks(range(len(rows)), labels, fontsize=10.5)
     axes.tick_params(axis="y", length=0)
     axes.set_ylim(len(rows) - 0.5, -0.5)
-    axes.set_xlim(0, longest * 1.3)
+    axes.set_xlim(0, longest * 1.4)
     axes.set_xlabel("Kalendertage")
     axes.grid(axis="x", color="#eeeeee", linewidth=0.8)
     axes.set_axisbelow(True)
     _tidy(axes)
-    handles = [Patch(facecolor=MUTED, label="Median: die Hälfte der Fälle war schneller"),
+    handles = [Patch(facecolor=MUTED, label="Median"),
                Patch(facecolor=MUTED, alpha=0.35, label="bis hier: 90 % der Fälle"),
-               Line2D([], [], color="#000000", linewidth=2.2, label="gesetzliche Frist"),
+               Line2D([], [], color="#000000", linewidth=2.2, label="Frist (1 Monat ≈ 30, 3 Monate ≈ 91 Tage)"),
                Line2D([], [], color="#000000", linewidth=1.2, linestyle=":", label="4 Monate*")]
     figure.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.02, 0.885), ncols=4, frameon=False, fontsize=10.5)
     main = report["districts"].get(report.get("district") or "all") or report["districts"][districts[0]]

@@ -316,3 +316,17 @@ def test_bad_input_is_one_line_naming_the_field_and_exit_2(report_cli, args, fra
 def test_report_needs_from_and_to(report_cli):
     result = report_cli("report", "--from", "2026-01-01")
     assert result.exit_code == 2 and "--to" in result.output
+
+
+def test_the_command_on_the_real_report_service_once_it_is_merged(cli, tmp_path):
+    """The seam: services.reports (branch report-core) gives the JSON the outputs are written for. On this
+    branch alone it is skipped; after the merge it runs the command on an empty database."""
+    pytest.importorskip("services.reports")
+    result = cli("report", "--from", "2026-01-01", "--to", "2026-11-30", "--json", "--xlsx", str(tmp_path / "b.xlsx"),
+                 "--charts", str(tmp_path / "charts"))
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert set(figures["districts"]) == {"verden", "osterholz", "all"}
+    assert set(suppressed_report()["districts"]["all"]) <= set(figures["districts"]["all"])
+    assert load_workbook(tmp_path / "b.xlsx").sheetnames[:2] == ["Überblick", "Diagramme"]
+    assert len(list((tmp_path / "charts").iterdir())) == len(CHART_FILES)
