@@ -721,6 +721,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(--latin-given … --latin-family …) or --propose-latin",
         "bitte die Anschrift, den Namen in lateinischer Schrift oder --propose-latin angeben",
     ),
+    "report.period_reversed": (
+        "the period ends on {end} before it starts on {start}; give --to on or after --from",
+        "der Zeitraum endet am {end} vor seinem Beginn am {start}; bitte das Ende auf oder nach den Beginn legen",
+    ),
     "sme.name_missing": (
         "give the employer's name, e.g. 'Pflegedienst Aller GmbH'",
         "bitte den Namen des Betriebs eintragen, z. B. „Pflegedienst Aller GmbH“",
