@@ -60,9 +60,10 @@ def suppress(value: int) -> int | str:
 
 def age_on(birth_date: date, day: date) -> int:
     """Full years of age on `day`: a year of life ends with the day before the birthday (§ 187 Abs. 2
-    Satz 2, § 188 Abs. 2 BGB), so a person is 25 on the 25th birthday; born on 29 February, on 1 March
-    of a common year (relativedelta counts the same way)."""
-    return relativedelta(day, birth_date).years
+    Satz 2, § 188 Abs. 2 BGB), so a person is 25 on the 25th birthday; born on 29 February, the year
+    ends with 28 February in a common year (§ 188 Abs. 3 BGB), so 25 on 1 March. (relativedelta
+    would say 25 already on 28 February, hence the comparison of (month, day).)"""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def young_adult_born_after(day: date) -> date:
@@ -128,8 +129,10 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("decisions", "Bescheide nach Ergebnis",
      "Im Zeitraum erhaltene Bescheide: volle Gleichwertigkeit, teilweise Gleichwertigkeit, Ausgleichsmaßnahme "
      "erforderlich, keine Gleichwertigkeit."),
-    ("decisions_by_group", "Bescheide nach Berufsgruppe", "Die Bescheide des Zeitraums nach der Berufsgruppe des Referenzberufs."),
-    ("decisions_by_body", "Bescheide nach zuständiger Stelle", "Die Bescheide des Zeitraums nach der Stelle, die entschieden hat."),
+    ("decisions_by_group", "Bescheide nach Berufsgruppe",
+     "Die Bescheide des Zeitraums nach der Berufsgruppe des Referenzberufs."),
+    ("decisions_by_body", "Bescheide nach zuständiger Stelle",
+     "Die Bescheide des Zeitraums nach der Stelle, die entschieden hat."),
     ("median_days_to_decision", "Tage bis zum Bescheid (Median)",
      "Median der Tage von den vollständigen Unterlagen bis zum Bescheid, für die Bescheide des Zeitraums."),
     ("durations.opening_to_submission", "Tage von der Eröffnung bis zum Antrag",

@@ -321,7 +321,8 @@ def _take_countries(figures, run, scoped, period: _Period, catalogue: Catalogue)
     per_scope: dict[str, list[tuple[str | None, int]]] = {scope: [] for scope in figures}
     for row in rows:
         per_scope[row.scope].append((row.country_of_training, int(row.persons)))
-    top = {scope: sorted(((code, n) for code, n in items if code is not None), key=lambda item: (-item[1], item[0]))[:TOP_COUNTRIES]
+    top = {scope: sorted(((code, n) for code, n in items if code is not None),
+                         key=lambda item: (-item[1], item[0]))[:TOP_COUNTRIES]
            for scope, items in per_scope.items()}
     others = [and_(c.scope == scope, c.country_of_training.is_not(None),
                    c.country_of_training.not_in([code for code, _ in listed]) if listed else literal(True))

@@ -4,6 +4,7 @@ issue names; the suppression of small cells. Invented names only."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,7 +16,9 @@ from domain.calendar import lower_saxony_calendar
 from domain.errors import InvalidInput, UnknownDistrict
 from domain.funding import FundingRoute
 from domain.lifecycle import CaseState, Event, Outcome, next_state, possible_outcomes
-from domain.reports import FIGURES, SUPPRESSED, age_on, is_young_adult, nearest_rank, percentile, suppress
+from domain.reports import (
+    FIGURES, SUPPRESSED, age_on, is_young_adult, nearest_rank, percentile, suppress, young_adult_born_after,
+)
 from models import Case, CaseEvent, Deadline, Person
 from models.letter import CaseSme, Letter, Sme
 from services.cases import advance_case, correct_event, find_or_create_person, open_case, set_funding
@@ -226,8 +229,9 @@ def expected_report(session, catalogue, *, start: date, end: date, district: str
                 group = c.profession_group or "unknown"
                 by_group.setdefault(group, {"full": 0, "partial": 0, "compensation": 0, "none": 0})[key] += 1
                 body = catalogue.bodies.get(c.body_key) if c.body_key else None
-                entry = by_body.setdefault(c.body_key or "unknown", {"name": body.name if body else (c.body_key or "nicht erfasst"),
-                                                                     "full": 0, "partial": 0, "compensation": 0, "none": 0})
+                name = body.name if body else (c.body_key or "nicht erfasst")
+                entry = by_body.setdefault(c.body_key or "unknown",
+                                           {"name": name, "full": 0, "partial": 0, "compensation": 0, "none": 0})
                 entry[key] += 1
                 durations["complete_to_decision"].append((decided_on - days[Event.DOCUMENTS_COMPLETE]).days)
                 deadline = deadlines.get((c.id, "decision"))
@@ -235,7 +239,8 @@ def expected_report(session, catalogue, *, start: date, end: date, district: str
                     decided_with_deadline += 1
                     within += decided_on <= deadline.due
         people = [persons[i] for i in advised_people]
-        young = {p.id for p in people if (end.year - p.birth_date.year - ((end.month, end.day) < (p.birth_date.month, p.birth_date.day))) < 25}
+        birthday_to_come = {p.id: (end.month, end.day) < (p.birth_date.month, p.birth_date.day) for p in people}
+        young = {p.id for p in people if end.year - p.birth_date.year - birthday_to_come[p.id] < 25}
         women = {p.id for p in people if p.sex == "f"}
         paid = {p.id for p in people if p.receives_buergergeld}
         ranked = sorted(((code, len(ids)) for code, ids in country_people.items() if code), key=lambda x: (-x[1], x[0]))
@@ -251,7 +256,6 @@ def expected_report(session, catalogue, *, start: date, end: date, district: str
             if not values:
                 return {"cases": 0, "median": None, "p90": None}
             ordered = sorted(values)
-            import math
             return {"cases": len(values), "median": float(ordered[math.ceil(0.5 * len(values)) - 1]),
                     "p90": float(ordered[math.ceil(0.9 * len(values)) - 1])}
 
@@ -298,3 +302,208 @@ def test_every_figure_equals_a_second_computation_in_python(engine, session, cat
         assert got["districts"] == expected, (start, end, district)
         assert sum(expected["all"]["states_at_end"].values()) > 0
 
+
+
+# ------------------------------------------------------------------------------- the named edge cases
+
+
+def report(engine, catalogue, start=YEAR[0], end=YEAR[1], district=None):
+    built = build_report(engine, start=start, end=end, district=district, today=date(2026, 12, 6), catalogue=catalogue)
+    return built.as_json(internal=True)["districts"]
+
+
+def test_a_person_turning_25_inside_the_period_counts_as_young_only_if_under_25_on_its_last_day(engine, session, catalogue):
+    for given, birth in (("Olena", date(2001, 7, 15)), ("Iryna", date(2001, 12, 31)), ("Daria", date(2002, 1, 1))):
+        person = new_person(session, given=given, family="Beispiel", birth=birth, district="verden", buergergeld=True)
+        new_case(session, catalogue, person, opened=date(2026, 2, 1))
+    session.commit()
+    year = report(engine, catalogue)["all"]
+    # on 31.12.2026 Olena is 25, Iryna turns 25 that day, Daria is 24
+    assert (year["persons"], year["under_25"], year["under_25_buergergeld"]) == (3, 1, 1)
+    first_half = report(engine, catalogue, start=date(2026, 1, 1), end=date(2026, 6, 30))["all"]
+    assert first_half["under_25"] == 3  # on 30.06.2026 all three are 24
+
+
+def test_a_reopened_case_is_collecting_again_at_the_end_of_the_period(engine, session, catalogue):
+    person = new_person(session, given="Amal", family="Beispiel", birth=date(1990, 3, 2), district="verden")
+    case = new_case(session, catalogue, person, opened=date(2026, 1, 10))
+    step(session, case, Event.COLLECT, date(2026, 1, 12))
+    step(session, case, Event.READY, date(2026, 3, 1))
+    step(session, case, Event.REOPEN, date(2026, 4, 15))
+    session.commit()
+    assert report(engine, catalogue, end=date(2026, 3, 31))["verden"]["states_at_end"]["ready_to_submit"] == 1
+    states = report(engine, catalogue)["verden"]["states_at_end"]
+    assert states["collecting_documents"] == 1 and sum(states.values()) == 1
+
+
+def test_a_case_withdrawn_before_the_period_is_not_counted_and_one_withdrawn_inside_it_is(engine, session, catalogue):
+    early = new_person(session, given="Farid", family="Beispiel", birth=date(1985, 5, 5), district="verden", sex="m")
+    case = new_case(session, catalogue, early, opened=date(2025, 5, 1))
+    step(session, case, Event.WITHDRAW, date(2025, 12, 31))
+    late = new_person(session, given="Nadia", family="Beispiel", birth=date(1988, 8, 8), district="verden")
+    case = new_case(session, catalogue, late, opened=date(2025, 6, 1))
+    step(session, case, Event.COLLECT, date(2025, 7, 1))
+    step(session, case, Event.WITHDRAW, date(2026, 1, 1))
+    session.commit()
+    verden = report(engine, catalogue)["verden"]
+    assert (verden["persons"], verden["women"], verden["cases_opened"]) == (1, 1, 0)
+    assert verden["states_at_end"]["withdrawn"] == 1 and sum(verden["states_at_end"].values()) == 1
+    assert report(engine, catalogue, start=date(2025, 1, 1), end=date(2025, 12, 31))["verden"]["persons"] == 2
+
+
+def test_a_case_in_each_district_and_a_person_with_two_cases_counts_once(engine, session, catalogue):
+    sara = new_person(session, given="Sara", family="Beispiel", birth=date(1995, 1, 1), district="verden", buergergeld=True)
+    new_case(session, catalogue, sara, opened=date(2026, 2, 1))
+    new_case(session, catalogue, sara, opened=date(2026, 3, 1), profession="Erzieherin")
+    omid = new_person(session, given="Omid", family="Beispiel", birth=date(1992, 1, 1), district="osterholz", sex="m")
+    new_case(session, catalogue, omid, opened=date(2026, 2, 1))
+    moved = new_case(session, catalogue, sara, opened=date(2026, 4, 1), profession="Koch")
+    moved.district = "osterholz"  # she moved: her third case is Osterholz's
+    session.add(moved)
+    session.commit()
+    figures = report(engine, catalogue)
+    counts = [(figures[s]["persons"], figures[s]["cases_opened"]) for s in ("verden", "osterholz", "all")]
+    assert counts == [(1, 2), (2, 2), (2, 4)]
+    assert [figures[s]["women_buergergeld"] for s in ("verden", "osterholz", "all")] == [1, 1, 1]
+    assert figures["all"]["opened_per_month"]["2026-02"] == 2 and figures["all"]["opened_per_month"]["2026-04"] == 1
+    alone = report(engine, catalogue, district="osterholz")
+    assert set(alone) == {"osterholz", "all"} and alone["osterholz"] == alone["all"] == figures["osterholz"]
+
+
+def test_a_corrected_event_counts_on_its_corrected_day(engine, session, catalogue):
+    person = new_person(session, given="Yusuf", family="Beispiel", birth=date(1980, 1, 1), district="verden", sex="m")
+    case = new_case(session, catalogue, person, opened=date(2025, 10, 1))
+    step(session, case, Event.COLLECT, date(2025, 10, 2))
+    step(session, case, Event.READY, date(2025, 12, 1))
+    step(session, case, Event.SUBMIT, date(2026, 1, 5))  # the body's receipt stamp says 20.12.2025
+    correct_event(session, case=case, event_no=3, on=date(2025, 12, 20), actor=ACTOR, calendar=NI, today=date(2026, 1, 6))
+    session.commit()
+    assert report(engine, catalogue)["verden"]["submitted"] == 0
+    last_year = report(engine, catalogue, start=date(2025, 1, 1), end=date(2025, 12, 31))["verden"]
+    assert last_year["submitted"] == 1 and last_year["states_at_end"]["submitted"] == 1
+    assert last_year["durations"]["opening_to_submission"] == {"cases": 1, "median": 80.0, "p90": 80.0}
+
+
+def test_a_case_opened_before_the_period_and_still_open_is_advised_but_not_opened(engine, session, catalogue):
+    person = new_person(session, given="Iryna", family="Beispiel", birth=date(1983, 4, 4), district="osterholz")
+    case = new_case(session, catalogue, person, opened=date(2024, 11, 30), country=None)
+    step(session, case, Event.COLLECT, date(2024, 12, 2))
+    session.commit()
+    osterholz = report(engine, catalogue)["osterholz"]
+    assert (osterholz["persons"], osterholz["cases_opened"], osterholz["funnel"]["opened"]) == (1, 0, 0)
+    assert osterholz["states_at_end"]["collecting_documents"] == 1
+    assert osterholz["countries"][-2:] == [{"code": "other", "name": "andere", "persons": 0},
+                                           {"code": "unknown", "name": "nicht erfasst", "persons": 1}]
+
+
+def test_a_decision_within_and_one_after_the_statutory_period(engine, session, catalogue):
+    for number, (given, decided) in enumerate((("Olena", date(2026, 5, 1)), ("Amal", date(2026, 9, 30)))):
+        person = new_person(session, given=given, family="Beispiel", birth=date(1990, 1, 1 + number), district="verden")
+        case = new_case(session, catalogue, person, opened=date(2026, 1, 2))
+        for event, on in ((Event.COLLECT, date(2026, 1, 5)), (Event.READY, date(2026, 1, 20)), (Event.SUBMIT, date(2026, 1, 26)),
+                          (Event.ACKNOWLEDGE, date(2026, 2, 2)), (Event.DOCUMENTS_COMPLETE, date(2026, 2, 2)),
+                          (Event.ASSESS, date(2026, 2, 3))):
+            step(session, case, event, on)
+        step(session, case, Event.DECIDE, decided, outcome=Outcome.FULL_EQUIVALENCE)
+    session.commit()
+    verden = report(engine, catalogue)["verden"]
+    assert verden["within_statutory_period"] == {"decided": 2, "within": 1, "share": 0.5}  # 3 months: due 04.05.2026
+    assert verden["durations"]["complete_to_decision"] == {"cases": 2, "median": 88.0, "p90": 240.0}
+    assert verden["median_days_to_decision"] == 88.0
+    assert verden["decisions"] == {"full": 2, "partial": 0, "compensation": 0, "none": 0}
+    assert verden["funnel"] == {"opened": 2, "submitted": 2, "acknowledged": 2, "decided": 2}
+
+
+# --------------------------------------------------------------------------------------- suppression
+
+
+def test_cells_of_one_and_two_leave_the_center_as_less_than_three_and_zero_stays(engine, session, catalogue):
+    for number in range(2):
+        person = new_person(session, given="Daria", family="Beispiel", birth=date(2003, 1, 1 + number), district="verden",
+                            buergergeld=True)
+        case = new_case(session, catalogue, person, opened=date(2026, 3, 3))
+        for event, on in ((Event.COLLECT, date(2026, 3, 4)), (Event.READY, date(2026, 3, 5)), (Event.SUBMIT, date(2026, 3, 6)),
+                          (Event.ACKNOWLEDGE, date(2026, 3, 20)), (Event.DOCUMENTS_COMPLETE, date(2026, 3, 20)),
+                          (Event.ASSESS, date(2026, 3, 21))):
+            step(session, case, event, on)
+        step(session, case, Event.DECIDE, date(2026, 5, 1), outcome=Outcome.FULL_EQUIVALENCE)
+    for number in range(3):
+        person = new_person(session, given="Nadia", family="Beispiel", birth=date(1970, 2, 1 + number), district="osterholz")
+        new_case(session, catalogue, person, opened=date(2026, 7, 1))
+    session.commit()
+    built = build_report(engine, start=YEAR[0], end=YEAR[1], today=date(2026, 12, 6), catalogue=catalogue)
+    inside, outside = built.as_json(internal=True), built.as_json(internal=False)
+    assert outside["internal"] is False
+    assert outside["suppression"] == 'Werte 1 und 2 als "< 3" (wie die Statistik der Bundesagentur für Arbeit)'
+    verden, exact = outside["districts"]["verden"], inside["districts"]["verden"]
+    assert (exact["persons"], exact["under_25_buergergeld"], exact["decisions"]["full"]) == (2, 2, 2)
+    assert (verden["persons"], verden["under_25_buergergeld"], verden["decisions"]["full"]) == ("< 3", "< 3", "< 3")
+    assert verden["decisions"]["none"] == 0 and verden["states_at_end"]["closed"] == 0
+    assert verden["durations"]["complete_to_decision"] == {"cases": "< 3", "median": "< 3", "p90": "< 3"}
+    assert verden["median_days_to_decision"] == "< 3" and exact["median_days_to_decision"] == 42.0
+    assert verden["within_statutory_period"] == {"decided": "< 3", "within": "< 3", "share": "< 3"}
+    assert verden["durations"]["opening_to_submission"] == {"cases": "< 3", "median": "< 3", "p90": "< 3"}
+    assert outside["districts"]["osterholz"]["persons"] == 3 and outside["districts"]["all"]["persons"] == 5
+    assert outside["districts"]["osterholz"]["durations"]["complete_to_decision"] == {"cases": 0, "median": None, "p90": None}
+
+    def values(tree):
+        if isinstance(tree, dict):
+            for item in tree.values():
+                yield from values(item)
+        elif isinstance(tree, list):
+            for item in tree:
+                yield from values(item)
+        else:
+            yield tree
+
+    assert not [v for v in values(outside["districts"]) if isinstance(v, int) and not isinstance(v, bool) and v in (1, 2)]
+    assert not [v for v in values(inside["districts"]) if v == SUPPRESSED]
+
+
+def test_suppress_keeps_zero_and_three_and_hides_one_and_two():
+    assert [suppress(n) for n in (0, 1, 2, 3, 250)] == [0, "< 3", "< 3", 3, 250]
+
+
+# ------------------------------------------------------------------------------------ the pure rules
+
+
+def test_the_median_of_an_even_count_is_the_lower_middle_value_by_nearest_rank():
+    assert percentile([10, 40, 20, 30], 50) == 20.0
+    assert percentile([10, 20, 30], 50) == 20.0
+    assert percentile(list(range(1, 11)), 90) == 9.0 and percentile(list(range(1, 12)), 90) == 10.0
+    assert percentile([], 50) is None and percentile([7], 90) == 7.0
+    assert [nearest_rank(n, 50) for n in (1, 2, 3, 4, 5)] == [1, 1, 2, 2, 3]
+
+
+def test_a_person_born_on_29_february_turns_25_on_1_march_of_a_common_year():
+    assert age_on(date(2000, 2, 29), date(2025, 2, 28)) == 24 and age_on(date(2000, 2, 29), date(2025, 3, 1)) == 25
+    assert is_young_adult(date(2000, 2, 29), date(2025, 2, 28)) and not is_young_adult(date(2000, 2, 29), date(2025, 3, 1))
+    assert not is_young_adult(date(2001, 12, 31), date(2026, 12, 31)) and is_young_adult(date(2002, 1, 1), date(2026, 12, 31))
+
+
+def test_every_figure_of_the_json_has_a_german_heading_and_definition():
+    keys = {key for key, _, _ in FIGURES}
+    for key in ("persons", "women", "under_25", "buergergeld", "women_buergergeld", "under_25_buergergeld", "cases_opened",
+                "countries", "states_at_end", "submitted", "decisions", "decisions_by_group", "decisions_by_body",
+                "median_days_to_decision", "durations.opening_to_submission", "durations.submission_to_acknowledgement",
+                "durations.complete_to_decision", "within_statutory_period", "funding.recorded_before_submission",
+                "funding.submitted_without", "employers.smes_reached", "employers.cases_linked", "opened_per_month", "funnel"):
+        assert key in keys
+    assert all(heading and len(definition) > 20 for _, heading, definition in FIGURES)
+
+
+def test_a_reversed_period_and_an_unknown_district_are_refused_with_their_codes(engine, catalogue):
+    with pytest.raises(InvalidInput) as reversed_:
+        build_report(engine, start=date(2026, 12, 31), end=date(2026, 1, 1), catalogue=catalogue)
+    assert reversed_.value.code == "report.period_reversed" and "31.12.2026" in reversed_.value.message_de
+    with pytest.raises(UnknownDistrict):
+        build_report(engine, start=YEAR[0], end=YEAR[1], district="bremen", catalogue=catalogue)
+
+
+def test_the_bound_the_sql_compares_birth_dates_with_agrees_with_the_age_on_every_day():
+    day = date(2024, 1, 1)
+    while day <= date(2028, 12, 31):
+        bound = young_adult_born_after(day)
+        for birth in (bound - timedelta(days=1), bound, bound + timedelta(days=1), date(2000, 2, 29), date(2004, 2, 29)):
+            assert is_young_adult(birth, day) == (birth > bound), (birth, day)
+        day += timedelta(days=1)
