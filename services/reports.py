@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Boolean, Column, Date, Integer, MetaData, String, Table, and_, case, cast, func, literal, or_, select, union_all,
+)
 from sqlalchemy.engine import Engine
 
 from adapters.catalogue import load_catalogue
@@ -114,12 +116,16 @@ def _days(later, earlier, dialect: str):
 
 
 def _effective_events():
-    """Every original event with its effective day: the day of its latest correction, or its own."""
+    """Every original event with its effective day: the day of its latest correction, or its own
+    (the corrections, few, grouped once and joined, rather than a subquery per event)."""
+    later = _event.alias("later")
+    latest = (select(later.c.corrects_id, func.max(later.c.id).label("correction_id"))
+              .where(later.c.corrects_id.is_not(None)).group_by(later.c.corrects_id).subquery("latest"))
     correction = _event.alias("correction")
-    latest = (select(correction.c.occurred_on).where(correction.c.corrects_id == _event.c.id)
-              .order_by(correction.c.id.desc()).limit(1).scalar_subquery())
     return (select(_event.c.id, _event.c.case_id, _event.c.event, _event.c.outcome,
-                   func.coalesce(latest, _event.c.occurred_on).label("on"))
+                   func.coalesce(correction.c.occurred_on, _event.c.occurred_on).label("on"))
+            .select_from(_event.outerjoin(latest, latest.c.corrects_id == _event.c.id)
+                         .outerjoin(correction, correction.c.id == latest.c.correction_id))
             .where(_event.c.corrects_id.is_(None)).cte("effective_event"))
 
 
@@ -155,9 +161,9 @@ class _Period:
                    datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC))
 
 
-def _scoped_cases(period: _Period, district: str | None, dialect: str):
-    """The cases opened on or before the period's end, with their person, milestones, state at the
-    end and decision deadline, each row twice: for its district and for "all"."""
+def _case_rows(period: _Period, district: str | None, dialect: str):
+    """One row per case opened on or before the period's end: its person, milestones, state at the
+    end and decision deadline (the columns of `_report_cases`)."""
     events = _effective_events()
     days = _case_days(events, period.end)
     last_change = _event.alias("last_change")
@@ -166,25 +172,45 @@ def _scoped_cases(period: _Period, district: str | None, dialect: str):
         *[(last_change.c.event == event, state) for event, state in _STATE_AFTER.items()],
         else_=CaseState.INTAKE.value,
     )
-    columns = [
-        _case.c.id, _case.c.person_id, _case.c.created_at, _case.c.profession_group, _case.c.body_key,
-        _case.c.country_of_training, _case.c.funding_route, _case.c.funding_decided_on,
-        _day(_case.c.created_at, dialect).label("opened_on"),
-        _person.c.sex, _person.c.birth_date, _person.c.receives_buergergeld,
+    query = (select(
+        _case.c.id, _case.c.person_id, _case.c.district, _case.c.created_at, _day(_case.c.created_at, dialect),
+        _case.c.profession_group, _case.c.body_key, _case.c.country_of_training, _case.c.funding_route,
+        _case.c.funding_decided_on, _person.c.sex, _person.c.birth_date, _person.c.receives_buergergeld,
         days.c.submitted_on, days.c.acknowledged_on, days.c.complete_on, days.c.decided_on, days.c.outcome,
-        days.c.ended_on, state_at_end.label("state_at_end"), decision_deadline.c.due.label("decision_due"),
-    ]
-    base = (select(*columns)
-            .select_from(_case.join(_person, _person.c.id == _case.c.person_id)
-                         .outerjoin(days, days.c.case_id == _case.c.id)
-                         .outerjoin(last_change, last_change.c.id == days.c.last_change_id)
-                         .outerjoin(decision_deadline, and_(decision_deadline.c.case_id == _case.c.id,
-                                                            decision_deadline.c.kind == "decision")))
-            .where(_case.c.created_at < period.end_before))
-    if district is not None:
-        base = base.where(_case.c.district == district)
-    return union_all(base.add_columns(_case.c.district.label("scope")),
-                     base.add_columns(literal(ALL).label("scope"))).cte("scoped")
+        days.c.ended_on, state_at_end, decision_deadline.c.due,
+    ).select_from(_case.join(_person, _person.c.id == _case.c.person_id)
+                  .outerjoin(days, days.c.case_id == _case.c.id)
+                  .outerjoin(last_change, last_change.c.id == days.c.last_change_id)
+                  .outerjoin(decision_deadline, and_(decision_deadline.c.case_id == _case.c.id,
+                                                     decision_deadline.c.kind == "decision")))
+        .where(_case.c.created_at < period.end_before))
+    return query.where(_case.c.district == district) if district is not None else query
+
+
+def _report_cases_table() -> Table:
+    """A temporary table for the per-case rows: computed once (the events read once), then every
+    aggregate of the report reads it. Temporary tables live per connection on SQLite and PostgreSQL."""
+    return Table(
+        "report_case", MetaData(),
+        Column("id", Integer), Column("person_id", Integer), Column("district", String(20)),
+        Column("created_at", Case.__table__.c.created_at.type), Column("opened_on", Date),
+        Column("profession_group", String(20)), Column("body_key", String(80)), Column("country_of_training", String(2)),
+        Column("funding_route", String(30)), Column("funding_decided_on", Date), Column("sex", String(1)),
+        Column("birth_date", Date), Column("receives_buergergeld", Boolean), Column("submitted_on", Date),
+        Column("acknowledged_on", Date), Column("complete_on", Date), Column("decided_on", Date),
+        Column("outcome", String(30)), Column("ended_on", Date), Column("state_at_end", String(30)),
+        Column("decision_due", Date), Column("scope", String(20)),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def _fill(connection, table: Table, rows) -> None:
+    """The case rows with their district as the scope, then a copy of them as "all" (so no statement
+    after this needs a UNION)."""
+    names = [column.name for column in table.c if column.name != "scope"]
+    connection.execute(table.insert().from_select([*names, "scope"], rows.add_columns(_case.c.district)))
+    copy = select(*[table.c[name] for name in names], literal(ALL))
+    connection.execute(table.insert().from_select([*names, "scope"], copy))
 
 
 def _scoped(table_select, district_column, district: str | None):
@@ -215,18 +241,26 @@ def build_report(engine: Engine, *, start: date, end: date, district: str | None
     scopes = [district] if district is not None else list(catalogue.districts)
     scopes.append(ALL)
     dialect = engine.dialect.name
+    table = _report_cases_table()
+    figures = {scope: _empty(period) for scope in scopes}
     with engine.connect() as connection:
         def run(statement):
             return connection.execute(statement).all()
 
-        scoped = _scoped_cases(period, district, dialect)
-        figures = {scope: _empty(period) for scope in scopes}
-        for row in run(_main_figures(scoped, period)):
-            _take_main(figures[row.scope], row._mapping, period)
-        _take_countries(figures, run, scoped, period, catalogue)
-        _take_decisions_by(figures, run, scoped, period, catalogue)
-        _take_durations(figures, run, scoped, period, dialect)
-        _take_employers(figures, run, period, district)
+        table.drop(connection, checkfirst=True)  # left over by a call that failed on this connection
+        table.create(connection)
+        try:
+            _fill(connection, table, _case_rows(period, district, dialect))
+            scoped = table
+            for row in run(_main_figures(scoped, period)):
+                _take_main(figures[row.scope], row._mapping, period)
+            _take_countries(figures, run, scoped, period, catalogue)
+            _take_decisions_by(figures, run, scoped, period, catalogue)
+            _take_durations(figures, run, scoped, period, dialect)
+            _take_employers(figures, run, period, district)
+        finally:
+            table.drop(connection, checkfirst=True)
+            connection.rollback()  # nothing is kept: the temporary table is the only thing written
     for values in figures.values():
         values["median_days_to_decision"] = values["durations"]["complete_to_decision"]["median"]
     return Report(start, end, district, today or date.today(), figures)
