@@ -126,7 +126,8 @@ def _effective_events():
                    func.coalesce(correction.c.occurred_on, _event.c.occurred_on).label("on"))
             .select_from(_event.outerjoin(latest, latest.c.corrects_id == _event.c.id)
                          .outerjoin(correction, correction.c.id == latest.c.correction_id))
-            .where(_event.c.corrects_id.is_(None)).cte("effective_event"))
+            # not "corrects_id IS NULL": SQLite would read nearly every row through the index of corrections
+            .where(func.coalesce(_event.c.corrects_id, 0) == 0).cte("effective_event"))
 
 
 def _case_days(events, end: date):
