@@ -206,12 +206,17 @@ def _report_cases_table() -> Table:
 
 
 def _fill(connection, table: Table, rows) -> None:
-    """The case rows with their district as the scope, then a copy of them as "all" (so no statement
-    after this needs a UNION)."""
+    """The case rows, each with its district as its scope."""
     names = [column.name for column in table.c if column.name != "scope"]
     connection.execute(table.insert().from_select([*names, "scope"], rows.add_columns(_case.c.district)))
-    copy = select(*[table.c[name] for name in names], literal(ALL))
-    connection.execute(table.insert().from_select([*names, "scope"], copy))
+
+
+def _per_scope(table: Table, columns: list, *conditions):
+    """The chosen columns of the case rows that meet the conditions, each row twice: for its
+    district and for "all" (for what does not add up over districts: persons, percentiles)."""
+    rows = select(*columns).where(*conditions)
+    return union_all(rows.add_columns(table.c.scope.label("scope")),
+                     rows.add_columns(literal(ALL).label("scope"))).subquery("per_scope")
 
 
 def _scoped(table_select, district_column, district: str | None):
@@ -253,8 +258,14 @@ def build_report(engine: Engine, *, start: date, end: date, district: str | None
         try:
             _fill(connection, table, _case_rows(period, district, dialect))
             scoped = table
-            for row in run(_main_figures(scoped, period)):
-                _take_main(figures[row.scope], row._mapping, period)
+            districts = [dict(row._mapping) for row in run(_main_figures(scoped, period))]
+            for row in districts:  # counts of cases add up over the districts
+                _take_main(figures[row["scope"]], row, period)
+            if districts:  # with no case at all, the empty figures stand
+                _take_main(figures[ALL], {key: sum(row[key] for row in districts) for key in districts[0] if key != "scope"},
+                           period)
+            for row in run(_person_figures(scoped, period)):
+                figures[row.scope].update({key: int(value) for key, value in row._mapping.items() if key != "scope"})
             _take_countries(figures, run, scoped, period, catalogue)
             _take_decisions_by(figures, run, scoped, period, catalogue)
             _take_durations(figures, run, scoped, period, dialect)
@@ -294,18 +305,12 @@ def _main_figures(scoped, period: _Period):
     young = c.birth_date > young_adult_born_after(period.end)
     buergergeld = c.receives_buergergeld.is_(True)
 
-    def persons(*conditions):
-        return func.count(func.distinct(case((and_(advised, *conditions), c.person_id))))
-
     def cases(*conditions):
         return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
 
     submitted = _within(c.submitted_on, period)
     decided = _within(c.decided_on, period)
     columns = [
-        persons().label("persons"), persons(woman).label("women"), persons(young).label("under_25"),
-        persons(buergergeld).label("buergergeld"), persons(woman, buergergeld).label("women_buergergeld"),
-        persons(young, buergergeld).label("under_25_buergergeld"),
         cases(c.created_at >= period.start_at).label("cases_opened"),
         cases(submitted).label("submitted"),
         cases(_within(c.acknowledged_on, period)).label("acknowledged"),
@@ -324,12 +329,30 @@ def _main_figures(scoped, period: _Period):
     for first, upper in zip(firsts, bounds):
         columns.append(cases(c.created_at >= lower, c.created_at < upper).label(f"month_{first:%Y_%m}"))
         lower = upper
-    return select(c.scope, *columns).group_by(c.scope)
+    return select(c.scope, *columns).group_by(c.scope)  # per district; "all" is their sum
+
+
+def _person_figures(scoped, period: _Period):
+    """The persons advised, each once per scope (their cases grouped first, one sort instead of a
+    COUNT(DISTINCT) per column), with the crossings the programme names."""
+    t = scoped.c
+    c = _per_scope(scoped, [t.person_id, t.sex, t.birth_date, t.receives_buergergeld], _advised(t, period)).c
+    people = (select(c.scope, c.person_id, func.max(c.sex).label("sex"), func.max(c.birth_date).label("birth_date"),
+                     func.max(case((c.receives_buergergeld.is_(True), 1), else_=0)).label("buergergeld"))
+              .group_by(c.scope, c.person_id).subquery("people"))
+    p = people.c
+    woman, young, paid = p.sex == "f", p.birth_date > young_adult_born_after(period.end), p.buergergeld == 1
+
+    def persons(*conditions):
+        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0) if conditions else func.count()
+
+    return select(p.scope, persons().label("persons"), persons(woman).label("women"), persons(young).label("under_25"),
+                  persons(paid).label("buergergeld"), persons(woman, paid).label("women_buergergeld"),
+                  persons(young, paid).label("under_25_buergergeld")).group_by(p.scope)
 
 
 def _take_main(values: dict[str, Any], row, period: _Period) -> None:
-    for key in ("persons", "women", "under_25", "buergergeld", "women_buergergeld", "under_25_buergergeld",
-                "cases_opened", "submitted"):
+    for key in ("cases_opened", "submitted"):
         values[key] = int(row[key])
     for key, _ in OUTCOME_KEYS:
         values["decisions"][key] = int(row[f"outcome_{key}"])
@@ -349,10 +372,11 @@ def _take_main(values: dict[str, Any], row, period: _Period) -> None:
 def _take_countries(figures, run, scoped, period: _Period, catalogue: Catalogue) -> None:
     """Persons per country of training: the ten with most persons by name (ties by code), then the
     persons of every other country ("andere"), then those without one ("nicht erfasst")."""
-    c = scoped.c
+    t = scoped.c
+    c = _per_scope(scoped, [t.person_id, t.country_of_training], _advised(t, period)).c
     advised_persons = func.count(func.distinct(c.person_id))
     rows = run(select(c.scope, c.country_of_training, advised_persons.label("persons"))
-               .where(_advised(c, period)).group_by(c.scope, c.country_of_training))
+               .group_by(c.scope, c.country_of_training))
     per_scope: dict[str, list[tuple[str | None, int]]] = {scope: [] for scope in figures}
     for row in rows:
         per_scope[row.scope].append((row.country_of_training, int(row.persons)))
@@ -363,7 +387,7 @@ def _take_countries(figures, run, scoped, period: _Period, catalogue: Catalogue)
                    c.country_of_training.not_in([code for code, _ in listed]) if listed else literal(True))
               for scope, listed in top.items()]
     other = {row.scope: int(row.persons) for row in run(
-        select(c.scope, advised_persons.label("persons")).where(_advised(c, period), or_(*others)).group_by(c.scope))}
+        select(c.scope, advised_persons.label("persons")).where(or_(*others)).group_by(c.scope))}
     names = catalogue.countries
     for scope, listed in top.items():
         unknown = next((n for code, n in per_scope[scope] if code is None), 0)
@@ -386,18 +410,19 @@ def _take_decisions_by(figures, run, scoped, period: _Period, catalogue: Catalog
     for column, target in ((c.profession_group, "decisions_by_group"), (c.body_key, "decisions_by_body")):
         rows = run(select(c.scope, column.label("key"), c.outcome, func.count().label("cases"))
                    .where(_within(c.decided_on, period)).group_by(c.scope, column, c.outcome))
-        for row in sorted(rows, key=lambda r: (r.scope, r.key or "", r.outcome or "")):
+        for row in sorted(rows, key=lambda r: (r.key or "", r.scope, r.outcome or "")):
             key = row.key or UNKNOWN[0]
-            entry = figures[row.scope][target].get(key)
-            if entry is None:
-                entry = {key: 0 for key, _ in OUTCOME_KEYS}
-                if target == "decisions_by_body":
-                    body = catalogue.bodies.get(row.key) if row.key else None
-                    name = body.name if body else (row.key or UNKNOWN[1])
-                    entry = {"name": name, **entry}
-                figures[row.scope][target][key] = entry
-            if row.outcome in keys:
-                entry[keys[row.outcome]] += int(row.cases)
+            for scope in (row.scope, ALL):  # per district; "all" adds them up
+                entry = figures[scope][target].get(key)
+                if entry is None:
+                    entry = {key: 0 for key, _ in OUTCOME_KEYS}
+                    if target == "decisions_by_body":
+                        body = catalogue.bodies.get(row.key) if row.key else None
+                        name = body.name if body else (row.key or UNKNOWN[1])
+                        entry = {"name": name, **entry}
+                    figures[scope][target][key] = entry
+                if row.outcome in keys:
+                    entry[keys[row.outcome]] += int(row.cases)
 
 
 def _take_durations(figures, run, scoped, period: _Period, dialect: str) -> None:
@@ -406,28 +431,23 @@ def _take_durations(figures, run, scoped, period: _Period, dialect: str) -> None
     c = scoped.c
     milestones = {None: c.opened_on, Event.SUBMIT: c.submitted_on, Event.ACKNOWLEDGE: c.acknowledged_on,
                   Event.DOCUMENTS_COMPLETE: c.complete_on, Event.DECIDE: c.decided_on}
-    parts = []
     for key, earlier, later in DURATIONS:
         first, last = milestones[earlier], milestones[later]
-        parts.append(select(c.scope.label("scope"), literal(key).label("kind"), _days(last, first, dialect).label("days"))
-                     .where(_within(last, period), first.is_not(None)))
-    durations = union_all(*parts).subquery("durations")
-    d = durations.c
-    ranked = select(
-        d.scope, d.kind, d.days,
-        func.row_number().over(partition_by=(d.scope, d.kind), order_by=d.days).label("rank"),
-        func.count().over(partition_by=(d.scope, d.kind)).label("n"),
-    ).subquery("ranked")
-    r = ranked.c
+        d = _per_scope(scoped, [_days(last, first, dialect).label("days")], _within(last, period), first.is_not(None)).c
+        ranked = select(
+            d.scope, d.days,
+            func.row_number().over(partition_by=d.scope, order_by=d.days).label("rank"),
+            func.count().over(partition_by=d.scope).label("n"),
+        ).subquery("ranked")
+        r = ranked.c
 
-    def at(percent: int):
-        return func.min(case((r.rank == (r.n * percent + 99) // 100, r.days)))
+        def at(percent: int):
+            return func.min(case((r.rank == (r.n * percent + 99) // 100, r.days)))
 
-    rows = run(select(r.scope, r.kind, func.max(r.n).label("cases"), at(50).label("median"), at(90).label("p90"))
-               .group_by(r.scope, r.kind))
-    for row in rows:
-        figures[row.scope]["durations"][row.kind] = {
-            "cases": int(row.cases), "median": float(row.median), "p90": float(row.p90)}
+        for row in run(select(r.scope, func.max(r.n).label("cases"), at(50).label("median"), at(90).label("p90"))
+                       .group_by(r.scope)):
+            figures[row.scope]["durations"][key] = {
+                "cases": int(row.cases), "median": float(row.median), "p90": float(row.p90)}
 
 
 def _take_employers(figures, run, period: _Period, district: str | None) -> None:

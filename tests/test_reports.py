@@ -507,3 +507,13 @@ def test_the_bound_the_sql_compares_birth_dates_with_agrees_with_the_age_on_ever
         for birth in (bound - timedelta(days=1), bound, bound + timedelta(days=1), date(2000, 2, 29), date(2004, 2, 29)):
             assert is_young_adult(birth, day) == (birth > bound), (birth, day)
         day += timedelta(days=1)
+
+
+def test_an_empty_database_gives_every_scope_with_zeros(engine, catalogue):
+    figures = report(engine, catalogue, start=date(2026, 11, 15), end=date(2027, 1, 10))
+    assert set(figures) == {"verden", "osterholz", "all"}
+    assert figures["all"]["opened_per_month"] == {"2026-11": 0, "2026-12": 0, "2027-01": 0}
+    assert figures["all"]["persons"] == 0 and figures["all"]["median_days_to_decision"] is None
+    assert figures["all"]["within_statutory_period"] == {"decided": 0, "within": 0, "share": None}
+    assert figures["verden"]["countries"] == [{"code": "other", "name": "andere", "persons": 0},
+                                              {"code": "unknown", "name": "nicht erfasst", "persons": 0}]
