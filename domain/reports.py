@@ -78,8 +78,9 @@ def is_young_adult(birth_date: date, day: date) -> bool:
 
 def nearest_rank(count: int, percent: int) -> int:
     """The 1-based rank of the `percent` percentile among `count` sorted values by the nearest-rank
-    definition: ceil(percent/100 · count). Written as integer arithmetic, as the SQL computes it
-    ((count·percent + 99) div 100), so both give the same rank."""
+    definition: ceil(percent/100 · count), as integer arithmetic, so that `count` may also be a SQL
+    integer expression (services.reports ranks with this very function: `//` is integer division
+    on SQLite and PostgreSQL)."""
     return (count * percent + 99) // 100
 
 

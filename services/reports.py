@@ -442,7 +442,7 @@ def _take_durations(figures, run, scoped, period: _Period, dialect: str) -> None
         r = ranked.c
 
         def at(percent: int):
-            return func.min(case((r.rank == (r.n * percent + 99) // 100, r.days)))
+            return func.min(case((r.rank == nearest_rank(r.n, percent), r.days)))  # the rule itself, on SQL integers
 
         for row in run(select(r.scope, func.max(r.n).label("cases"), at(50).label("median"), at(90).label("p90"))
                        .group_by(r.scope)):

@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from domain.calendar import lower_saxony_calendar
 from domain.errors import InvalidInput, UnknownDistrict
@@ -20,7 +20,7 @@ from domain.reports import (
     FIGURES, SUPPRESSED, age_on, is_young_adult, nearest_rank, percentile, suppress, young_adult_born_after,
 )
 from models import Case, CaseEvent, Deadline, Person
-from models.letter import CaseSme, Letter, Sme
+from models.letter import CaseSme, Letter
 from services.cases import advance_case, correct_event, find_or_create_person, open_case, set_funding
 from services.employers import add_sme, link_sme
 from services.reports import build_report
