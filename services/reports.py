@@ -2,12 +2,16 @@
 with what outcome, over a period and optionally one district.
 
 Every figure is a SQL aggregate (SQLAlchemy Core: GROUP BY, COUNT, CASE WHEN, window functions for
-the percentiles), so the report costs a few scans and never loads the cases into Python; the same
-statements run on SQLite and PostgreSQL. The rules (suppression, age, percentile, definitions) live
-in domain/reports.py; the JSON's shape is /work/report-schema.md.
+the percentiles); the cases are never loaded into Python, and the same statements run on SQLite and
+PostgreSQL. The rules (suppression, age, percentile, definitions) live in domain/reports.py; the
+JSON's shape is /work/report-schema.md.
 
-Each statement reads its rows once per *scope*: a case's own district and "all" (UNION ALL), so a
-person with cases in both districts counts once in each district and once in "all".
+One statement reads the events once and writes one row per case (its milestones on their corrected
+days, its state at the period's end, its person) into a temporary table on the report's own
+connection; the aggregates read that table and the table is dropped (nothing else is written).
+Counts of cases are grouped by district and added up for "all"; what does not add up (persons,
+countries, percentiles) reads each row once for its district and once for "all", so a person with
+cases in both districts counts once in each district and once in "all".
 
 The day a case was opened is the UTC date of `recognition_case.created_at` (the stored timestamp);
 a case opened between midnight and 1 or 2 o'clock Berlin time would count on the day before.
