@@ -23,6 +23,8 @@ SMALL = [
     ("local_imports.py", [], ["function-local imports of own packages:"]),
     ("up.py", ["--runs", "1"], ["intake with up running", "ratio with up / without", "web page answers after",
                                 "0 of its 4 processes left"]),
+    ("report.py", ["--cases", "300", "--repeat", "1"], ["cases_page first page (50 rows)", "both districts",
+                                                        "ratio to first page"]),
     ("send_window.py", ["--mails", "20", "--senders", "1,2", "--latency-ms", "0"], ["mails/s with window"]),
 ]
 

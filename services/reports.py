@@ -1,0 +1,471 @@
+"""The report for the Kommunales Jobcenter and the districts (issue 16): who was helped, how fast,
+with what outcome, over a period and optionally one district.
+
+Every figure is a SQL aggregate (SQLAlchemy Core: GROUP BY, COUNT, CASE WHEN, window functions for
+the percentiles); the cases are never loaded into Python, and the same statements run on SQLite and
+PostgreSQL. The rules (suppression, age, percentile, definitions) live in domain/reports.py; the
+JSON's shape is /work/report-schema.md.
+
+One statement reads the events once and writes one row per case (its milestones on their corrected
+days, its state at the period's end, its person) into a temporary table on the report's own
+connection; the aggregates read that table and the table is dropped (nothing else is written).
+Counts of cases are grouped by district and added up for "all"; what does not add up (persons,
+countries, percentiles) reads each row once for its district and once for "all", so a person with
+cases in both districts counts once in each district and once in "all".
+
+The day a case was opened is the UTC date of `recognition_case.created_at` (the stored timestamp);
+a case opened between midnight and 1 or 2 o'clock Berlin time would count on the day before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Boolean, Column, Date, Integer, MetaData, String, Table, and_, case, cast, func, literal, or_, select, union_all,
+)
+from sqlalchemy.engine import Engine
+
+from adapters.catalogue import load_catalogue
+from domain.catalogue import Catalogue
+from domain.errors import InvalidInput, UnknownDistrict
+from domain.lifecycle import TRANSITIONS, CaseState, Event
+from domain.reports import (
+    DURATIONS, ENDING_EVENTS, FUNDED_ROUTES, OTHER_COUNTRIES, OUTCOME_KEYS, SUPPRESSED, SUPPRESSION_NOTE,
+    TOP_COUNTRIES, UNKNOWN, months, nearest_rank, share, suppress, young_adult_born_after,
+)
+from domain.funding import FundingRoute
+from models.case import Case, CaseEvent, Deadline
+from models.letter import CaseSme, Letter
+from models.person import Person
+
+ALL = "all"
+_case, _event, _person, _deadline = Case.__table__, CaseEvent.__table__, Person.__table__, Deadline.__table__
+_letter, _case_sme = Letter.__table__, CaseSme.__table__
+# events that move a case to another state → that state (domain.lifecycle.TRANSITIONS)
+_STATE_AFTER = {event.value: target.value for event, (_, target) in TRANSITIONS.items() if target is not None}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The exact figures (`districts`: scope → figures, as in the internal JSON); `as_json` suppresses."""
+
+    start: date
+    end: date
+    district: str | None
+    generated_on: date
+    districts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def as_json(self, *, internal: bool) -> dict:
+        """The report in the shape of /work/report-schema.md; internal=False: 1 and 2 as "< 3"."""
+        return {
+            "period": {"from": self.start.isoformat(), "to": self.end.isoformat()},
+            "district": self.district,
+            "internal": internal,
+            "generated_on": self.generated_on.isoformat(),
+            "suppression": SUPPRESSION_NOTE,
+            "districts": {scope: (_copy(figures) if internal else _suppressed(figures))
+                          for scope, figures in self.districts.items()},
+        }
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
+def _suppressed(figures: dict[str, Any]) -> dict[str, Any]:
+    """Every count (an int) through `suppress`; a median, p90 or share based on 1 or 2 cases "< 3"."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, dict, list)):
+            return value
+        if isinstance(value, int):
+            return suppress(value)
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        out = {key: walk(item) for key, item in value.items()}
+        if "median" in value and value.get("cases") in (1, 2):
+            out["median"] = out["p90"] = SUPPRESSED
+        if "share" in value and value.get("decided") in (1, 2):
+            out["share"] = SUPPRESSED
+        return out
+
+    out = walk(figures)
+    if figures["durations"]["complete_to_decision"]["cases"] in (1, 2):
+        out["median_days_to_decision"] = SUPPRESSED
+    return out
+
+
+# ------------------------------------------------------------------------------------ SQL pieces
+
+
+def _day(expression, dialect: str):
+    """The UTC calendar day of a stored timestamp."""
+    if dialect == "postgresql":
+        return cast(func.timezone("UTC", expression), Date)
+    return func.date(expression)
+
+
+def _days(later, earlier, dialect: str):
+    """Whole days from `earlier` to `later` (both days)."""
+    if dialect == "postgresql":
+        return later - earlier
+    return cast(func.julianday(later) - func.julianday(earlier), Integer)
+
+
+def _effective_events():
+    """Every original event with its effective day: the day of its latest correction, or its own
+    (the corrections, few, grouped once and joined, rather than a subquery per event)."""
+    later = _event.alias("later")
+    latest = (select(later.c.corrects_id, func.max(later.c.id).label("correction_id"))
+              .where(later.c.corrects_id.is_not(None)).group_by(later.c.corrects_id).subquery("latest"))
+    correction = _event.alias("correction")
+    return (select(_event.c.id, _event.c.case_id, _event.c.event, _event.c.outcome,
+                   func.coalesce(correction.c.occurred_on, _event.c.occurred_on).label("on"))
+            .select_from(_event.outerjoin(latest, latest.c.corrects_id == _event.c.id)
+                         .outerjoin(correction, correction.c.id == latest.c.correction_id))
+            # not "corrects_id IS NULL": SQLite would read nearly every row through the index of corrections
+            .where(func.coalesce(_event.c.corrects_id, 0) == 0).cte("effective_event"))
+
+
+def _case_days(events, end: date):
+    """Per case: the effective day of each milestone, the outcome, when it ended, and the id of the
+    last state-changing event on or before `end` (every milestone happens at most once per case)."""
+    def day_of(event: Event):
+        return func.max(case((events.c.event == event.value, events.c.on)))
+
+    changes = and_(events.c.event.in_(list(_STATE_AFTER)), events.c.on <= end)
+    return (select(
+        events.c.case_id,
+        day_of(Event.SUBMIT).label("submitted_on"),
+        day_of(Event.ACKNOWLEDGE).label("acknowledged_on"),
+        day_of(Event.DOCUMENTS_COMPLETE).label("complete_on"),
+        day_of(Event.DECIDE).label("decided_on"),
+        func.max(case((events.c.event == Event.DECIDE.value, events.c.outcome))).label("outcome"),
+        func.min(case((events.c.event.in_([e.value for e in ENDING_EVENTS]), events.c.on))).label("ended_on"),
+        func.max(case((changes, events.c.id))).label("last_change_id"),
+    ).group_by(events.c.case_id).cte("case_days"))
+
+
+@dataclass(frozen=True)
+class _Period:
+    start: date
+    end: date
+    start_at: datetime
+    end_before: datetime  # the day after `end`, 00:00 UTC
+
+    @classmethod
+    def of(cls, start: date, end: date) -> _Period:
+        return cls(start, end, datetime.combine(start, datetime.min.time(), UTC),
+                   datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC))
+
+
+def _case_rows(period: _Period, district: str | None, dialect: str):
+    """One row per case opened on or before the period's end: its person, milestones, state at the
+    end and decision deadline (the columns of `_report_cases`)."""
+    events = _effective_events()
+    days = _case_days(events, period.end)
+    last_change = _event.alias("last_change")
+    decision_deadline = _deadline.alias("decision_deadline")
+    state_at_end = case(
+        *[(last_change.c.event == event, state) for event, state in _STATE_AFTER.items()],
+        else_=CaseState.INTAKE.value,
+    )
+    query = (select(
+        _case.c.id, _case.c.person_id, _case.c.district, _case.c.created_at, _day(_case.c.created_at, dialect),
+        _case.c.profession_group, _case.c.body_key, _case.c.country_of_training, _case.c.funding_route,
+        _case.c.funding_decided_on, _person.c.sex, _person.c.birth_date, _person.c.receives_buergergeld,
+        days.c.submitted_on, days.c.acknowledged_on, days.c.complete_on, days.c.decided_on, days.c.outcome,
+        days.c.ended_on, state_at_end, decision_deadline.c.due,
+    ).select_from(_case.join(_person, _person.c.id == _case.c.person_id)
+                  .outerjoin(days, days.c.case_id == _case.c.id)
+                  .outerjoin(last_change, last_change.c.id == days.c.last_change_id)
+                  .outerjoin(decision_deadline, and_(decision_deadline.c.case_id == _case.c.id,
+                                                     decision_deadline.c.kind == "decision")))
+        .where(_case.c.created_at < period.end_before))
+    return query.where(_case.c.district == district) if district is not None else query
+
+
+def _report_cases_table() -> Table:
+    """A temporary table for the per-case rows: computed once (the events read once), then every
+    aggregate of the report reads it. Temporary tables live per connection on SQLite and PostgreSQL."""
+    return Table(
+        "report_case", MetaData(),
+        Column("id", Integer), Column("person_id", Integer), Column("district", String(20)),
+        Column("created_at", Case.__table__.c.created_at.type), Column("opened_on", Date),
+        Column("profession_group", String(20)), Column("body_key", String(80)), Column("country_of_training", String(2)),
+        Column("funding_route", String(30)), Column("funding_decided_on", Date), Column("sex", String(1)),
+        Column("birth_date", Date), Column("receives_buergergeld", Boolean), Column("submitted_on", Date),
+        Column("acknowledged_on", Date), Column("complete_on", Date), Column("decided_on", Date),
+        Column("outcome", String(30)), Column("ended_on", Date), Column("state_at_end", String(30)),
+        Column("decision_due", Date), Column("scope", String(20)),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def _fill(connection, table: Table, rows) -> None:
+    """The case rows, each with its district as its scope."""
+    names = [column.name for column in table.c if column.name != "scope"]
+    connection.execute(table.insert().from_select([*names, "scope"], rows.add_columns(_case.c.district)))
+
+
+def _per_scope(table: Table, columns: list, *conditions):
+    """The chosen columns of the case rows that meet the conditions, each row twice: for its
+    district and for "all" (for what does not add up over districts: persons, percentiles)."""
+    rows = select(*columns).where(*conditions)
+    return union_all(rows.add_columns(table.c.scope.label("scope")),
+                     rows.add_columns(literal(ALL).label("scope"))).subquery("per_scope")
+
+
+def _scoped(table_select, district_column, district: str | None):
+    """A select of (scope, …) rows for an event table joined to its case: its district and "all"."""
+    query = table_select
+    if district is not None:
+        query = query.where(district_column == district)
+    return union_all(query.add_columns(district_column.label("scope")),
+                     query.add_columns(literal(ALL).label("scope"))).subquery()
+
+
+def _within(column, period: _Period):
+    return and_(column >= period.start, column <= period.end)
+
+
+# -------------------------------------------------------------------------------------- the report
+
+
+def build_report(engine: Engine, *, start: date, end: date, district: str | None = None, today: date | None = None,
+                 catalogue: Catalogue | None = None) -> Report:
+    """The report over the days start..end (both included), for one district or both."""
+    catalogue = catalogue or load_catalogue()
+    if end < start:
+        raise InvalidInput("report.period_reversed", "to", start=start, end=end)
+    if district is not None and district not in catalogue.districts:
+        raise UnknownDistrict(district, list(catalogue.districts))
+    period = _Period.of(start, end)
+    scopes = [district] if district is not None else list(catalogue.districts)
+    scopes.append(ALL)
+    dialect = engine.dialect.name
+    table = _report_cases_table()
+    figures = {scope: _empty(period) for scope in scopes}
+    with engine.connect() as connection:
+        def run(statement):
+            return connection.execute(statement).all()
+
+        table.drop(connection, checkfirst=True)  # left over by a call that failed on this connection
+        table.create(connection)
+        try:
+            _fill(connection, table, _case_rows(period, district, dialect))
+            scoped = table
+            districts = [dict(row._mapping) for row in run(_main_figures(scoped, period))]
+            for row in districts:  # counts of cases add up over the districts
+                _take_main(figures[row["scope"]], row, period)
+            if districts:  # with no case at all, the empty figures stand
+                _take_main(figures[ALL], {key: sum(row[key] for row in districts) for key in districts[0] if key != "scope"},
+                           period)
+            for row in run(_person_figures(scoped, period)):
+                figures[row.scope].update({key: int(value) for key, value in row._mapping.items() if key != "scope"})
+            _take_countries(figures, run, scoped, period, catalogue)
+            _take_decisions_by(figures, run, scoped, period, catalogue)
+            _take_durations(figures, run, scoped, period, dialect)
+            _take_employers(figures, run, period, district)
+        finally:
+            table.drop(connection, checkfirst=True)
+            connection.rollback()  # nothing is kept: the temporary table is the only thing written
+    for values in figures.values():
+        values["median_days_to_decision"] = values["durations"]["complete_to_decision"]["median"]
+    return Report(start, end, district, today or date.today(), figures)
+
+
+def _empty(period: _Period) -> dict[str, Any]:
+    return {
+        "persons": 0, "women": 0, "under_25": 0, "buergergeld": 0, "women_buergergeld": 0, "under_25_buergergeld": 0,
+        "cases_opened": 0,
+        "countries": [],
+        "states_at_end": {state.value: 0 for state in CaseState},
+        "submitted": 0,
+        "decisions": {key: 0 for key, _ in OUTCOME_KEYS},
+        "decisions_by_group": {},
+        "decisions_by_body": {},
+        "median_days_to_decision": None,
+        "durations": {key: {"cases": 0, "median": None, "p90": None} for key, _, _ in DURATIONS},
+        "within_statutory_period": {"decided": 0, "within": 0, "share": None},
+        "funding": {"recorded_before_submission": 0, "submitted_without": 0},
+        "employers": {"smes_reached": 0, "cases_linked": 0},
+        "opened_per_month": {f"{first:%Y-%m}": 0 for first in months(period.start, period.end)},
+        "funnel": {"opened": 0, "submitted": 0, "acknowledged": 0, "decided": 0},
+    }
+
+
+def _main_figures(scoped, period: _Period):
+    c = scoped.c
+    advised = _advised(c, period)
+    woman = c.sex == "f"
+    young = c.birth_date > young_adult_born_after(period.end)
+    buergergeld = c.receives_buergergeld.is_(True)
+
+    def cases(*conditions):
+        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+    submitted = _within(c.submitted_on, period)
+    decided = _within(c.decided_on, period)
+    columns = [
+        cases(c.created_at >= period.start_at).label("cases_opened"),
+        cases(submitted).label("submitted"),
+        cases(_within(c.acknowledged_on, period)).label("acknowledged"),
+        cases(decided, c.decision_due.is_not(None)).label("decided_with_deadline"),
+        cases(decided, c.decided_on <= c.decision_due).label("within"),
+        cases(submitted, c.funding_route.in_([r.value for r in FUNDED_ROUTES]),
+              c.funding_decided_on <= c.submitted_on).label("funded_before"),
+        cases(submitted, or_(c.funding_route == FundingRoute.NOT_RECORDED.value, c.funding_decided_on.is_(None),
+                             c.funding_decided_on > c.submitted_on)).label("submitted_without"),
+    ]
+    columns += [cases(decided, c.outcome == outcome.value).label(f"outcome_{key}") for key, outcome in OUTCOME_KEYS]
+    columns += [cases(advised, c.state_at_end == state.value).label(f"state_{state.value}") for state in CaseState]
+    firsts = months(period.start, period.end)
+    bounds = [datetime.combine(first, datetime.min.time(), UTC) for first in firsts[1:]] + [period.end_before]
+    lower = period.start_at
+    for first, upper in zip(firsts, bounds):
+        columns.append(cases(c.created_at >= lower, c.created_at < upper).label(f"month_{first:%Y_%m}"))
+        lower = upper
+    return select(c.scope, *columns).group_by(c.scope)  # per district; "all" is their sum
+
+
+def _person_figures(scoped, period: _Period):
+    """The persons advised, each once per scope (their cases grouped first, one sort instead of a
+    COUNT(DISTINCT) per column), with the crossings the programme names."""
+    t = scoped.c
+    c = _per_scope(scoped, [t.person_id, t.sex, t.birth_date, t.receives_buergergeld], _advised(t, period)).c
+    people = (select(c.scope, c.person_id, func.max(c.sex).label("sex"), func.max(c.birth_date).label("birth_date"),
+                     func.max(case((c.receives_buergergeld.is_(True), 1), else_=0)).label("buergergeld"))
+              .group_by(c.scope, c.person_id).subquery("people"))
+    p = people.c
+    woman, young, paid = p.sex == "f", p.birth_date > young_adult_born_after(period.end), p.buergergeld == 1
+
+    def persons(*conditions):
+        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0) if conditions else func.count()
+
+    return select(p.scope, persons().label("persons"), persons(woman).label("women"), persons(young).label("under_25"),
+                  persons(paid).label("buergergeld"), persons(woman, paid).label("women_buergergeld"),
+                  persons(young, paid).label("under_25_buergergeld")).group_by(p.scope)
+
+
+def _take_main(values: dict[str, Any], row, period: _Period) -> None:
+    for key in ("cases_opened", "submitted"):
+        values[key] = int(row[key])
+    for key, _ in OUTCOME_KEYS:
+        values["decisions"][key] = int(row[f"outcome_{key}"])
+    for state in CaseState:
+        values["states_at_end"][state.value] = int(row[f"state_{state.value}"])
+    for first in months(period.start, period.end):
+        values["opened_per_month"][f"{first:%Y-%m}"] = int(row[f"month_{first:%Y_%m}"])
+    decided_with_deadline, within = int(row["decided_with_deadline"]), int(row["within"])
+    values["within_statutory_period"] = {"decided": decided_with_deadline, "within": within,
+                                         "share": share(within, decided_with_deadline)}
+    values["funding"] = {"recorded_before_submission": int(row["funded_before"]),
+                         "submitted_without": int(row["submitted_without"])}
+    values["funnel"] = {"opened": values["cases_opened"], "submitted": values["submitted"],
+                        "acknowledged": int(row["acknowledged"]), "decided": sum(values["decisions"].values())}
+
+
+def _take_countries(figures, run, scoped, period: _Period, catalogue: Catalogue) -> None:
+    """Persons per country of training: the ten with most persons by name (ties by code), then the
+    persons of every other country ("andere"), then those without one ("nicht erfasst")."""
+    t = scoped.c
+    c = _per_scope(scoped, [t.person_id, t.country_of_training], _advised(t, period)).c
+    advised_persons = func.count(func.distinct(c.person_id))
+    rows = run(select(c.scope, c.country_of_training, advised_persons.label("persons"))
+               .group_by(c.scope, c.country_of_training))
+    per_scope: dict[str, list[tuple[str | None, int]]] = {scope: [] for scope in figures}
+    for row in rows:
+        per_scope[row.scope].append((row.country_of_training, int(row.persons)))
+    top = {scope: sorted(((code, n) for code, n in items if code is not None),
+                         key=lambda item: (-item[1], item[0]))[:TOP_COUNTRIES]
+           for scope, items in per_scope.items()}
+    others = [and_(c.scope == scope, c.country_of_training.is_not(None),
+                   c.country_of_training.not_in([code for code, _ in listed]) if listed else literal(True))
+              for scope, listed in top.items()]
+    other = {row.scope: int(row.persons) for row in run(
+        select(c.scope, advised_persons.label("persons")).where(or_(*others)).group_by(c.scope))}
+    names = catalogue.countries
+    for scope, listed in top.items():
+        unknown = next((n for code, n in per_scope[scope] if code is None), 0)
+        figures[scope]["countries"] = [
+            *({"code": code, "name": names.name_de(code) if names else code, "persons": n} for code, n in listed),
+            {"code": OTHER_COUNTRIES[0], "name": OTHER_COUNTRIES[1], "persons": other.get(scope, 0)},
+            {"code": UNKNOWN[0], "name": UNKNOWN[1], "persons": unknown},
+        ]
+
+
+def _advised(c, period: _Period):
+    """Open at some time in the period: not closed or withdrawn before its first day."""
+    return or_(c.ended_on.is_(None), c.ended_on >= period.start)
+
+
+def _take_decisions_by(figures, run, scoped, period: _Period, catalogue: Catalogue) -> None:
+    """The period's decisions by profession group and by body (cases without one: "unknown")."""
+    c = scoped.c
+    keys = {outcome.value: key for key, outcome in OUTCOME_KEYS}
+    for column, target in ((c.profession_group, "decisions_by_group"), (c.body_key, "decisions_by_body")):
+        rows = run(select(c.scope, column.label("key"), c.outcome, func.count().label("cases"))
+                   .where(_within(c.decided_on, period)).group_by(c.scope, column, c.outcome))
+        for row in sorted(rows, key=lambda r: (r.key or "", r.scope, r.outcome or "")):
+            key = row.key or UNKNOWN[0]
+            for scope in (row.scope, ALL):  # per district; "all" adds them up
+                entry = figures[scope][target].get(key)
+                if entry is None:
+                    entry = {key: 0 for key, _ in OUTCOME_KEYS}
+                    if target == "decisions_by_body":
+                        body = catalogue.bodies.get(row.key) if row.key else None
+                        name = body.name if body else (row.key or UNKNOWN[1])
+                        entry = {"name": name, **entry}
+                    figures[scope][target][key] = entry
+                if row.outcome in keys:
+                    entry[keys[row.outcome]] += int(row.cases)
+
+
+def _take_durations(figures, run, scoped, period: _Period, dialect: str) -> None:
+    """Median and 90th percentile (nearest rank, domain.reports.percentile) of each duration whose
+    later event falls in the period: ROW_NUMBER and COUNT over the scope, then the row at the rank."""
+    c = scoped.c
+    milestones = {None: c.opened_on, Event.SUBMIT: c.submitted_on, Event.ACKNOWLEDGE: c.acknowledged_on,
+                  Event.DOCUMENTS_COMPLETE: c.complete_on, Event.DECIDE: c.decided_on}
+    for key, earlier, later in DURATIONS:
+        first, last = milestones[earlier], milestones[later]
+        d = _per_scope(scoped, [_days(last, first, dialect).label("days")], _within(last, period), first.is_not(None)).c
+        ranked = select(
+            d.scope, d.days,
+            func.row_number().over(partition_by=d.scope, order_by=d.days).label("rank"),
+            func.count().over(partition_by=d.scope).label("n"),
+        ).subquery("ranked")
+        r = ranked.c
+
+        def at(percent: int):
+            return func.min(case((r.rank == nearest_rank(r.n, percent), r.days)))  # the rule itself, on SQL integers
+
+        for row in run(select(r.scope, func.max(r.n).label("cases"), at(50).label("median"), at(90).label("p90"))
+                       .group_by(r.scope)):
+            figures[row.scope]["durations"][key] = {
+                "cases": int(row.cases), "median": float(row.median), "p90": float(row.p90)}
+
+
+def _take_employers(figures, run, period: _Period, district: str | None) -> None:
+    """Employers (SMEs) written a guidance letter in the period, and cases linked to one in it."""
+    letters = _scoped(
+        select(_letter.c.sme_id.label("sme_id")).select_from(_letter.join(_case, _case.c.id == _letter.c.case_id))
+        .where(_letter.c.kind == "sme_guidance", _letter.c.sme_id.is_not(None),
+               _letter.c.created_at >= period.start_at, _letter.c.created_at < period.end_before),
+        _case.c.district, district)
+    for row in run(select(letters.c.scope, func.count(func.distinct(letters.c.sme_id)).label("n")).group_by(letters.c.scope)):
+        figures[row.scope]["employers"]["smes_reached"] = int(row.n)
+    links = _scoped(
+        select(_case_sme.c.case_id.label("case_id")).select_from(_case_sme.join(_case, _case.c.id == _case_sme.c.case_id))
+        .where(_case_sme.c.linked_at >= period.start_at, _case_sme.c.linked_at < period.end_before),
+        _case.c.district, district)
+    for row in run(select(links.c.scope, func.count(func.distinct(links.c.case_id)).label("n")).group_by(links.c.scope)):
+        figures[row.scope]["employers"]["cases_linked"] = int(row.n)
