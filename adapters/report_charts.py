@@ -48,7 +48,8 @@ OUTCOME_COLOURS = {"full": "#009E73", "partial": "#56B4E9", "compensation": "#E6
 OUTCOME_HATCHES = {"full": "", "partial": "//", "compensation": "..", "none": "xx"}
 TEXT = "#222222"
 MUTED = "#555555"
-SUPPRESSED_NOTE = "„< 3“: 1 oder 2, zum Schutz der Personen nicht gezeigt (schraffierter Rahmen, kein Wert)"
+SUPPRESSED_NOTE = ("„< 3“: 1 oder 2, zum Schutz der Personen nicht gezeigt; „x“: ausgeblendet, damit sich kein solcher Wert "
+                   "zurückrechnen lässt (schraffierter Rahmen, kein Wert)")
 STYLE = {
     "font.family": "DejaVu Sans",
     "font.size": 11,
@@ -65,6 +66,7 @@ STYLE = {
 def render_charts(report: dict, folder: Path) -> dict[str, Path]:
     """Draw the four charts of `report` into `folder`; returns chart key → PNG path (CHART_FILES)."""
     import matplotlib  # deferred: matplotlib costs about half a second to import
+
     # the Agg canvas is named directly, not chosen by matplotlib.use(): nothing global changes for pyplot
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -143,16 +145,17 @@ def _tidy(axes) -> None:
         axes.spines[side].set_visible(False)
 
 
-def _suppressed_patch(axes, *, x, y, width, height, colour, horizontal: bool, fontsize: float = 9) -> None:
+def _suppressed_patch(axes, *, x, y, width, height, colour, horizontal: bool, fontsize: float = 9,
+                      label: str = "< 3") -> None:
     """An unfilled, hatched outline where a suppressed value would be: visibly not 0 and not a value."""
     from matplotlib.patches import Rectangle
 
     axes.add_patch(Rectangle((x, y), width, height, fill=False, hatch="///", edgecolor=colour, linewidth=1.2,
                              linestyle="--"))
     if horizontal:
-        axes.text(x + width + 0.4, y + height / 2, "< 3", va="center", ha="left", fontsize=10, color=TEXT)
+        axes.text(x + width + 0.4, y + height / 2, label, va="center", ha="left", fontsize=10, color=TEXT)
     else:
-        axes.text(x + width / 2, y + height + 0.15, "< 3", va="bottom", ha="center", fontsize=fontsize, color=TEXT)
+        axes.text(x + width / 2, y + height + 0.15, label, va="bottom", ha="center", fontsize=fontsize, color=TEXT)
 
 
 def _legend_patches(districts: list[str], *, with_suppressed: bool):
@@ -183,7 +186,7 @@ def _opened_per_month(figure, report: dict) -> None:
             if is_suppressed(value):
                 suppressed = True
                 _suppressed_patch(axes, x=x + 0.05 * width, y=0, width=0.9 * width, height=2, colour=colour,
-                                  horizontal=False, fontsize=5 if len(months) > 14 else 9)
+                                  horizontal=False, fontsize=5 if len(months) > 14 else 9, label=str(value))
                 top = max(top, 2)
             elif (number := _count(value)) is not None:
                 axes.bar(x, number, width=0.9 * width, align="edge", color=colour)
@@ -225,7 +228,7 @@ def _funnel(figure, report: dict) -> None:
             if is_suppressed(value):
                 suppressed = True
                 _suppressed_patch(axes, x=0, y=y + 0.05 * height, width=2, height=0.9 * height, colour=colour,
-                                  horizontal=True)
+                                  horizontal=True, label=str(value))
             elif (number := _count(value)) is not None:
                 axes.barh(y, number, height=0.9 * height, align="edge", color=colour)
                 axes.text(number + widest * 0.01, y + 0.45 * height, _number(number), va="center", fontsize=10, color=TEXT)

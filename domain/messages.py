@@ -798,10 +798,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "der Monatsbericht konnte nicht an „{value}“ gesendet werden ({reason}); die Dateien sind geschrieben: "
         "bitte den Mailserver oder die Adresse prüfen und den Lauf monthly-report erneut starten (er sendet einmal)",
     ),
-    "report.period_reversed": (
-        "the period ends {end} before it starts {start}; swap the two dates",
-        "der Zeitraum endet am {end}, also vor seinem Beginn am {start}; bitte die beiden Daten tauschen",
-    ),
     "report.district_not_yours": (
         "an adviser sees the report of their own district only ({mine}); choose it or leave the district empty",
         "Berichte zeigen nur den eigenen Landkreis ({mine}); bitte diesen wählen oder das Feld leer lassen",

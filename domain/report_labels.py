@@ -14,8 +14,9 @@ from datetime import date
 from domain.errors import InvalidInput
 from domain.lifecycle import OUTCOME_DE, STATE_DE, CaseState, Outcome
 
-# A suppressed count or a figure based on 1 or 2 cases (report-schema.md: internal=false)
-SUPPRESSED = "< 3"
+# A suppressed count or a figure based on 1 or 2 cases (report-schema.md: internal=false), and a cell
+# hidden because a suppressed one could be worked out from it (domain.reports.secondary_suppression)
+from domain.reports import HIDDEN, SUPPRESSED  # noqa: E402 - the rule's own module
 
 DISTRICT_ORDER = ("verden", "osterholz", "all")
 DISTRICT_DE = {"verden": "Landkreis Verden", "osterholz": "Landkreis Osterholz", "all": "beide Landkreise"}
@@ -141,11 +142,14 @@ FUNNEL_STEPS = {"opened": "Fälle eröffnet", "submitted": "Anträge gestellt", 
                 "decided": "Bescheid erhalten"}
 
 SUPPRESSION_NOTE = ("Werte 1 und 2 werden als „< 3“ gezeigt (wie in der Statistik der Bundesagentur für Arbeit), damit "
-                    "keine Person erkennbar wird; 0 bleibt 0. Median, 90-%-Wert und Anteile aus 1 oder 2 Fällen ebenso.")
+                    "keine Person erkennbar wird; 0 bleibt 0. Median, 90-%-Wert und Anteile aus 1 oder 2 Fällen ebenso. "
+                    "„x“: ausgeblendet, weil sich sonst ein Wert unter 3 aus den übrigen Zahlen zurückrechnen ließe "
+                    "(sekundäre Geheimhaltung).")
 
 
 def is_suppressed(value: object) -> bool:
-    return value == SUPPRESSED
+    """Not shown: "< 3" (1 or 2) or "x" (hidden so that no "< 3" can be worked out)."""
+    return value in (SUPPRESSED, HIDDEN)
 
 
 def month_de(key: str) -> str:

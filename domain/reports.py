@@ -173,3 +173,101 @@ OUTCOME_DE_KEYS = {
 FUNNEL_DE = {"opened": "eröffnet", "submitted": "Antrag gestellt", "acknowledged": "Eingang bestätigt",
              "decided": "Bescheid erhalten"}
 DURATION_COLUMNS_DE = {"cases": "Fälle", "median": "Median (Tage)", "p90": "90. Perzentil (Tage)"}
+
+
+# ------------------------------------------------------------------------------ secondary suppression
+#
+# Hiding 1 and 2 is not enough where a hidden cell can be worked out from cells that are shown: the
+# two districts and their sum, the four outcomes and the number of decisions, the months and the
+# cases opened, the share of decisions in time and the decisions. Such a cell is hidden as well, as
+# the Statistik der Bundesagentur für Arbeit does ("sekundäre Geheimhaltung"): shown as "x".
+HIDDEN = "x"
+HIDDEN_NOTE = ('"x": ausgeblendet, weil sich sonst ein Wert unter 3 aus den übrigen Zahlen zurückrechnen ließe '
+               "(sekundäre Geheimhaltung)")
+COUNTED_FIGURES = ("persons", "women", "under_25", "buergergeld", "women_buergergeld", "under_25_buergergeld",
+                   "cases_opened", "submitted")
+
+
+def _hidden(value) -> bool:
+    return value in (SUPPRESSED, HIDDEN)
+
+
+def hide_partition(parts: dict, total) -> bool:
+    """Parts that add up to a shown `total`: while the hidden parts' values follow from the total
+    (one hidden part; or hidden parts that can only all be 1 or all be 2), hide the smallest shown
+    part that is not 0 as well. Changes `parts` in place; True when that is not enough and the total
+    must be hidden too (say 2 and 2 of a total 4, nothing else to hide)."""
+    if _hidden(total) or not isinstance(total, int):
+        return False
+    while True:
+        if not _small_cell_follows(list(parts.values()), total):
+            return False
+        shown = sorted((value, str(key), key) for key, value in parts.items() if isinstance(value, int) and value > 0)
+        if not shown:
+            return True
+        parts[shown[0][2]] = HIDDEN
+
+
+def _small_cell_follows(values: list, total: int) -> bool:
+    """Whether a reader can tell a "< 3" cell's value (1 or 2) from the total: the others' sum must be
+    `rest - v`, where each other "< 3" is 1 or 2 and each "x" is a hidden value of 3 or more."""
+    small = sum(1 for value in values if value == SUPPRESSED)
+    hidden = sum(1 for value in values if value == HIDDEN)
+    if not small:
+        return False
+    rest = total - sum(value for value in values if isinstance(value, int))
+    others_small = small - 1
+
+    def possible(v: int) -> bool:
+        left = rest - v
+        if hidden:
+            return left >= others_small + 3 * hidden
+        return others_small <= left <= 2 * others_small
+
+    return sum(possible(v) for v in (1, 2)) < 2
+
+
+def secondary_suppression(districts: dict) -> dict:
+    """Hide ("x") the shown cells of a suppressed report from which a "< 3" could be worked out (see
+    above). `districts`: the suppressed JSON's "districts" (verden, osterholz, all), changed in place
+    and returned."""
+    scopes = [scope for scope in ("verden", "osterholz") if scope in districts]
+    both = "all" in districts and len(scopes) == 2
+    for figures in districts.values():
+        decisions = figures.get("decisions", {})
+        for outcome in decisions:
+            for table in ("decisions_by_group", "decisions_by_body"):
+                column = {key: row[outcome] for key, row in figures.get(table, {}).items()}
+                if hide_partition(column, decisions[outcome]):
+                    decisions[outcome] = HIDDEN
+                for key, value in column.items():
+                    figures[table][key][outcome] = value
+        funnel = figures.get("funnel", {})
+        if hide_partition(decisions, funnel.get("decided")):
+            funnel["decided"] = HIDDEN
+        if hide_partition(figures.get("opened_per_month", {}), figures.get("cases_opened")):
+            figures["cases_opened"] = HIDDEN
+            if "opened" in funnel:
+                funnel["opened"] = HIDDEN
+        timely = figures.get("within_statutory_period", {})
+        if _hidden(timely.get("within")) and isinstance(timely.get("share"), (int, float)):
+            timely["share"] = HIDDEN
+    if both:  # Verden + Osterholz = both districts, cell by cell
+        for key in COUNTED_FIGURES:
+            _hide_sum(districts, scopes, lambda f, key=key: f, key)
+        for group in ("decisions", "funnel", "states_at_end", "opened_per_month"):
+            for key in districts["all"].get(group, {}):
+                _hide_sum(districts, scopes, lambda f, group=group: f[group], key)
+    return districts
+
+
+def _hide_sum(districts: dict, scopes: list[str], where, key: str) -> None:
+    """Both districts and their sum: a hidden district cell hides the sum (and with one district hidden
+    and the other shown, that is enough: the sum was the only way back)."""
+    try:
+        cells = [where(districts[scope]).get(key) for scope in scopes]
+        total = where(districts["all"]).get(key)
+    except (KeyError, AttributeError, TypeError):
+        return
+    if any(_hidden(cell) for cell in cells) and isinstance(total, int):
+        where(districts["all"])[key] = HIDDEN

@@ -86,6 +86,7 @@ def write_report_files(reports_dir: Path, monthly: MonthlyReports) -> ReportFile
     """JSON, XLSX (charts inside) and the chart PNGs of both reports into `reports/<YYYY-MM>/`."""
     # defers matplotlib and openpyxl (adapters.report_charts, adapters.report_xlsx)
     from adapters.report_charts import render_charts
+
     # defers openpyxl (adapters.report_xlsx)
     from adapters.report_xlsx import write_workbook
 

@@ -24,19 +24,47 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Boolean, Column, Date, Integer, MetaData, String, Table, and_, case, cast, func, literal, or_, select, union_all,
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
 )
 from sqlalchemy.engine import Engine
 
 from adapters.catalogue import load_catalogue
 from domain.catalogue import Catalogue
 from domain.errors import InvalidInput, UnknownDistrict
+from domain.funding import FundingRoute
 from domain.lifecycle import TRANSITIONS, CaseState, Event
 from domain.reports import (
-    DURATIONS, ENDING_EVENTS, FUNDED_ROUTES, OTHER_COUNTRIES, OUTCOME_KEYS, SUPPRESSED, SUPPRESSION_NOTE,
-    TOP_COUNTRIES, UNKNOWN, months, nearest_rank, share, suppress, young_adult_born_after,
+    DURATIONS,
+    ENDING_EVENTS,
+    FUNDED_ROUTES,
+    HIDDEN_NOTE,
+    OTHER_COUNTRIES,
+    OUTCOME_KEYS,
+    SUPPRESSED,
+    SUPPRESSION_NOTE,
+    TOP_COUNTRIES,
+    UNKNOWN,
+    months,
+    nearest_rank,
+    secondary_suppression,
+    share,
+    suppress,
+    young_adult_born_after,
 )
-from domain.funding import FundingRoute
 from models.case import Case, CaseEvent, Deadline
 from models.letter import CaseSme, Letter
 from models.person import Person
@@ -65,10 +93,14 @@ class Report:
             "district": self.district,
             "internal": internal,
             "generated_on": self.generated_on.isoformat(),
-            "suppression": SUPPRESSION_NOTE,
-            "districts": {scope: (_copy(figures) if internal else _suppressed(figures))
-                          for scope, figures in self.districts.items()},
+            "suppression": SUPPRESSION_NOTE if internal else f"{SUPPRESSION_NOTE}; {HIDDEN_NOTE}",
+            "districts": self._districts(internal),
         }
+
+    def _districts(self, internal: bool) -> dict:
+        if internal:
+            return {scope: _copy(figures) for scope, figures in self.districts.items()}
+        return secondary_suppression({scope: _suppressed(figures) for scope, figures in self.districts.items()})
 
 
 def _copy(value: Any) -> Any:
@@ -305,9 +337,6 @@ def _empty(period: _Period) -> dict[str, Any]:
 def _main_figures(scoped, period: _Period):
     c = scoped.c
     advised = _advised(c, period)
-    woman = c.sex == "f"
-    young = c.birth_date > young_adult_born_after(period.end)
-    buergergeld = c.receives_buergergeld.is_(True)
 
     def cases(*conditions):
         return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)

@@ -10,6 +10,8 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from domain.calendar import lower_saxony_calendar
@@ -434,7 +436,8 @@ def test_cells_of_one_and_two_leave_the_center_as_less_than_three_and_zero_stays
     built = build_report(engine, start=YEAR[0], end=YEAR[1], today=date(2026, 12, 6), catalogue=catalogue)
     inside, outside = built.as_json(internal=True), built.as_json(internal=False)
     assert outside["internal"] is False
-    assert outside["suppression"] == 'Werte 1 und 2 als "< 3" (wie die Statistik der Bundesagentur für Arbeit)'
+    assert outside["suppression"].startswith('Werte 1 und 2 als "< 3" (wie die Statistik der Bundesagentur für Arbeit)')
+    assert '"x": ausgeblendet' in outside["suppression"]
     verden, exact = outside["districts"]["verden"], inside["districts"]["verden"]
     assert (exact["persons"], exact["under_25_buergergeld"], exact["decisions"]["full"]) == (2, 2, 2)
     assert (verden["persons"], verden["under_25_buergergeld"], verden["decisions"]["full"]) == ("< 3", "< 3", "< 3")
@@ -443,7 +446,9 @@ def test_cells_of_one_and_two_leave_the_center_as_less_than_three_and_zero_stays
     assert verden["median_days_to_decision"] == "< 3" and exact["median_days_to_decision"] == 42.0
     assert verden["within_statutory_period"] == {"decided": "< 3", "within": "< 3", "share": "< 3"}
     assert verden["durations"]["opening_to_submission"] == {"cases": "< 3", "median": "< 3", "p90": "< 3"}
-    assert outside["districts"]["osterholz"]["persons"] == 3 and outside["districts"]["all"]["persons"] == 5
+    assert outside["districts"]["osterholz"]["persons"] == 3 and inside["districts"]["all"]["persons"] == 5
+    # 5 for both districts beside 3 for Osterholz would give Verden's 2 away: hidden as well
+    assert outside["districts"]["all"]["persons"] == "x"
     assert outside["districts"]["osterholz"]["durations"]["complete_to_decision"] == {"cases": 0, "median": None, "p90": None}
 
     def values(tree):
@@ -517,3 +522,56 @@ def test_an_empty_database_gives_every_scope_with_zeros(engine, catalogue):
     assert figures["all"]["within_statutory_period"] == {"decided": 0, "within": 0, "share": None}
     assert figures["verden"]["countries"] == [{"code": "other", "name": "andere", "persons": 0},
                                               {"code": "unknown", "name": "nicht erfasst", "persons": 0}]
+
+
+# ------------------------------------------------------------------------------ secondary suppression
+
+
+def test_a_hidden_outcome_cannot_be_worked_out_from_the_number_of_decisions():
+    from domain.reports import HIDDEN, SUPPRESSED, hide_partition
+
+    parts = {"full": SUPPRESSED, "partial": 5, "compensation": 0, "none": 7}
+    hide_partition(parts, 14)  # 14 - 5 - 0 - 7 = 2 would give "full" away
+    assert parts == {"full": SUPPRESSED, "partial": HIDDEN, "compensation": 0, "none": 7}
+    two_ones = {"a": SUPPRESSED, "b": SUPPRESSED, "c": 4, "d": 9}
+    hide_partition(two_ones, 15)  # the two hidden add up to 2: both are 1
+    assert two_ones == {"a": SUPPRESSED, "b": SUPPRESSED, "c": HIDDEN, "d": 9}
+    twos = {"a": SUPPRESSED, "b": SUPPRESSED}
+    assert hide_partition(twos, 4) is True  # 2 and 2, nothing shown to hide: the total must go
+    open_ = {"a": SUPPRESSED, "b": SUPPRESSED, "c": 4}
+    hide_partition(open_, 7)  # 1 + 2 or 2 + 1: nothing follows
+    assert open_ == {"a": SUPPRESSED, "b": SUPPRESSED, "c": 4}
+
+
+def test_a_district_hidden_hides_the_sum_of_both():
+    from domain.reports import HIDDEN, SUPPRESSED, secondary_suppression
+
+    def figures(persons, opened):
+        return {"persons": persons, "cases_opened": opened, "decisions": {"full": 0}, "funnel": {"decided": 0},
+                "opened_per_month": {"2026-01": opened}, "states_at_end": {"intake": opened}}
+
+    districts = secondary_suppression({"verden": figures(SUPPRESSED, SUPPRESSED), "osterholz": figures(3, 4),
+                                       "all": figures(5, 6)})
+    assert districts["all"]["persons"] == HIDDEN and districts["all"]["cases_opened"] == HIDDEN
+    assert districts["all"]["states_at_end"]["intake"] == HIDDEN and districts["osterholz"]["persons"] == 3
+
+
+@given(st.lists(st.integers(min_value=0, max_value=9), min_size=2, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_after_secondary_suppression_no_small_cell_follows_from_the_total(values):
+    """Every way of filling the hidden cells that adds up to the shown total: each "< 3" cell must
+    have at least two possible values (1 and 2), whatever the others are."""
+    from itertools import product
+
+    from domain.reports import HIDDEN, SUPPRESSED, hide_partition, suppress
+
+    total = sum(values)
+    parts = {index: suppress(value) for index, value in enumerate(values)}
+    if hide_partition(parts, suppress(total) if total in (1, 2) else total) or suppress(total) == SUPPRESSED:
+        return  # the total itself is hidden
+    # what a reader knows: "< 3" is 1 or 2, "x" a hidden value of 3 or more, the rest as shown
+    choices = [(1, 2) if v == SUPPRESSED else range(3, total + 1) if v == HIDDEN else (v,) for v in parts.values()]
+    possible = [combo for combo in product(*choices) if sum(combo) == total]
+    for index, value in enumerate(parts.values()):
+        if value == SUPPRESSED:
+            assert len({combo[index] for combo in possible}) == 2, (values, parts)
