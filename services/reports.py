@@ -13,7 +13,8 @@ Counts of cases are grouped by district and added up for "all"; what does not ad
 countries, percentiles) reads each row once for its district and once for "all", so a person with
 cases in both districts counts once in each district and once in "all".
 
-The day a case was opened is the UTC date of `recognition_case.created_at` (the stored timestamp);
+The day a case was opened is the earlier of the UTC date of `recognition_case.created_at` and its
+first recorded step (a history entered after the fact, e.g. by the import);
 a case opened between midnight and 1 or 2 o'clock Berlin time would count on the day before.
 """
 
@@ -182,6 +183,7 @@ def _case_days(events, end: date):
         func.max(case((events.c.event == Event.DECIDE.value, events.c.outcome))).label("outcome"),
         func.min(case((events.c.event.in_([e.value for e in ENDING_EVENTS]), events.c.on))).label("ended_on"),
         func.max(case((changes, events.c.id))).label("last_change_id"),
+        func.min(events.c.on).label("first_on"),
     ).group_by(events.c.case_id).cte("case_days"))
 
 
@@ -209,8 +211,13 @@ def _case_rows(period: _Period, district: str | None, dialect: str):
         *[(last_change.c.event == event, state) for event, state in _STATE_AFTER.items()],
         else_=CaseState.INTAKE.value,
     )
+    created_on = _day(_case.c.created_at, dialect)
+    # a case whose history was recorded after the fact (imported, or entered later) was opened on its
+    # first recorded step: the earlier of that day and the day the case was created
+    opened_on = case((and_(days.c.first_on.is_not(None), days.c.first_on < created_on), days.c.first_on),
+                     else_=created_on)
     query = (select(
-        _case.c.id, _case.c.person_id, _case.c.district, _case.c.created_at, _day(_case.c.created_at, dialect),
+        _case.c.id, _case.c.person_id, _case.c.district, _case.c.created_at, opened_on,
         _case.c.profession_group, _case.c.body_key, _case.c.country_of_training, _case.c.funding_route,
         _case.c.funding_decided_on, _person.c.sex, _person.c.birth_date, _person.c.receives_buergergeld,
         days.c.submitted_on, days.c.acknowledged_on, days.c.complete_on, days.c.decided_on, days.c.outcome,
@@ -220,7 +227,7 @@ def _case_rows(period: _Period, district: str | None, dialect: str):
                   .outerjoin(last_change, last_change.c.id == days.c.last_change_id)
                   .outerjoin(decision_deadline, and_(decision_deadline.c.case_id == _case.c.id,
                                                      decision_deadline.c.kind == "decision")))
-        .where(_case.c.created_at < period.end_before))
+        .where(or_(_case.c.created_at < period.end_before, days.c.first_on <= period.end)))
     return query.where(_case.c.district == district) if district is not None else query
 
 
@@ -344,7 +351,7 @@ def _main_figures(scoped, period: _Period):
     submitted = _within(c.submitted_on, period)
     decided = _within(c.decided_on, period)
     columns = [
-        cases(c.created_at >= period.start_at).label("cases_opened"),
+        cases(c.opened_on >= period.start).label("cases_opened"),
         cases(submitted).label("submitted"),
         cases(_within(c.acknowledged_on, period)).label("acknowledged"),
         cases(decided, c.decision_due.is_not(None)).label("decided_with_deadline"),
@@ -357,10 +364,10 @@ def _main_figures(scoped, period: _Period):
     columns += [cases(decided, c.outcome == outcome.value).label(f"outcome_{key}") for key, outcome in OUTCOME_KEYS]
     columns += [cases(advised, c.state_at_end == state.value).label(f"state_{state.value}") for state in CaseState]
     firsts = months(period.start, period.end)
-    bounds = [datetime.combine(first, datetime.min.time(), UTC) for first in firsts[1:]] + [period.end_before]
-    lower = period.start_at
+    bounds = firsts[1:] + [period.end + timedelta(days=1)]
+    lower = period.start
     for first, upper in zip(firsts, bounds):
-        columns.append(cases(c.created_at >= lower, c.created_at < upper).label(f"month_{first:%Y_%m}"))
+        columns.append(cases(c.opened_on >= lower, c.opened_on < upper).label(f"month_{first:%Y_%m}"))
         lower = upper
     return select(c.scope, *columns).group_by(c.scope)  # per district; "all" is their sum
 

@@ -19,7 +19,14 @@ from domain.errors import InvalidInput, UnknownDistrict
 from domain.funding import FundingRoute
 from domain.lifecycle import CaseState, Event, Outcome, next_state, possible_outcomes
 from domain.reports import (
-    FIGURES, SUPPRESSED, age_on, is_young_adult, nearest_rank, percentile, suppress, young_adult_born_after,
+    FIGURES,
+    SUPPRESSED,
+    age_on,
+    is_young_adult,
+    nearest_rank,
+    percentile,
+    suppress,
+    young_adult_born_after,
 )
 from models import Case, CaseEvent, Deadline, Person
 from models.letter import CaseSme, Letter
@@ -195,7 +202,7 @@ def expected_report(session, catalogue, *, start: date, end: date, district: str
             months[f"{first:%Y-%m}"] = 0
             first = (first + timedelta(days=32)).replace(day=1)
         for c in chosen:
-            opened_on = c.created_at.astimezone(UTC).date()
+            opened_on = min([c.created_at.astimezone(UTC).date(), *(on for _, on in effective[c.id])])
             if opened_on > end:
                 continue
             days = {Event(row.event): on for row, on in effective[c.id]}
@@ -575,3 +582,20 @@ def test_after_secondary_suppression_no_small_cell_follows_from_the_total(values
     for index, value in enumerate(parts.values()):
         if value == SUPPRESSED:
             assert len({combo[index] for combo in possible}) == 2, (values, parts)
+
+
+def test_a_history_recorded_after_the_fact_counts_from_its_first_step(engine, session, catalogue):
+    """A case entered on 1 December with steps from March (an import of a running case): it was
+    opened in March, its submission took 45 days, and a report for spring counts it."""
+    person = new_person(session, given="Oksana", family="Beispiel", birth=date(1992, 6, 1), district="verden")
+    case = new_case(session, catalogue, person, opened=date(2026, 12, 1))
+    step(session, case, Event.COLLECT, date(2026, 3, 1))
+    step(session, case, Event.READY, date(2026, 4, 1))
+    step(session, case, Event.SUBMIT, date(2026, 4, 15))
+    session.commit()
+    spring = report(engine, catalogue, start=date(2026, 3, 1), end=date(2026, 4, 30))["verden"]
+    assert (spring["persons"], spring["cases_opened"], spring["submitted"]) == (1, 1, 1)
+    assert spring["opened_per_month"] == {"2026-03": 1, "2026-04": 0}
+    assert spring["durations"]["opening_to_submission"] == {"cases": 1, "median": 45.0, "p90": 45.0}
+    december = report(engine, catalogue, start=date(2026, 12, 1), end=date(2026, 12, 31))["verden"]
+    assert december["cases_opened"] == 0 and december["persons"] == 1
