@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from hypothesis import given, settings
+import hypothesis
 from hypothesis import strategies as st
 from sqlmodel import select
 
@@ -563,8 +563,8 @@ def test_a_district_hidden_hides_the_sum_of_both():
     assert districts["all"]["states_at_end"]["intake"] == HIDDEN and districts["osterholz"]["persons"] == 3
 
 
-@given(st.lists(st.integers(min_value=0, max_value=9), min_size=2, max_size=6))
-@settings(max_examples=300, deadline=None)
+@hypothesis.given(st.lists(st.integers(min_value=0, max_value=9), min_size=2, max_size=6))
+@hypothesis.settings(max_examples=300, deadline=None)
 def test_after_secondary_suppression_no_small_cell_follows_from_the_total(values):
     """Every way of filling the hidden cells that adds up to the shown total: each "< 3" cell must
     have at least two possible values (1 and 2), whatever the others are."""
