@@ -1,7 +1,7 @@
 """The report's charts as PNG (issue 16): cases opened per month by district, the funnel from intake to
 decision, outcomes by profession group, and the durations of the steps against the statutory periods.
 
-They are drawn from the report's JSON dict alone (/work/report-schema.md), so they work on the
+They are drawn from the report's JSON dict alone (docs/report-schema.md), so they work on the
 internal and on the suppressed report alike. A suppressed value ("< 3": 1 or 2) is never drawn as 0:
 a bar is a hatched, unfilled outline labelled "< 3", a segment of a stacked bar is named beside the
 bar, a duration is replaced by a sentence, and each chart says so in its footnote.

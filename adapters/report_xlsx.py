@@ -1,5 +1,5 @@
 """The report as a workbook an office worker opens in Excel (issue 16), made from the report's JSON dict
-alone (/work/report-schema.md), so the suppressed and the internal report are written the same way.
+alone (docs/report-schema.md), so the suppressed and the internal report are written the same way.
 
 One sheet per table, each with its title, the period, the scope, the version and the generation date
 on top, German headings in a frozen header row, numbers as numbers and "< 3" as text (right-aligned

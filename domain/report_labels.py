@@ -1,7 +1,7 @@
 """The German words of the report (issue 16): the names and definitions of its figures, the outcome,
 state, group and district labels, and the statutory periods its durations are measured against.
 
-The report travels as a JSON dict (/work/report-schema.md); the CLI table, the workbook, the charts
+The report travels as a JSON dict (docs/report-schema.md); the CLI table, the workbook, the charts
 and the web page all name its figures from here, so one figure has one name and one definition
 everywhere. Pure values, no I/O.
 """

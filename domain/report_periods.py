@@ -5,7 +5,7 @@ and works only on the month's first working day in Lower Saxony (New Year's Day,
 Monday or 1 May may push it to the 2nd, 3rd or 4th: the 1st to the 4th always hold one working day).
 It reports the month before and the year up to that month's end: in January, the whole past year.
 
-`key_figure_rows` turns a report's JSON (/work/report-schema.md, suppressed) into the rows of the
+`key_figure_rows` turns a report's JSON (docs/report-schema.md, suppressed) into the rows of the
 artifacts: counts and durations only, never a person.
 """
 

@@ -24,7 +24,7 @@ SUPPRESSION_NOTE = 'Werte 1 und 2 als "< 3" (wie die Statistik der Bundesagentur
 # Young adults: "junge Menschen unter 25 Jahren" in the SGB II sense, counted on the period's last day.
 YOUNG_ADULT_AGE = 25
 
-# The outcome keys of the report's JSON (/work/report-schema.md) → the stored outcome.
+# The outcome keys of the report's JSON (docs/report-schema.md) → the stored outcome.
 OUTCOME_KEYS: tuple[tuple[str, Outcome], ...] = (
     ("full", Outcome.FULL_EQUIVALENCE),
     ("partial", Outcome.PARTIAL_EQUIVALENCE),

@@ -43,7 +43,7 @@ KINDS = ("monat", "jahr")
 
 @dataclass(frozen=True)
 class MonthlyReports:
-    """The two suppressed reports of a run, as JSON (/work/report-schema.md)."""
+    """The two suppressed reports of a run, as JSON (docs/report-schema.md)."""
 
     month: ReportPeriod
     year: ReportPeriod

@@ -4,7 +4,7 @@ with what outcome, over a period and optionally one district.
 Every figure is a SQL aggregate (SQLAlchemy Core: GROUP BY, COUNT, CASE WHEN, window functions for
 the percentiles); the cases are never loaded into Python, and the same statements run on SQLite and
 PostgreSQL. The rules (suppression, age, percentile, definitions) live in domain/reports.py; the
-JSON's shape is /work/report-schema.md.
+JSON's shape is docs/report-schema.md.
 
 One statement reads the events once and writes one row per case (its milestones on their corrected
 days, its state at the period's end, its person) into a temporary table on the report's own
@@ -88,7 +88,7 @@ class Report:
     districts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_json(self, *, internal: bool) -> dict:
-        """The report in the shape of /work/report-schema.md; internal=False: 1 and 2 as "< 3"."""
+        """The report in the shape of docs/report-schema.md; internal=False: 1 and 2 as "< 3"."""
         return {
             "period": {"from": self.start.isoformat(), "to": self.end.isoformat()},
             "district": self.district,

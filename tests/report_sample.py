@@ -1,4 +1,4 @@
-"""A realistic report in the JSON shape of /work/report-schema.md, for the outputs (charts, workbook,
+"""A realistic report in the JSON shape of docs/report-schema.md, for the outputs (charts, workbook,
 CLI) while services/reports.py is written elsewhere: `internal_report()` with exact integers,
 `suppressed_report()` with 1 and 2 turned into "< 3" by the schema's rule, and `district_report()`
 for a report asked for one district. Each call returns a fresh dict, so a test may change it.

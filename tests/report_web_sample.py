@@ -1,4 +1,4 @@
-"""A realistic report (the shape of /work/report-schema.md, exact figures) and small fakes of the three
+"""A realistic report (the shape of docs/report-schema.md, exact figures) and small fakes of the three
 pieces built on other branches, for the Berichte page and the monthly flow until those are merged:
 
 - `services.reports.build_report(engine, *, start, end, district=None, today=None) -> Report` with

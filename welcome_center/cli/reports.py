@@ -4,7 +4,7 @@ workbook (--xlsx, with the charts in it) and the charts as PNG (--charts).
 
 Everything that leaves the Center is suppressed (1 and 2 shown as "< 3"); --internal gives the exact
 figures, for the Center's own eyes. The outputs are made from the report's JSON alone
-(/work/report-schema.md): `_build` is the one place that asks services.reports for it.
+(docs/report-schema.md): `_build` is the one place that asks services.reports for it.
 """
 
 from __future__ import annotations

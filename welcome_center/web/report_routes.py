@@ -120,7 +120,7 @@ def _checked(request: Request, actor: Actor) -> ReportQuery:
 
 
 def build(request: Request, actor: Actor, query: ReportQuery, *, internal: bool) -> dict:
-    """The report as JSON (/work/report-schema.md), with only the districts the actor may see."""
+    """The report as JSON (docs/report-schema.md), with only the districts the actor may see."""
     # defers services.reports (its SQL aggregates), loaded when a report is first asked for
     from services.reports import build_report
 
