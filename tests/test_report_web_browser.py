@@ -1,7 +1,8 @@
 """The Berichte page in Chromium at 1366×768 for the lead and for an adviser (screenshots
 `berichte-*.png` in test-output/screenshots/): the figures, the four charts loaded as pictures, no
 horizontal scrolling, a wrong date named at its field, and the adviser's page without the other
-district. The server runs with the report fakes of tests/report_web_sample.py."""
+district. The server is the real one (`welcome-center serve`) on a state folder with a few invented
+cases in both districts, so the real report, its suppression and the real charts are on the page."""
 
 from __future__ import annotations
 
@@ -23,7 +24,15 @@ def server(tmp_path_factory, cli_env, cli_at):
                  ("--name", "Vera Beratung", "--email", ADVISER, "--district", "verden")):
         made = cli("adviser", "add", *args, "--password", PASSWORD)
         assert made.exit_code == 0, made.stderr
-    with serving(dict(cli_env, WELCOME_CENTER_HOME=str(home)), module="tests.report_web_sample") as base:
+    people = (("Olena", "Koval", "1991-03-04", "verden", "f"), ("Iryna", "Bondar", "2003-05-06", "verden", "f"),
+              ("Ahmad", "Haidari", "1988-01-02", "verden", "m"), ("Amal", "Haddad", "1995-07-08", "osterholz", "f"),
+              ("Zeynep", "Aydın", "2004-09-10", "osterholz", "f"))
+    for given, family, birth, district, sex in people:
+        made = cli("case", "new", "--given-name", given, "--family-name", family, "--birth-date", birth,
+                   "--district", district, "--language", "uk", "--profession", "Pflegefachfrau", "--sex", sex,
+                   "--consent", "--json")
+        assert made.exit_code == 0, made.stderr
+    with serving(dict(cli_env, WELCOME_CENTER_HOME=str(home))) as base:
         yield base
 
 
