@@ -210,3 +210,24 @@ def test_a_run_that_breaks_half_way_leaves_no_file_and_the_next_run_clears_its_s
     files = write_report_files(tmp_path / "reports", monthly)
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["2026-11"]
     assert files.xlsx["monat"].read_bytes().startswith(b"PK") and files.json["jahr"].exists()
+
+
+def test_the_monthly_run_with_the_real_report_charts_and_workbook(home, smtp_server, monkeypatch):
+    """No fakes: services.reports over the state folder's database (empty), the real charts and
+    workbook; the files are there, the workbook opens, the mail carries it."""
+    import openpyxl
+
+    from flows.reports import monthly_report_flow
+
+    sink, port = smtp_server
+    mail_to(monkeypatch, port)
+    result = monthly_report_flow(scheduled=False, today=date(2026, 12, 1))
+    folder = home / "reports" / "2026-11"
+    assert result["mail"] == "sent" and len(sink.messages) == 1
+    month = json.loads((folder / "bericht-2026-11.json").read_text(encoding="utf-8"))
+    assert month["period"] == {"from": "2026-11-01", "to": "2026-11-30"} and month["internal"] is False
+    assert month["districts"]["all"]["persons"] == 0
+    pictures = sorted(folder.rglob("*.png"))
+    assert len(pictures) == 8 and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pictures)
+    workbook = openpyxl.load_workbook(folder / "bericht-2026-11.xlsx")
+    assert "Definitionen" in workbook.sheetnames and "Überblick" in workbook.sheetnames
