@@ -16,6 +16,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from adapters.process_identity import UNKNOWN_START, Liveness, liveness
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -66,17 +68,7 @@ def descendants(pid: int) -> list[int]:
 
 def alive(pid: int) -> bool:
     """True while `pid` runs (a zombie, dead but not yet reaped, counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    return liveness(pid, UNKNOWN_START) is Liveness.RUNNING
 
 
 def stop(process: subprocess.Popen, *, grace: float = 5.0) -> None:
