@@ -8,7 +8,7 @@ definitions sheet and the web page show FIGURES.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -91,6 +91,21 @@ def percentile(values: Sequence[float], percent: int) -> float | None:
         return None
     ordered = sorted(values)
     return float(ordered[nearest_rank(len(ordered), percent) - 1])
+
+
+def percentile_of_counts(counts: Mapping[int, int], percent: int) -> float | None:
+    """`percentile` of the values given as value → how often it occurs (a histogram, as a GROUP BY
+    returns it): the same nearest rank, without listing every value."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    rank, seen = nearest_rank(total, percent), 0
+    ordered = sorted(value for value, n in counts.items() if n)
+    for value in ordered:
+        seen += counts[value]
+        if seen >= rank:
+            break
+    return float(value)
 
 
 def months(start: date, end: date) -> list[date]:

@@ -1,17 +1,22 @@
 """The report for the Kommunales Jobcenter and the districts (issue 16): who was helped, how fast,
 with what outcome, over a period and optionally one district.
 
-Every figure is a SQL aggregate (SQLAlchemy Core: GROUP BY, COUNT, CASE WHEN, window functions for
-the percentiles); the cases are never loaded into Python, and the same statements run on SQLite and
+Every figure is a SQL aggregate (SQLAlchemy Core: GROUP BY, COUNT, CASE WHEN; the percentiles from
+a GROUP BY of the days, a histogram of a few hundred rows); the cases are never loaded into Python, and the same statements run on SQLite and
 PostgreSQL. The rules (suppression, age, percentile, definitions) live in domain/reports.py; the
 JSON's shape is docs/report-schema.md.
 
-One statement reads the events once and writes one row per case (its milestones on their corrected
-days, its state at the period's end, its person) into a temporary table on the report's own
-connection; the aggregates read that table and the table is dropped (nothing else is written).
-Counts of cases are grouped by district and added up for "all"; what does not add up (persons,
-countries, percentiles) reads each row once for its district and once for "all", so a person with
-cases in both districts counts once in each district and once in "all".
+Each case's milestones on their corrected days (submitted, acknowledged, complete, decided with the
+outcome, ended, its first step, its latest state change) are kept in `report_case_fact` (migration
+0014): a trigger marks a case in `report_case_dirty` whenever one of its events is written, and
+`refresh_case_facts` recomputes the marked cases before each report (all of them in one pass after a
+bulk load). The report joins those rows with the cases and persons into a temporary table on its own
+connection (the events are read again only for the state at the end of a period that ended before
+a case's latest change); the aggregates read that table and the table is dropped.
+
+Counts of cases and the histograms of days are grouped by district and added up for "all"; the
+persons (and persons per country) are grouped by person once, with a flag per district, so a person
+with cases in both districts counts once in each district and once in "all".
 
 The day a case was opened is the earlier of the UTC date of `recognition_case.created_at` and its
 first recorded step (a history entered after the fact, e.g. by the import);
@@ -35,10 +40,12 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    delete,
     func,
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.engine import Engine
@@ -60,7 +67,7 @@ from domain.reports import (
     TOP_COUNTRIES,
     UNKNOWN,
     months,
-    nearest_rank,
+    percentile_of_counts,
     secondary_suppression,
     share,
     suppress,
@@ -69,6 +76,9 @@ from domain.reports import (
 from models.case import Case, CaseEvent, Deadline
 from models.letter import CaseSme, Letter
 from models.person import Person
+from models.report_facts import report_case_change as _change
+from models.report_facts import report_case_dirty as _dirty
+from models.report_facts import report_case_fact as _fact
 
 ALL = "all"
 _case, _event, _person, _deadline = Case.__table__, CaseEvent.__table__, Person.__table__, Deadline.__table__
@@ -152,39 +162,116 @@ def _days(later, earlier, dialect: str):
     return cast(func.julianday(later) - func.julianday(earlier), Integer)
 
 
-def _effective_events():
+def _effective_events(case_ids=None):
     """Every original event with its effective day: the day of its latest correction, or its own
-    (the corrections, few, grouped once and joined, rather than a subquery per event)."""
+    (the corrections, few, grouped once and joined, rather than a subquery per event); with
+    `case_ids` (a select of case ids) only the events of those cases."""
     later = _event.alias("later")
     latest = (select(later.c.corrects_id, func.max(later.c.id).label("correction_id"))
-              .where(later.c.corrects_id.is_not(None)).group_by(later.c.corrects_id).subquery("latest"))
+              .where(later.c.corrects_id.is_not(None)))
+    if case_ids is not None:
+        latest = latest.where(later.c.case_id.in_(case_ids))
+    latest = latest.group_by(later.c.corrects_id).subquery("latest")
     correction = _event.alias("correction")
-    return (select(_event.c.id, _event.c.case_id, _event.c.event, _event.c.outcome,
-                   func.coalesce(correction.c.occurred_on, _event.c.occurred_on).label("on"))
-            .select_from(_event.outerjoin(latest, latest.c.corrects_id == _event.c.id)
-                         .outerjoin(correction, correction.c.id == latest.c.correction_id))
-            # not "corrects_id IS NULL": SQLite would read nearly every row through the index of corrections
-            .where(func.coalesce(_event.c.corrects_id, 0) == 0).cte("effective_event"))
+    query = (select(_event.c.id, _event.c.case_id, _event.c.event, _event.c.outcome,
+                    func.coalesce(correction.c.occurred_on, _event.c.occurred_on).label("on"))
+             .select_from(_event.outerjoin(latest, latest.c.corrects_id == _event.c.id)
+                          .outerjoin(correction, correction.c.id == latest.c.correction_id))
+             # not "corrects_id IS NULL": SQLite would read nearly every row through the index of corrections
+             .where(func.coalesce(_event.c.corrects_id, 0) == 0))
+    if case_ids is not None:
+        query = query.where(_event.c.case_id.in_(case_ids))
+    return query.cte("effective_event")
 
 
-def _case_days(events, end: date):
-    """Per case: the effective day of each milestone, the outcome, when it ended, and the id of the
-    last state-changing event on or before `end` (every milestone happens at most once per case)."""
+def _is_change(events):
+    return events.c.event.in_(list(_STATE_AFTER))
+
+
+def _state_after(event_column):
+    return case(*[(event_column == event, state) for event, state in _STATE_AFTER.items()], else_=None)
+
+
+def _fact_rows(case_ids=None):
+    """Per case (all, or those of the select `case_ids`): the effective day of each milestone, the
+    outcome, when it ended, its first step, and its latest state change (every milestone happens at
+    most once per case): the columns of `report_case_fact`."""
+    events = _effective_events(case_ids)
+
     def day_of(event: Event):
         return func.max(case((events.c.event == event.value, events.c.on)))
 
-    changes = and_(events.c.event.in_(list(_STATE_AFTER)), events.c.on <= end)
-    return (select(
+    days = select(
         events.c.case_id,
+        func.min(events.c.on).label("first_on"),
         day_of(Event.SUBMIT).label("submitted_on"),
         day_of(Event.ACKNOWLEDGE).label("acknowledged_on"),
         day_of(Event.DOCUMENTS_COMPLETE).label("complete_on"),
         day_of(Event.DECIDE).label("decided_on"),
         func.max(case((events.c.event == Event.DECIDE.value, events.c.outcome))).label("outcome"),
         func.min(case((events.c.event.in_([e.value for e in ENDING_EVENTS]), events.c.on))).label("ended_on"),
-        func.max(case((changes, events.c.id))).label("last_change_id"),
-        func.min(events.c.on).label("first_on"),
-    ).group_by(events.c.case_id).cte("case_days"))
+        func.max(case((_is_change(events), events.c.on))).label("last_change_on"),
+        func.max(case((_is_change(events), events.c.id))).label("last_change_id"),
+    ).group_by(events.c.case_id).subquery("days")
+    last = _event.alias("last_change")
+    return (select(days.c.case_id, days.c.first_on, days.c.submitted_on, days.c.acknowledged_on, days.c.complete_on,
+                   days.c.decided_on, days.c.outcome, days.c.ended_on, days.c.last_change_on,
+                   _state_after(last.c.event).label("state_after_last"))
+            .select_from(days.outerjoin(last, last.c.id == days.c.last_change_id)))
+
+
+def _change_rows(case_ids=None):
+    """Every state change (of all cases, or those of the select `case_ids`) on its effective day, with
+    the state it led to: the rows of `report_case_change`."""
+    events = _effective_events(case_ids)
+    return (select(events.c.id, events.c.case_id, events.c.on, _state_after(events.c.event))
+            .where(_is_change(events)))
+
+
+def _states_at(end: date, case_ids):
+    """Per case of the select `case_ids`: its state after the last state change (the one recorded
+    last) on or before `end`; for the cases changed after `end` (the others' is `state_after_last`)."""
+    last_ids = (select(_change.c.case_id, func.max(_change.c.event_id).label("event_id"))
+                .where(_change.c.on <= end, _change.c.case_id.in_(case_ids))
+                .group_by(_change.c.case_id).subquery("last_ids"))
+    last = _change.alias("last_change_then")
+    return (select(last_ids.c.case_id, last.c.state)
+            .select_from(last_ids.join(last, last.c.event_id == last_ids.c.event_id)).subquery("state_then"))
+
+
+# Above this many changed cases the facts are recomputed whole (one pass over the events) rather than
+# case by case.
+_REBUILD_ABOVE = 5_000
+_CHUNK = 500
+
+
+def refresh_case_facts(engine: Engine) -> int:
+    """Bring `report_case_fact` up to date with the events: the cases marked in `report_case_dirty`
+    (by the trigger, in the event's own transaction) are recomputed, in one transaction with the
+    removal of exactly the marks it read, so a mark written meanwhile stays for the next call.
+    Returns the number of cases recomputed. Safe to call from several processes at once."""
+    with engine.begin() as connection:
+        marked = {row[0] for row in connection.execute(delete(_dirty).returning(_dirty.c.case_id))}
+        if not marked:
+            return 0
+        facts, changes = [column.name for column in _fact.c], [column.name for column in _change.c]
+        if len(marked) > _REBUILD_ABOVE:
+            connection.execute(delete(_fact))
+            connection.execute(delete(_change))
+            connection.execute(_fact.insert().from_select(facts, _fact_rows()))
+            connection.execute(_change.insert().from_select(changes, _change_rows()))
+            if connection.dialect.name == "postgresql":  # the planner's row counts for the new rows
+                connection.exec_driver_sql("ANALYZE report_case_fact, report_case_change")
+            return len(marked)
+        ids = sorted(marked)
+        for first in range(0, len(ids), _CHUNK):
+            chunk = ids[first:first + _CHUNK]
+            connection.execute(delete(_fact).where(_fact.c.case_id.in_(chunk)))
+            connection.execute(delete(_change).where(_change.c.case_id.in_(chunk)))
+            existing = select(_case.c.id).where(_case.c.id.in_(chunk))  # a case erased meanwhile gets no row
+            connection.execute(_fact.insert().from_select(facts, _fact_rows(existing)))
+            connection.execute(_change.insert().from_select(changes, _change_rows(existing)))
+    return len(marked)
 
 
 @dataclass(frozen=True)
@@ -202,14 +289,19 @@ class _Period:
 
 def _case_rows(period: _Period, district: str | None, dialect: str):
     """One row per case opened on or before the period's end: its person, milestones, state at the
-    end and decision deadline (the columns of `_report_cases`)."""
-    events = _effective_events()
-    days = _case_days(events, period.end)
-    last_change = _event.alias("last_change")
+    end and decision deadline (the columns of `_report_cases`). The milestones come from
+    `report_case_fact`; the events are read again only for the cases whose state changed after the
+    period's end (none, for a period ending today)."""
+    days = _fact
+    changed_since = select(_fact.c.case_id).where(_fact.c.last_change_on > period.end)
+    if district is not None:
+        changed_since = changed_since.join(_case, _case.c.id == _fact.c.case_id).where(_case.c.district == district)
+    then = _states_at(period.end, changed_since)
     decision_deadline = _deadline.alias("decision_deadline")
     state_at_end = case(
-        *[(last_change.c.event == event, state) for event, state in _STATE_AFTER.items()],
-        else_=CaseState.INTAKE.value,
+        (days.c.last_change_on.is_(None), CaseState.INTAKE.value),
+        (days.c.last_change_on <= period.end, days.c.state_after_last),
+        else_=func.coalesce(then.c.state, CaseState.INTAKE.value),
     )
     created_on = _day(_case.c.created_at, dialect)
     # a case whose history was recorded after the fact (imported, or entered later) was opened on its
@@ -224,7 +316,7 @@ def _case_rows(period: _Period, district: str | None, dialect: str):
         days.c.ended_on, state_at_end, decision_deadline.c.due,
     ).select_from(_case.join(_person, _person.c.id == _case.c.person_id)
                   .outerjoin(days, days.c.case_id == _case.c.id)
-                  .outerjoin(last_change, last_change.c.id == days.c.last_change_id)
+                  .outerjoin(then, then.c.case_id == _case.c.id)
                   .outerjoin(decision_deadline, and_(decision_deadline.c.case_id == _case.c.id,
                                                      decision_deadline.c.kind == "decision")))
         .where(or_(_case.c.created_at < period.end_before, days.c.first_on <= period.end)))
@@ -252,14 +344,6 @@ def _fill(connection, table: Table, rows) -> None:
     """The case rows, each with its district as its scope."""
     names = [column.name for column in table.c if column.name != "scope"]
     connection.execute(table.insert().from_select([*names, "scope"], rows.add_columns(_case.c.district)))
-
-
-def _per_scope(table: Table, columns: list, *conditions):
-    """The chosen columns of the case rows that meet the conditions, each row twice: for its
-    district and for "all" (for what does not add up over districts: persons, percentiles)."""
-    rows = select(*columns).where(*conditions)
-    return union_all(rows.add_columns(table.c.scope.label("scope")),
-                     rows.add_columns(literal(ALL).label("scope"))).subquery("per_scope")
 
 
 def _scoped(table_select, district_column, district: str | None):
@@ -292,6 +376,7 @@ def build_report(engine: Engine, *, start: date, end: date, district: str | None
     dialect = engine.dialect.name
     table = _report_cases_table()
     figures = {scope: _empty(period) for scope in scopes}
+    refresh_case_facts(engine)
     with engine.connect() as connection:
         def run(statement):
             return connection.execute(statement).all()
@@ -307,8 +392,7 @@ def build_report(engine: Engine, *, start: date, end: date, district: str | None
             if districts:  # with no case at all, the empty figures stand
                 _take_main(figures[ALL], {key: sum(row[key] for row in districts) for key in districts[0] if key != "scope"},
                            period)
-            for row in run(_person_figures(scoped, period)):
-                figures[row.scope].update({key: int(value) for key, value in row._mapping.items() if key != "scope"})
+            _take_persons(figures, run, scoped, period)
             _take_countries(figures, run, scoped, period, catalogue)
             _take_decisions_by(figures, run, scoped, period, catalogue)
             _take_durations(figures, run, scoped, period, dialect)
@@ -372,25 +456,6 @@ def _main_figures(scoped, period: _Period):
     return select(c.scope, *columns).group_by(c.scope)  # per district; "all" is their sum
 
 
-def _person_figures(scoped, period: _Period):
-    """The persons advised, each once per scope (their cases grouped first, one sort instead of a
-    COUNT(DISTINCT) per column), with the crossings the programme names."""
-    t = scoped.c
-    c = _per_scope(scoped, [t.person_id, t.sex, t.birth_date, t.receives_buergergeld], _advised(t, period)).c
-    people = (select(c.scope, c.person_id, func.max(c.sex).label("sex"), func.max(c.birth_date).label("birth_date"),
-                     func.max(case((c.receives_buergergeld.is_(True), 1), else_=0)).label("buergergeld"))
-              .group_by(c.scope, c.person_id).subquery("people"))
-    p = people.c
-    woman, young, paid = p.sex == "f", p.birth_date > young_adult_born_after(period.end), p.buergergeld == 1
-
-    def persons(*conditions):
-        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0) if conditions else func.count()
-
-    return select(p.scope, persons().label("persons"), persons(woman).label("women"), persons(young).label("under_25"),
-                  persons(paid).label("buergergeld"), persons(woman, paid).label("women_buergergeld"),
-                  persons(young, paid).label("under_25_buergergeld")).group_by(p.scope)
-
-
 def _take_main(values: dict[str, Any], row, period: _Period) -> None:
     for key in ("cases_opened", "submitted"):
         values[key] = int(row[key])
@@ -409,31 +474,76 @@ def _take_main(values: dict[str, Any], row, period: _Period) -> None:
                         "acknowledged": int(row["acknowledged"]), "decided": sum(values["decisions"].values())}
 
 
+def _person_flags(scoped, scopes: list[str], columns: list, group_by: list, *conditions):
+    """One row per person (per `group_by`) of the case rows that meet the conditions, with a flag per
+    district (1: the person has such a case there); "all" is every row. One sort instead of a
+    COUNT(DISTINCT) per scope and column."""
+    t = scoped.c
+    flags = [func.max(case((t.scope == scope, 1), else_=0)).label(f"in_{index}")
+             for index, scope in enumerate(scopes) if scope != ALL]
+    return select(*columns, *flags).where(*conditions).group_by(*group_by).subquery("person_flags")
+
+
+def _take_persons(figures, run, scoped, period: _Period) -> None:
+    """The persons advised, each once per scope, with the crossings the programme names."""
+    t = scoped.c
+    scopes = list(figures)
+    p = _person_flags(scoped, scopes, [t.person_id, func.max(t.sex).label("sex"),
+                                       func.max(t.birth_date).label("birth_date"),
+                                       func.max(case((t.receives_buergergeld.is_(True), 1), else_=0)).label("paid")],
+                      [t.person_id], _advised(t, period)).c
+    woman, young, paid = p.sex == "f", p.birth_date > young_adult_born_after(period.end), p.paid == 1
+    kinds = {"persons": [], "women": [woman], "under_25": [young], "buergergeld": [paid],
+             "women_buergergeld": [woman, paid], "under_25_buergergeld": [young, paid]}
+    columns = []
+    for index, scope in enumerate(scopes):
+        here = [] if scope == ALL else [getattr(p, f"in_{index}") == 1]
+        columns += [func.coalesce(func.sum(case((and_(true(), *here, *conditions), 1), else_=0)), 0).label(f"{kind}_{index}")
+                    for kind, conditions in kinds.items()]
+    row = run(select(*columns))[0]._mapping
+    for index, scope in enumerate(scopes):
+        figures[scope].update({kind: int(row[f"{kind}_{index}"]) for kind in kinds})
+
+
 def _take_countries(figures, run, scoped, period: _Period, catalogue: Catalogue) -> None:
     """Persons per country of training: the ten with most persons by name (ties by code), then the
     persons of every other country ("andere"), then those without one ("nicht erfasst")."""
     t = scoped.c
-    c = _per_scope(scoped, [t.person_id, t.country_of_training], _advised(t, period)).c
-    advised_persons = func.count(func.distinct(c.person_id))
-    rows = run(select(c.scope, c.country_of_training, advised_persons.label("persons"))
-               .group_by(c.scope, c.country_of_training))
-    per_scope: dict[str, list[tuple[str | None, int]]] = {scope: [] for scope in figures}
-    for row in rows:
-        per_scope[row.scope].append((row.country_of_training, int(row.persons)))
+    scopes = list(figures)
+    advised = _advised(t, period)
+
+    def per_scope(flags) -> list:
+        return [func.coalesce(func.sum(getattr(flags, f"in_{index}")), 0).label(f"n_{index}") if scope != ALL
+                else func.count().label(f"n_{index}") for index, scope in enumerate(scopes)]
+
+    p = _person_flags(scoped, scopes, [t.country_of_training, t.person_id], [t.country_of_training, t.person_id],
+                      advised).c
+    per_country: dict[str, list[tuple[str | None, int]]] = {scope: [] for scope in scopes}
+    for row in run(select(p.country_of_training, *per_scope(p)).group_by(p.country_of_training)):
+        for index, scope in enumerate(scopes):
+            if row._mapping[f"n_{index}"]:
+                per_country[scope].append((row.country_of_training, int(row._mapping[f"n_{index}"])))
     top = {scope: sorted(((code, n) for code, n in items if code is not None),
                          key=lambda item: (-item[1], item[0]))[:TOP_COUNTRIES]
-           for scope, items in per_scope.items()}
-    others = [and_(c.scope == scope, c.country_of_training.is_not(None),
-                   c.country_of_training.not_in([code for code, _ in listed]) if listed else literal(True))
-              for scope, listed in top.items()]
-    other = {row.scope: int(row.persons) for row in run(
-        select(c.scope, advised_persons.label("persons")).where(or_(*others)).group_by(c.scope))}
+           for scope, items in per_country.items()}
+    # the persons of each scope's other countries, each once (a person may have trained in two of them)
+    def outside(scope: str):
+        codes = [code for code, _ in top[scope]]
+        here = [] if scope == ALL else [t.scope == scope]
+        return func.max(case((and_(true(), *here, t.country_of_training.not_in(codes) if codes else true()), 1),
+                             else_=0)).label(f"out_{scopes.index(scope)}")
+
+    persons_outside = (select(t.person_id, *(outside(scope) for scope in scopes))
+                       .where(advised, t.country_of_training.is_not(None)).group_by(t.person_id).subquery("outside")).c
+    row = run(select(*(func.coalesce(func.sum(getattr(persons_outside, f"out_{index}")), 0).label(f"n_{index}")
+                       for index in range(len(scopes)))))[0]._mapping
+    other = {scope: int(row[f"n_{index}"]) for index, scope in enumerate(scopes)}
     names = catalogue.countries
-    for scope, listed in top.items():
-        unknown = next((n for code, n in per_scope[scope] if code is None), 0)
+    for scope, listed_here in top.items():
+        unknown = next((n for code, n in per_country[scope] if code is None), 0)
         figures[scope]["countries"] = [
-            *({"code": code, "name": names.name_de(code) if names else code, "persons": n} for code, n in listed),
-            {"code": OTHER_COUNTRIES[0], "name": OTHER_COUNTRIES[1], "persons": other.get(scope, 0)},
+            *({"code": code, "name": names.name_de(code) if names else code, "persons": n} for code, n in listed_here),
+            {"code": OTHER_COUNTRIES[0], "name": OTHER_COUNTRIES[1], "persons": other[scope]},
             {"code": UNKNOWN[0], "name": UNKNOWN[1], "persons": unknown},
         ]
 
@@ -467,27 +577,26 @@ def _take_decisions_by(figures, run, scoped, period: _Period, catalogue: Catalog
 
 def _take_durations(figures, run, scoped, period: _Period, dialect: str) -> None:
     """Median and 90th percentile (nearest rank, domain.reports.percentile) of each duration whose
-    later event falls in the period: ROW_NUMBER and COUNT over the scope, then the row at the rank."""
+    later event falls in the period: one GROUP BY gives how many cases took each number of days, per
+    duration and district (a histogram of a few hundred rows); "all" adds the districts' up."""
     c = scoped.c
     milestones = {None: c.opened_on, Event.SUBMIT: c.submitted_on, Event.ACKNOWLEDGE: c.acknowledged_on,
                   Event.DOCUMENTS_COMPLETE: c.complete_on, Event.DECIDE: c.decided_on}
+    parts = []
     for key, earlier, later in DURATIONS:
         first, last = milestones[earlier], milestones[later]
-        d = _per_scope(scoped, [_days(last, first, dialect).label("days")], _within(last, period), first.is_not(None)).c
-        ranked = select(
-            d.scope, d.days,
-            func.row_number().over(partition_by=d.scope, order_by=d.days).label("rank"),
-            func.count().over(partition_by=d.scope).label("n"),
-        ).subquery("ranked")
-        r = ranked.c
-
-        def at(percent: int):
-            return func.min(case((r.rank == nearest_rank(r.n, percent), r.days)))  # the rule itself, on SQL integers
-
-        for row in run(select(r.scope, func.max(r.n).label("cases"), at(50).label("median"), at(90).label("p90"))
-                       .group_by(r.scope)):
-            figures[row.scope]["durations"][key] = {
-                "cases": int(row.cases), "median": float(row.median), "p90": float(row.p90)}
+        parts.append(select(literal(key).label("duration"), c.scope, _days(last, first, dialect).label("days"))
+                     .where(_within(last, period), first.is_not(None)))
+    d = union_all(*parts).subquery("duration_days").c
+    counts: dict[tuple[str, str], dict[int, int]] = {}
+    for row in run(select(d.duration, d.scope, d.days, func.count().label("cases")).group_by(d.duration, d.scope, d.days)):
+        for scope in (row.scope, ALL):
+            histogram = counts.setdefault((row.duration, scope), {})
+            histogram[int(row.days)] = histogram.get(int(row.days), 0) + int(row.cases)
+    for (key, scope), histogram in counts.items():
+        figures[scope]["durations"][key] = {"cases": sum(histogram.values()),
+                                            "median": percentile_of_counts(histogram, 50),
+                                            "p90": percentile_of_counts(histogram, 90)}
 
 
 def _take_employers(figures, run, period: _Period, district: str | None) -> None:

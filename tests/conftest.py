@@ -349,8 +349,10 @@ def empty_postgres_database(engine) -> None:
             connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
         for table in reversed(SQLModel.metadata.sorted_tables):  # children before parents
             connection.execute(table.delete())
-        # the search's tables of migration 0011 are no SQLModel tables (case_search follows its case)
+        # the tables of migrations 0011 and 0014 are no SQLModel tables (case_search and report_case_fact
+        # follow their case)
         connection.execute(text("DELETE FROM search_word"))
+        connection.execute(text("DELETE FROM report_case_dirty"))  # migration 0014: marks, no SQLModel table
         for table in guarded:
             connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
         connection.execute(text(

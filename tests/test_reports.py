@@ -599,3 +599,95 @@ def test_a_history_recorded_after_the_fact_counts_from_its_first_step(engine, se
     assert spring["durations"]["opening_to_submission"] == {"cases": 1, "median": 45.0, "p90": 45.0}
     december = report(engine, catalogue, start=date(2026, 12, 1), end=date(2026, 12, 31))["verden"]
     assert december["cases_opened"] == 0 and december["persons"] == 1
+
+
+# ------------------------------------------------------------- the milestones kept for the report
+
+
+def facts(engine) -> list[tuple]:
+    from sqlalchemy import select as core_select
+
+    from models.report_facts import report_case_fact
+
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(core_select(report_case_fact).order_by(report_case_fact.c.case_id))]
+
+
+def _allowed(state: CaseState, event: Event) -> bool:
+    try:
+        next_state(state, event)
+    except InvalidInput:
+        return False
+    return True
+
+
+def test_steps_and_corrections_after_a_report_are_in_the_next_one(engine, session, catalogue):
+    """The report keeps each case's milestones (report_case_fact); a step, a correction or a new case
+    recorded after one report is in the next, exactly as the second computation has it."""
+    generate(session, catalogue, seed=3, persons=30)
+    session.commit()
+    assert report(engine, catalogue)["all"] == expected_report(session, catalogue, start=YEAR[0], end=YEAR[1])["all"]
+    rng = random.Random(4)
+    cases = session.exec(select(Case).order_by(Case.id)).all()
+    moved = 0
+    for case in cases:
+        allowed = [event for event in PATH if _allowed(CaseState(case.state), event)]
+        if allowed and rng.random() < 0.5:
+            step(session, case, allowed[0], date(2027, 1, 5),
+                 **({"outcome": Outcome.NO_EQUIVALENCE} if allowed[0] is Event.DECIDE else {}))
+            moved += 1
+    corrected = 0
+    for case in cases:  # the first submission that can move three days earlier (steps stay in order)
+        events = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.corrects_id.is_(None))
+                              .order_by(CaseEvent.id)).all()
+        numbers = [index for index, event in enumerate(events, 1) if event.event == Event.SUBMIT.value]
+        if not numbers or corrected:
+            continue
+        try:
+            correct_event(session, case=case, event_no=numbers[0], actor=ACTOR, calendar=NI, today=date(2027, 1, 6),
+                          on=events[numbers[0] - 1].occurred_on - timedelta(days=3))
+            corrected += 1
+        except InvalidInput:
+            session.rollback()
+    newcomer = new_person(session, given="Halyna", family="Nachzuegler", birth=date(2003, 5, 5), district="osterholz")
+    step(session, new_case(session, catalogue, newcomer, opened=date(2026, 11, 22)), Event.COLLECT, date(2026, 11, 23))
+    session.commit()
+    assert moved > 5 and corrected == 1
+    for start, end, district in (YEAR + (None,), (date(2025, 6, 1), date(2026, 3, 31), "verden"),
+                                 (date(2026, 7, 1), date(2027, 1, 31), None)):
+        got = report(engine, catalogue, start=start, end=end, district=district)
+        assert got == expected_report(session, catalogue, start=start, end=end, district=district), (start, end)
+
+
+def test_case_by_case_and_whole_recomputation_keep_the_same_milestones(engine, session, catalogue, monkeypatch):
+    import services.reports as reports
+
+    generate(session, catalogue, seed=5, persons=25)
+    session.commit()
+    monkeypatch.setattr(reports, "_REBUILD_ABOVE", 10**9)
+    monkeypatch.setattr(reports, "_CHUNK", 7)  # several chunks
+    assert reports.refresh_case_facts(engine) > 20
+    case_by_case = facts(engine)
+    with engine.begin() as connection:  # every case marked again, as after a bulk load
+        connection.exec_driver_sql("INSERT INTO report_case_dirty (case_id) SELECT DISTINCT case_id FROM case_event")
+    monkeypatch.setattr(reports, "_REBUILD_ABOVE", 0)
+    assert reports.refresh_case_facts(engine) == len(case_by_case)
+    assert facts(engine) == case_by_case
+    assert reports.refresh_case_facts(engine) == 0  # nothing marked: nothing recomputed
+
+
+def test_a_case_removed_takes_its_milestones_with_it(engine, session, catalogue):
+    person = new_person(session, given="Zarina", family="Beispiel", birth=date(1991, 2, 2), district="verden")
+    kept = new_case(session, catalogue, person, opened=date(2026, 2, 1))
+    gone = new_case(session, catalogue, person, opened=date(2026, 2, 1), profession="Koch")
+    for case in (kept, gone):
+        step(session, case, Event.COLLECT, date(2026, 2, 3))
+    session.commit()
+    assert report(engine, catalogue)["verden"]["states_at_end"]["collecting_documents"] == 2
+    with engine.begin() as connection:
+        for table in ("case_event", "deadline", "case_search"):
+            key = "rowid" if table == "case_search" and engine.dialect.name == "sqlite" else "case_id"
+            connection.exec_driver_sql(f"DELETE FROM {table} WHERE {key} = {int(gone.id)}")
+        connection.exec_driver_sql(f"DELETE FROM recognition_case WHERE id = {int(gone.id)}")
+    assert [row[0] for row in facts(engine)] == [kept.id]
+    assert report(engine, catalogue)["verden"]["states_at_end"]["collecting_documents"] == 1
