@@ -4,7 +4,7 @@ Importing this package registers every table on `SQLModel.metadata` (Alembic rea
 """
 
 from models.adviser import Adviser, Role
-from models.audit import AuditEvent
+from models.audit import AuditEvent, PersonKey
 from models.case import Appointment, Case, CaseEvent, Deadline, ReferenceCounter
 from models.document import Document, IntakeFile
 from models.flow_run import FlowRunAcknowledgement
@@ -15,6 +15,6 @@ from models.web_session import LoginAttempt, WebSession
 
 __all__ = [
     "Adviser", "Appointment", "AuditEvent", "Case", "CaseEvent", "Consent", "Deadline", "Document",
-    "IntakeFile", "OutboxMessage", "OutboxState", "Person", "ReferenceCounter", "Role",
+    "IntakeFile", "OutboxMessage", "OutboxState", "Person", "PersonKey", "ReferenceCounter", "Role",
     "CaseSme", "Letter", "PersonAddress", "Sme", "LoginAttempt", "WebSession", "FlowRunAcknowledgement",
 ]

@@ -2,12 +2,17 @@
 
 The application only ever inserts; the migration adds database triggers that refuse UPDATE and
 DELETE on this table, so not even a mistaken query can rewrite history.
+
+The values (`before`, `after`) of an entry about a person are sealed with that person's key
+(`PersonKey`, services/audit.py): erasing the person deletes the key, and the entry keeps who, when,
+which action and which case reference, but no readable personal value (crypto-shredding).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import LargeBinary
 from sqlmodel import Field, SQLModel
 
 from models._types import long_text, timestamp
@@ -26,3 +31,15 @@ class AuditEvent(SQLModel, table=True):
     person_id: int | None = Field(default=None, index=True)  # whose data it is (for a person's history)
     before: str | None = long_text()  # JSON
     after: str | None = long_text()  # JSON
+
+
+class PersonKey(SQLModel, table=True):
+    """The key that seals the values of a person's audit entries (adapters/crypto.py); deleted when
+    the person is erased, which leaves those values unreadable (migration 0015). No foreign key: the
+    key outlives nothing, and the person's row may go first."""
+
+    __tablename__ = "person_key"
+
+    person_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    key: bytes = Field(sa_type=LargeBinary, nullable=False)
+    created_at: datetime = timestamp()

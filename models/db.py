@@ -28,6 +28,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # deleted rows are overwritten with zeros, not left in free pages (erasure, README "Data protection")
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine

@@ -1,14 +1,30 @@
 """The audit trail: every service writes its entry in the caller's transaction, so a change and its
-entry commit together or not at all. The trail is append-only (database trigger, migration 0002)."""
+entry commit together or not at all. The trail is append-only (database trigger, migration 0002).
+
+The values of an entry about a person (`before`, `after`: whose name, address, documents, ...) are
+sealed with the person's own key (adapters/crypto.py, table `person_key`, migration 0015). Every
+entry added through a session is sealed as it is flushed (the listener below), the bulk writers seal
+their rows with `seal_rows`; an entry is about a person when it names the person, or a case of
+theirs. `history` opens them for the case page, the CLI and the access export. Erasing a person
+(`shred_person_key`) deletes the key: the entries stay, with who, when, which action and which case
+reference, and their values can no longer be read by anyone.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import event, insert
+from sqlmodel import Session, select
 
-from models.audit import AuditEvent
+from adapters.crypto import CannotOpen, is_sealed, new_key, seal, unseal
+from models.audit import AuditEvent, PersonKey
+from models.case import Case
+from models.selectors import audit_history
+
+ERASED = "[gelöscht]"  # what a value reads as once its person's key is gone
 
 
 def audit_json(value: Any) -> str | None:
@@ -35,3 +51,126 @@ def record_audit(
             person_id=person_id, before=audit_json(before), after=audit_json(after),
         )
     )
+
+
+# ------------------------------------------------------------------------------------ sealing
+
+
+def _context(person_id: int) -> str:
+    return f"audit:{person_id}"
+
+
+def _keys(session: Session, person_ids: Iterable[int], *, create: bool) -> dict[int, bytes]:
+    """The keys of these persons; with `create`, a new key for each that has none (added to the
+    session, so it commits or rolls back with the entries it seals)."""
+    wanted = set(person_ids)
+    if not wanted:
+        return {}
+    found = {pid: key for pid, key in session.execute(
+        select(PersonKey.person_id, PersonKey.key).where(PersonKey.person_id.in_(sorted(wanted)))).all()}
+    # keys added in this session and not yet flushed
+    for pending in session.new:
+        if isinstance(pending, PersonKey) and pending.person_id in wanted:
+            found.setdefault(pending.person_id, pending.key)
+    if create:
+        for pid in sorted(wanted - set(found)):
+            found[pid] = new_key()
+            session.add(PersonKey(person_id=pid, key=found[pid]))
+    return found
+
+
+def _persons_of_cases(session: Session, references: Iterable[str]) -> dict[str, int]:
+    references = sorted(set(references))
+    if not references:
+        return {}
+    return dict(session.execute(select(Case.reference, Case.person_id).where(Case.reference.in_(references))).all())
+
+
+def seal_rows(session: Session, rows: list[dict]) -> None:
+    """Seal the `before` and `after` of audit rows about to be bulk-inserted (dicts with the
+    AuditEvent's columns); a row naming only a case reference gets the case's person."""
+    valued = [r for r in rows if r.get("before") is not None or r.get("after") is not None]
+    by_case = _persons_of_cases(session, (r["case_reference"] for r in valued
+                                          if r.get("person_id") is None and r.get("case_reference")))
+    for row in valued:
+        if row.get("person_id") is None and row.get("case_reference"):
+            row["person_id"] = by_case.get(row["case_reference"])
+    keys = _keys(session, (r["person_id"] for r in rows if r.get("person_id") is not None
+                           and (r.get("before") is not None or r.get("after") is not None)), create=True)
+    if keys:
+        session.flush()  # the new keys before the entries that need them
+    for row in rows:
+        key = keys.get(row.get("person_id"))
+        if key is None:
+            continue
+        for column in ("before", "after"):
+            if row.get(column) is not None and not is_sealed(row[column]):
+                row[column] = seal(key, row[column], context=_context(row["person_id"]))
+
+
+@event.listens_for(Session, "before_flush")
+def _seal_new_entries(session: Session, _context_unused, _instances) -> None:
+    entries = [o for o in session.new if isinstance(o, AuditEvent) and (o.before is not None or o.after is not None)]
+    if not entries:
+        return
+    by_case = _persons_of_cases(session, (e.case_reference for e in entries if e.person_id is None and e.case_reference))
+    for entry in entries:
+        if entry.person_id is None and entry.case_reference:
+            entry.person_id = by_case.get(entry.case_reference)
+    needing = [e for e in entries if e.person_id is not None
+               and any(v is not None and not is_sealed(v) for v in (e.before, e.after))]
+    keys = _keys(session, (e.person_id for e in needing), create=True)
+    for entry in needing:
+        key = keys[entry.person_id]
+        if entry.before is not None and not is_sealed(entry.before):
+            entry.before = seal(key, entry.before, context=_context(entry.person_id))
+        if entry.after is not None and not is_sealed(entry.after):
+            entry.after = seal(key, entry.after, context=_context(entry.person_id))
+
+
+def insert_entries(session: Session, rows: list[dict]) -> None:
+    """Bulk-insert audit rows (dicts of AuditEvent's columns), sealed."""
+    if rows:
+        seal_rows(session, rows)
+        session.execute(insert(AuditEvent.__table__), rows)
+
+
+# ------------------------------------------------------------------------------------ reading
+
+
+def opened(session: Session, entries: list[AuditEvent]) -> list[AuditEvent]:
+    """Copies of the entries with their values readable (JSON text, as written); a value whose key is
+    gone (the person erased) reads as `ERASED`. The copies are not in the session: changing one
+    changes nothing stored (the trail is append-only anyway)."""
+    keys = _keys(session, {e.person_id for e in entries if e.person_id is not None
+                           and (is_sealed(e.before) or is_sealed(e.after))}, create=False)
+    out = []
+    for entry in entries:
+        values = {}
+        for column in ("before", "after"):
+            value = getattr(entry, column)
+            if is_sealed(value):
+                key = keys.get(entry.person_id)
+                try:
+                    value = unseal(key, value, context=_context(entry.person_id)) if key else audit_json(ERASED)
+                except CannotOpen:
+                    value = audit_json(ERASED)
+            values[column] = value
+        out.append(AuditEvent(id=entry.id, at=entry.at, actor=entry.actor, action=entry.action, entity=entry.entity,
+                              entity_id=entry.entity_id, case_reference=entry.case_reference,
+                              person_id=entry.person_id, **values))
+    return out
+
+
+def history(session: Session, *, case_reference: str, person_id: int | None = None) -> list[AuditEvent]:
+    """Everything recorded about the case (and its person, when given), oldest first, readable."""
+    return opened(session, audit_history(session, case_reference=case_reference, person_id=person_id))
+
+
+def shred_person_key(session: Session, person_id: int) -> bool:
+    """Delete the person's key: every value sealed with it is unreadable from now on. True if there was one."""
+    key = session.get(PersonKey, person_id)
+    if key is None:
+        return False
+    session.delete(key)
+    return True

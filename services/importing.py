@@ -57,10 +57,9 @@ from domain.routing import route
 from domain.text import fold
 from domain.validation import FieldError, person_identity_key
 from models._types import checked, utc_now
-from models.audit import AuditEvent
 from models.case import Case, CaseCreate
 from models.person import Person, PersonCreate
-from services.audit import audit_json
+from services.audit import audit_json, insert_entries
 from services.cases import (
     case_open_audit,
     check_new_case,
@@ -369,7 +368,7 @@ def _store_chunk(session: Session, chunk, *, catalogue: Catalogue, today: date, 
          "after": audit_json(case_open_audit(fields))}
         for case_id, fields in zip(case_ids, cases)
     ]
-    session.execute(insert(AuditEvent.__table__), audit)
+    insert_entries(session, audit)
     return imported, skipped, refused
 
 

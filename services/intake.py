@@ -120,11 +120,11 @@ from domain.files import (
     special_file_refusal,
     stored_name,
 )
-from models import AuditEvent, Consent, Person
+from models import Consent, Person
 from models.case import Case
 from models.document import Document, IntakeFile
 from models.selectors import checklist_profile, has_consent
-from services.audit import audit_json, record_audit
+from services.audit import audit_json, insert_entries, record_audit
 
 # what an outcome is called where people read it (the demo, the run's artifact, `welcome-center runs`)
 OUTCOME_DE = {"accepted": "angenommen", "rejected": "abgelehnt (Quarantäne)", "duplicate": "Duplikat (Quarantäne)",
@@ -568,7 +568,7 @@ def _insert(session: Session, entries: list[_Entry], at: datetime) -> None:
                 "case_reference": entry.case.reference, "person_id": entry.case.person_id, "before": None,
                 "after": audit_json(document_audit(entry.document)),
             })
-        session.execute(insert(AuditEvent.__table__), audit)
+        insert_entries(session, audit)
     session.execute(insert(IntakeFile.__table__), ledger)
 
 

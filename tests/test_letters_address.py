@@ -4,10 +4,8 @@ them (the model, the services, the web form)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -25,9 +23,10 @@ from domain.letters.address import (
 )
 from domain.letters.compose import PersonFacts
 from domain.letters.kinds import LetterRefused
-from domain.transliteration import Table, check_examples, transliterate
+from domain.transliteration import check_examples, transliterate
 from models._types import checked
 from models.letter import LatinNameCreate, PersonAddressCreate
+from services.audit import opened
 from tests.conftest import ROOT
 from tests.web_fixtures import accounts, client, web_app, web_cases, web_engine  # noqa: F401 - fixtures
 
@@ -247,15 +246,15 @@ def test_the_address_service_proposes_and_the_adviser_corrects_with_audit(engine
     with Session(engine) as session:
         stored = session.get(Person, person_id)
         assert (stored.latin_given_name, stored.latin_family_name) == ("Iurii", "Shcherbak")
-        audits = session.exec(select(AuditEvent).where(AuditEvent.action == "person.latin_name").order_by(AuditEvent.id)).all()
+        audits = opened(session, session.exec(select(AuditEvent).where(AuditEvent.action == "person.latin_name").order_by(AuditEvent.id)).all())
         assert [a.actor for a in audits] == ["test", "adviser"]
         assert "proposal" in str(audits[0].after) and "55/2010" in str(audits[0].after)
 
 
 def test_the_address_form_takes_the_country_and_the_latin_name_and_proposes_one(web_cases, web_engine, client, accounts):
-    from tests.web_fixtures import csrf_token, login
     from models import AuditEvent, Case, Person
     from models.letter import PersonAddress
+    from tests.web_fixtures import csrf_token, login
 
     reference = web_cases["verden"]
     assert login(client, accounts["verden"].email).status_code == 303
@@ -285,6 +284,6 @@ def test_the_address_form_takes_the_country_and_the_latin_name_and_proposes_one(
     with Session(web_engine) as session:
         person = session.get(Person, person_id)
         assert (person.latin_given_name, person.latin_family_name) == ("Olena", "Kovalenko")
-        audits = session.exec(select(AuditEvent).where(AuditEvent.action == "person.latin_name").order_by(AuditEvent.id)).all()
+        audits = opened(session, session.exec(select(AuditEvent).where(AuditEvent.action == "person.latin_name").order_by(AuditEvent.id)).all())
         assert "proposal" in str(audits[-1].after)
     assert 'value="Kovalenko"' in client.get(page).text

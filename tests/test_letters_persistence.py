@@ -16,6 +16,7 @@ from models import AuditEvent, CaseSme, Document, Letter, PersonAddress
 from models._types import checked
 from models.db import session_scope
 from models.letter import PersonAddressCreate
+from services.audit import opened
 from services.cases import (
     advance_case,
     find_or_create_person,
@@ -34,8 +35,8 @@ CALENDAR = lower_saxony_calendar()
 @pytest.fixture(scope="module")
 def kit(catalogue):
     """What the batch function needs besides the database: templates parsed once for the module."""
-    from adapters.rules import load_checklist_rules
     from adapters.docx import load_checked_templates, load_letter_texts_from
+    from adapters.rules import load_checklist_rules
 
     rules = load_checklist_rules(ROOT / "data")
     texts = load_letter_texts_from(ROOT / "data")
@@ -116,7 +117,7 @@ def test_the_persons_address_is_stored_and_corrected_with_audit(engine, catalogu
     with Session(engine) as session:
         address = session.get(PersonAddress, person_id)
         assert (address.street, address.postcode, address.city, address.addition) == ("Lindenweg 3", "28832", "Achim", "c/o Müller")
-        audits = session.exec(select(AuditEvent).where(AuditEvent.action == "person.address")).all()
+        audits = opened(session, session.exec(select(AuditEvent).where(AuditEvent.action == "person.address")).all())
         assert len(audits) == 2 and audits[1].before is not None
 
 
@@ -144,7 +145,7 @@ def test_a_batch_writes_the_due_letters_with_checksum_kind_language_and_state(en
     ])
     with Session(engine) as session:
         rows = {row.kind: row for row in session.exec(select(Letter)).all()}
-        audits = session.exec(select(AuditEvent).where(AuditEvent.action == "letter.write")).all()
+        audits = opened(session, session.exec(select(AuditEvent).where(AuditEvent.action == "letter.write")).all())
     checklist_row = rows["checklist"]
     assert (checklist_row.language, checklist_row.case_state, checklist_row.recipient, checklist_row.template) == (
         "uk", "collecting_documents", "person", "person")

@@ -17,13 +17,13 @@ from domain.lifecycle import CaseState, Event, InvalidTransition, Outcome
 from models import AuditEvent, CaseEvent, Deadline, Person
 from models.selectors import (
     NotFound,
-    audit_history,
     case_by_reference,
     cases_page,
     deadlines_of,
     has_consent,
     state_counts,
 )
+from services.audit import history
 from services.cases import advance_case, choose_occupation, find_or_create_person, open_case, record_consent, set_funding
 
 NI = lower_saxony_calendar()
@@ -169,7 +169,7 @@ def test_submitting_without_a_funding_decision_warns_and_the_audit_keeps_it(sess
     advance(session, case, Event.READY, date(2026, 3, 1))
     result = advance(session, case, Event.SUBMIT, date(2026, 3, 2))
     assert result.warnings and "Anerkennungszuschuss" in result.warnings[0] and "Jobcenter" in result.warnings[0]
-    entry = [a for a in audit_history(session, case_reference=case.reference) if a.action == "case.submit"][0]
+    entry = [a for a in history(session, case_reference=case.reference) if a.action == "case.submit"][0]
     assert "Anerkennungszuschuss" in json.loads(entry.after)["warnings"][0]
 
 
@@ -188,10 +188,10 @@ def test_audit_trail_records_who_what_before_and_after(engine, session, catalogu
     session.commit()
     finished = datetime.now(UTC)
     with Session(engine) as fresh:  # what the database gives back, not the objects this session made
-        history = audit_history(fresh, case_reference=case.reference, person_id=case.person_id)
-    actions = [entry.action for entry in history]
+        trail = history(fresh, case_reference=case.reference, person_id=case.person_id)
+    actions = [entry.action for entry in trail]
     assert actions == ["person.create", "case.open", "case.collect"]
-    last = history[-1]
+    last = trail[-1]
     assert last.actor == ACTOR and json.loads(last.before) == {"state": "intake"}
     assert json.loads(last.after)["state"] == "collecting_documents"
     # when it happened: an aware time in UTC (not the 1 March the case event is dated), during this test

@@ -34,6 +34,7 @@ from domain.lifecycle import Event
 from models import OutboxMessage
 from models.audit import AuditEvent
 from models.person import Person
+from services.audit import opened
 from services.cases import advance_case, find_or_create_person, open_case, set_funding
 from services.reminders import held_claims, parse_holder, resend_failed, take_over_abandoned, this_host, worker_name
 
@@ -343,7 +344,7 @@ def test_a_refused_mail_is_listed_with_the_answer_and_resent_once_after_the_addr
     twice = run_cli("reminders", "resend", str(failed["id"]))
     assert twice.exit_code == 2 and "only a failed reminder can be sent again" in twice.stderr
     with Session(engine) as reading:
-        audit = reading.exec(select(AuditEvent).where(AuditEvent.action == "reminder.resend")).one()
+        audit = opened(reading, [reading.exec(select(AuditEvent).where(AuditEvent.action == "reminder.resend")).one()])[0]
     assert audit.case_reference == collecting.reference and "amal.beispiel@example.org" in audit.after
 
     again = run_cli("remind", "--on", RUN_DAY)

@@ -48,7 +48,6 @@ from models.db import session_scope
 from models.person import PersonCreate
 from models.selectors import (
     CaseSelection,
-    audit_history,
     case_by_reference,
     case_checklist,
     cases_page,
@@ -60,6 +59,7 @@ from models.selectors import (
     state_counts,
     steps_offered,
 )
+from services.audit import history as audit_trail
 from services.cases import (
     add_appointment,
     advance_case,
@@ -447,7 +447,7 @@ def case_history(reference: Annotated[str, typer.Argument()], as_json: Annotated
     """The audit trail of the case and its person: who, when, what, before, after."""
     with Session(ready_engine()) as session:
         case = case_by_reference(session, reference)
-        entries = audit_history(session, case_reference=case.reference, person_id=case.person_id)
+        entries = audit_trail(session, case_reference=case.reference, person_id=case.person_id)
     if as_json:
         print_json([{"at": e.at, "actor": e.actor, "action": e.action, "before": e.before, "after": e.after} for e in entries])
         return

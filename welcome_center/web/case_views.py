@@ -37,7 +37,6 @@ from models.letter import PersonAddress
 from models.letters_selectors import letters_of, smes_of
 from models.outbox import OutboxMessage
 from models.selectors import (
-    audit_history,
     case_checklist,
     consents_of,
     deadlines_of,
@@ -46,6 +45,7 @@ from models.selectors import (
     person_of,
     steps_offered,
 )
+from services.audit import history as audit_trail
 from services.cases import trained_in_eu
 from welcome_center.labels import (
     ACTION_DE,
@@ -99,7 +99,7 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
         select(OutboxMessage).where(OutboxMessage.case_id == case.id).order_by(OutboxMessage.due_on.desc(), OutboxMessage.id.desc())
     ).all())
     letters = letters_of(session, case_id=case.id)
-    entries = audit_history(session, case_reference=case.reference, person_id=person.id)
+    entries = audit_trail(session, case_reference=case.reference, person_id=person.id)
     advisers = {a.email: a.name for a in session.exec(select(Adviser)).all()}
     names = {
         "body_key": {key: body.name for key, body in catalogue.bodies.items()},
