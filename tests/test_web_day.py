@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from models import AuditEvent, CaseEvent, Document, IntakeFile
-from welcome_center.demo import samples
+from services.audit import opened
 from tests.test_web_case import GOOD_FORM, case_row, consent_and_address, home, post, upload, verden  # noqa: F401 - fixtures
 from tests.web_fixtures import (  # noqa: F401 - fixtures
     accounts,
@@ -17,6 +17,7 @@ from tests.web_fixtures import (  # noqa: F401 - fixtures
     web_cases,
     web_engine,
 )
+from welcome_center.demo import samples
 
 
 def step(client, reference: str, data: dict):
@@ -63,7 +64,7 @@ def test_a_wrongly_dated_step_is_corrected_and_the_deadline_runs_from_the_right_
         assert [(r.event, r.occurred_on.isoformat(), r.corrects_id) for r in rows] == [
             ("collect", "2026-11-18", None), ("set_deadline", "2026-11-20", None),
             ("set_deadline", "2026-11-23", rows[1].id)]
-        audit = session.exec(select(AuditEvent).where(AuditEvent.action == "case.correct")).one()
+        audit = opened(session, [session.exec(select(AuditEvent).where(AuditEvent.action == "case.correct")).one()])[0]
         assert audit.case_reference == reference and "2026-11-20" in audit.before and "2026-11-23" in audit.after
 
 
