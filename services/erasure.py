@@ -44,6 +44,7 @@ import shutil
 import unicodedata
 import uuid
 from collections.abc import Collection, Iterable
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -204,7 +205,10 @@ def _erase(session: Session, engine: Engine, cases: list[Case], person_ids: list
         session.commit()
     except BaseException:
         session.rollback()
-        manifest.unlink(missing_ok=True)  # nothing was erased: the files stay with their rows
+        # nothing was erased, as a rule, and the manifest goes; a commit whose answer was lost is finished;
+        # a database that cannot be reached leaves it to the next erasure's sweep
+        with suppress(Exception):
+            _finish_one(engine, home, manifest)
         raise
     files, folders, left = _remove_files(home, plan.paths)
     if not left:
@@ -346,7 +350,8 @@ def _replace_counts(summary: ErasureSummary, **counts: int) -> ErasureSummary:
 def _write_manifest(home: Path, plan: _Plan) -> Path:
     """The files to remove once the rows are gone, kept until they are (module docstring)."""
     path = home / MANIFEST_FOLDER / f"{uuid.uuid4().hex}.json"
-    write_atomically(path, json.dumps({"references": plan.references, "paths": sorted(set(plan.paths))},
+    write_atomically(path, json.dumps({"references": plan.references, "persons": plan.person_ids,
+                                       "paths": sorted(set(plan.paths))},
                                       ensure_ascii=False).encode("utf-8"))
     return path
 
@@ -382,25 +387,27 @@ def finish_erasures(engine: Engine, *, home: Path | None = None) -> int:
     folder = home / MANIFEST_FOLDER
     if not folder.is_dir():
         return 0
-    removed = 0
-    for manifest in sorted(folder.glob("*.json")):
-        try:
-            content = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        references = list(content.get("references", []))
-        with Session(engine) as session:
-            still = set(session.exec(select(Case.reference).where(Case.reference.in_(references)))) if references else set()
-        if references and still == set(references):
-            manifest.unlink(missing_ok=True)  # that erasure never committed
-            continue
-        if still:  # a case with the same reference cannot come back; a partial set means a bug: keep it
-            continue
-        files, _, left = _remove_files(home, content.get("paths", []))
-        removed += files
-        if not left:
-            manifest.unlink(missing_ok=True)
-    return removed
+    return sum(_finish_one(engine, home, manifest) for manifest in sorted(folder.glob("*.json")))
+
+
+def _finish_one(engine: Engine, home: Path, manifest: Path) -> int:
+    try:
+        content = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    references, persons = list(content.get("references", [])), list(content.get("persons", []))
+    with Session(engine) as session:
+        cases = set(session.exec(select(Case.reference).where(Case.reference.in_(references)))) if references else set()
+        people = set(session.exec(select(Person.id).where(Person.id.in_(persons)))) if persons else set()
+    if (references or persons) and cases == set(references) and people == set(persons):
+        manifest.unlink(missing_ok=True)  # that erasure never committed: its files stay with their rows
+        return 0
+    if cases or people:  # references and ids are never given twice: a part of them left is not ours to judge
+        return 0
+    files, _, left = _remove_files(home, content.get("paths", []))
+    if not left:
+        manifest.unlink(missing_ok=True)
+    return files
 
 
 def compact(engine: Engine) -> None:

@@ -299,3 +299,84 @@ def test_an_erased_person_leaves_no_name_birth_date_or_email_anywhere(
     assert (home / "quarantine").is_dir() and any(OTHER_FAMILY in p.name for p in (home / "quarantine").rglob("*"))
     again = cli("person", "erase", decided.reference, "--yes")
     assert again.exit_code == 2 and decided.reference in again.stderr  # gone: named as unknown
+
+
+# ---------------------------------------------------------------------------------- half way, and one case only
+
+
+def files_of(session, catalogue, home: Path, today: date):
+    """The person with two cases, each with a letter file and a quarantined file of its own on the disk."""
+    person, _ = find_or_create_person(session, actor=ACTOR, given_name=GIVEN, family_name=FAMILY, birth_date=BIRTH,
+                                      language="uk", district="verden", email=EMAIL)
+    record_consent(session, person=person, given_on=today - timedelta(days=40), given_by="person", actor=ACTOR)
+    cases = [open_case(session, person=person, profession_text=job, catalogue=catalogue, today=today, actor=ACTOR)
+             for job in ("Krankenschwester", "Elektriker")]
+    session.commit()
+    for case in cases:
+        (home / "cases" / case.reference / "letters").mkdir(parents=True)
+        (home / "cases" / case.reference / "letters" / f"{case.reference}_checklist.docx").write_bytes(FAMILY.encode())
+        (home / "quarantine" / case.reference).mkdir(parents=True)
+        (home / "quarantine" / case.reference / f"x-{FAMILY}.txt").write_bytes(GIVEN.encode())
+    return person, cases
+
+
+def test_a_crash_after_the_commit_leaves_files_that_the_next_erasure_removes(engine, session, catalogue, tmp_path,
+                                                                            monkeypatch):
+    from services import erasure
+
+    home = tmp_path / "state"
+    person, (first, second) = files_of(session, catalogue, home, date(2026, 11, 25))
+
+    def killed(*_args, **_kwargs):
+        raise KeyboardInterrupt("killed after the commit")
+
+    monkeypatch.setattr(erasure, "_remove_files", killed)
+    with pytest.raises(KeyboardInterrupt):
+        erasure.erase_person(engine, person.id, actor=ACTOR, reason="Antrag nach Art. 17 DSGVO", home=home)
+    monkeypatch.undo()
+    with Session(engine) as check:
+        assert check.get(Person, person.id) is None  # the rows are gone
+    assert (home / "cases" / first.reference).is_dir() and list((home / erasure.MANIFEST_FOLDER).glob("*.json"))
+
+    assert erasure.finish_erasures(engine, home=home) == 4
+    assert not (home / "cases" / first.reference).exists() and not (home / "quarantine" / second.reference).exists()
+    assert not list((home / erasure.MANIFEST_FOLDER).glob("*.json"))
+    assert leaks_under(home) == []
+
+
+def test_a_crash_before_the_commit_keeps_rows_and_files_and_drops_the_manifest(engine, session, catalogue, tmp_path,
+                                                                              monkeypatch):
+    from services import erasure
+
+    home = tmp_path / "state"
+    _, (first, _) = files_of(session, catalogue, home, date(2026, 11, 25))
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(erasure, "_delete_rows", broken)
+    with pytest.raises(RuntimeError):
+        erasure.erase_cases(engine, [first.id], actor=ACTOR, reason="Aufbewahrungsfrist abgelaufen", home=home)
+    monkeypatch.undo()
+    with Session(engine) as check:
+        assert check.get(Case, first.id) is not None
+    assert (home / "cases" / first.reference / "letters").is_dir()
+    assert not list((home / erasure.MANIFEST_FOLDER).glob("*.json"))
+    assert erasure.finish_erasures(engine, home=home) == 0 and (home / "quarantine" / first.reference).is_dir()
+
+
+def test_erasing_one_case_keeps_the_person_and_their_other_case(engine, session, catalogue, tmp_path):
+    from services.erasure import erase_cases
+
+    home = tmp_path / "state"
+    person, (first, second) = files_of(session, catalogue, home, date(2026, 11, 25))
+    summary = erase_cases(engine, [first.id], actor=ACTOR, reason="Aufbewahrungsfrist abgelaufen", home=home)
+    assert (summary.case_references, summary.cases, summary.persons, summary.keys_shredded) == ((first.reference,), 1, 0, 0)
+    assert summary.files == 2 and summary.files_left == 0
+    with Session(engine) as check:
+        assert check.get(Person, person.id) is not None and check.get(Case, second.id) is not None
+        assert check.get(Case, first.id) is None
+        entry = check.exec(select(AuditEvent).where(AuditEvent.action == "case.erase")).one()
+        assert entry.case_reference == first.reference and json.loads(entry.after)["counts"]["cases"] == 1
+    assert not (home / "cases" / first.reference).exists() and (home / "cases" / second.reference).is_dir()
+    assert erase_cases(engine, [first.id], actor=ACTOR, reason="Aufbewahrungsfrist abgelaufen", home=home).cases == 0
