@@ -48,7 +48,7 @@ from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, func, text
+from sqlalchemy import delete, exists, func, or_, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -250,45 +250,44 @@ def _plan(session: Session, cases: list[Case], person_ids: list[int], *, home: P
 
 def _plan_unmatched(session: Session, plan: _Plan, persons: list[Person], *, home: Path) -> None:
     """Quarantined files in no case's folder whose name carries an erased person's name (module
-    docstring), found in the ledger and on the disk (a file without a ledger row too)."""
+    docstring): their ledger rows, the files the rows name, and files on the disk without a row. Only
+    the rows of no existing case are read, and only the quarantine folders that are no case's."""
     parts = sorted({part for person in persons for part in _name_parts(person)})
     if not parts:
         return
-    existing = set(session.exec(select(Case.reference).where(Case.reference.not_in(plan.references)))) \
-        if plan.references else set(session.exec(select(Case.reference)))
-    def carries_name(relative: str) -> bool:
-        folder, _, name = relative.partition("/")
-        return folder not in existing and folder not in plan.references and any(p in _fold(name) for p in parts)
 
+    def carries_name(name: str) -> bool:
+        folded = _fold(name)
+        return any(part in folded for part in parts)
+
+    orphaned = or_(IntakeFile.case_reference.is_(None),
+                   ~exists().where(Case.reference == IntakeFile.case_reference))
     known = set(plan.ledger_ids)
-    for row in session.exec(select(IntakeFile).where(IntakeFile.quarantine_path.is_not(None))).all():
-        if row.id in known:
+    for row in session.exec(select(IntakeFile).where(orphaned)).all():
+        if row.id in known or not carries_name(row.inbox_path.partition("/")[2] or row.inbox_path):
             continue
-        if carries_name(row.quarantine_path) or (carries_name(row.inbox_path) and not _in_case_folder(row, existing)):
-            plan.ledger_ids.append(row.id)
+        plan.ledger_ids.append(row.id)
+        if row.quarantine_path:
             plan.unmatched += 1
             plan.paths += _quarantine_pair(row.quarantine_path)
-    # unmatched ledger rows that never reached the quarantine ("error") but name the person
-    for row in session.exec(select(IntakeFile).where(IntakeFile.quarantine_path.is_(None))).all():
-        if row.id not in known and row.id not in plan.ledger_ids and carries_name(row.inbox_path) \
-                and not _in_case_folder(row, existing):
-            plan.ledger_ids.append(row.id)
     quarantine_dir = home / "quarantine"
+    if not quarantine_dir.is_dir():
+        return
+    folders = sorted(entry.name for entry in quarantine_dir.iterdir() if entry.is_dir() and not entry.is_symlink())
+    cases = set(session.exec(select(Case.reference).where(Case.reference.in_(folders)))) if folders else set()
     listed = set(plan.paths)
-    if quarantine_dir.is_dir():
-        for path in sorted(quarantine_dir.rglob("*")):
+    for folder in folders:
+        if folder in cases:
+            continue  # a case's own quarantine: erased with that case, never for a name in it
+        for path in sorted((quarantine_dir / folder).rglob("*")):
             if not path.is_file() or path.is_symlink():
                 continue
             relative = path.relative_to(quarantine_dir).as_posix()
             pair = _quarantine_pair(relative.removesuffix(REASON_SUFFIX))
-            if carries_name(relative) and not listed.intersection(pair):
-                plan.unmatched += 1 if not relative.endswith(REASON_SUFFIX) else 0
+            if carries_name(path.name) and not listed.intersection(pair):
+                plan.unmatched += 0 if relative.endswith(REASON_SUFFIX) else 1
                 plan.paths += pair
                 listed.update(pair)
-
-
-def _in_case_folder(row: IntakeFile, existing: set[str]) -> bool:
-    return row.case_reference is not None and row.case_reference in existing
 
 
 def _quarantine_pair(relative: str) -> list[str]:
