@@ -705,6 +705,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "eine Person mit diesem Namen und Geburtsdatum kann hier nicht erfasst werden; bitte an die Leitung wenden, die "
         "den Fall anlegt",
     ),
+    # --- erasure (services/erasure.py) -----------------------------------------------------------------
+    "erasure.reason_missing": (
+        "give the reason for the erasure (e.g. \"Antrag nach Art. 17 DSGVO\" or \"Aufbewahrungsfrist abgelaufen\")",
+        "Grund: bitte den Grund der Löschung angeben (z. B. „Antrag nach Art. 17 DSGVO“)",
+    ),
+    "erasure.reason_too_long": (
+        "keep the reason to at most {limit} characters (it has {length:,})",
+        "Grund: bitte höchstens {limit} Zeichen (er hat {length:,})",
+    ),
+    "erasure.reason_personal": (
+        "the reason stays readable in the audit trail after the erasure; leave out the person's name, "
+        "birth date and e-mail address",
+        "Grund: er bleibt nach der Löschung im Protokoll lesbar; bitte ohne Namen, Geburtsdatum und E-Mail-Adresse der Person",
+    ),
     # --- what was asked for is not there (models/selectors.py) ------------------------------------------
     "case.not_found": (
         "no case '{value}' (references look like VER-2026-0042)",

@@ -153,13 +153,14 @@ def _restore_environ(saved: dict[str, str]) -> None:
 class InProcessCli:
     """`welcome-center` on one state folder (WELCOME_CENTER_HOME), run in this process.
 
-    `cli("case", "show", reference)` returns a `CliRun`; `env=` adds variables for one command."""
+    `cli("case", "show", reference)` returns a `CliRun`; `env=` adds variables for one command, `input=`
+    is what the person types (a confirmation)."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
         self.home = home
         self.env = dict(env or {})
 
-    def __call__(self, *args: str, env: dict[str, str] | None = None) -> CliRun:
+    def __call__(self, *args: str, env: dict[str, str] | None = None, input: str | None = None) -> CliRun:
         from typer.testing import CliRunner
 
         from welcome_center.cli import app, console
@@ -184,7 +185,7 @@ class InProcessCli:
             for logger in loggers:
                 logger.addHandler(lines)
             try:
-                result = CliRunner().invoke(app, list(args), prog_name="welcome-center")
+                result = CliRunner().invoke(app, list(args), prog_name="welcome-center", input=input)
             finally:
                 for logger in loggers:
                     logger.removeHandler(lines)

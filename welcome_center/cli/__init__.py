@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "letter": "letters", "letters": "letters", "address": "letters", "sme": "letters",
     "serve": "web", "adviser": "web", "up": "up", "runs": "schedule",
     "report": "reports", "retention": "retention",
+    "person": "person",
 }
 
 

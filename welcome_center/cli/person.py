@@ -1,0 +1,95 @@
+"""`welcome-center person …`: what the DSGVO lets a person ask for. `person erase REF` (Art. 17):
+the person of the case and all their cases, with every file, after the adviser has seen what goes
+and typed the reference to confirm (services/erasure.py says what goes and how).
+
+Each command of the group is self-contained; the group is this module's `app`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlmodel import Session
+
+from adapters.database import ready_engine
+from adapters.settings import get_settings
+from domain.calendar import format_date
+from models.person import Person
+from services.erasure import check_reason, erase_person, person_of_reference, preview
+from welcome_center.cli.console import EXIT_INVALID, actor, err, escape, fail, friendly, out, print_json
+
+Opt = typer.Option
+DEFAULT_REASON = "Löschung auf Antrag der Person (Art. 17 DSGVO)"
+
+person_app = typer.Typer(help="A person's rights under the DSGVO: erase (Art. 17).", no_args_is_help=True)
+app = typer.Typer()
+
+
+@app.callback()
+def _group() -> None:
+    """Persons and their data protection rights."""
+
+
+COUNT_LABELS = {
+    "cases": "cases", "persons": "persons", "consents": "consents", "addresses": "postal addresses",
+    "events": "case events", "deadlines": "deadlines", "appointments": "appointments",
+    "employer_links": "employer links (the employers stay)", "documents": "documents", "letters": "letters",
+    "mails": "mails (outbox)", "ledger_rows": "inbox ledger rows", "quarantined_files": "quarantined files of the cases",
+    "unmatched_quarantined_files": "unmatched quarantined files carrying the name",
+    "search_documents": "search entries", "keys_shredded": "audit keys shredded", "files": "files in the state folder",
+}
+
+
+@person_app.command("erase")
+@friendly
+def erase(
+    reference: Annotated[str, typer.Argument(help="a case reference of the person, e.g. VER-2026-0042")],
+    reason: Annotated[str, Opt("--reason", help="why (kept in the audit trail; no name, birth date or e-mail)")] = DEFAULT_REASON,
+    yes: Annotated[bool, Opt("--yes", help="do not ask; erase at once")] = False,
+    as_json: Annotated[bool, Opt("--json")] = False,
+):
+    """Erase the person of case REF and all their cases, documents, letters, mails and quarantined files.
+
+    The audit trail keeps who erased which case references when and why, with the counts; the
+    values of the person's earlier entries become unreadable (their key is destroyed)."""
+    engine = ready_engine()
+    home = get_settings().home
+    person_id, references = person_of_reference(engine, reference)
+    with Session(engine) as session:
+        person = session.get(Person, person_id)
+        check_reason(reason, [person])  # before asking: a reason that would keep the name is refused now
+        who = f"{person.given_name} {person.family_name}, geb. {format_date(person.birth_date)}"
+    planned = preview(engine, person_id=person_id, home=home)
+    if not as_json:
+        out.print(f"Erasing [bold]{escape(who)}[/] with {len(references)} case(s): {escape(', '.join(references))}")
+        out.print(_counts_table(planned.counts()))
+    if not yes:
+        typed = typer.prompt(f"Type the case reference {references[0] if len(references) == 1 else reference.strip().upper()} "
+                             "to erase everything listed (this cannot be undone)", default="", show_default=False)
+        if typed.strip().upper() not in {r.upper() for r in references}:
+            err.print(f"[bold red]Error:[/] reference: '{escape(typed.strip()[:40])}' is not a case reference of this person; "
+                      "nothing was erased")
+            raise typer.Exit(EXIT_INVALID)
+    summary = erase_person(engine, person_id, actor=actor(), reason=reason, home=home)
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    out.print(f"Erased: {escape(', '.join(summary.case_references))} "
+              f"({summary.files} file(s), {summary.documents} document(s), {summary.letters} letter(s), "
+              f"{summary.mails} mail(s)). The audit trail keeps the references and counts only.")
+    if summary.files_left:
+        fail("File error", f"{summary.files_left} file(s) could not be removed now; run `welcome-center person erase` "
+             "again later or check the permissions of the state folder", 5)
+
+
+def _counts_table(counts: dict[str, int]) -> Table:
+    table = Table("What", "Count", box=None)
+    for key, number in counts.items():
+        if number and key in COUNT_LABELS:
+            table.add_row(COUNT_LABELS[key], str(number))
+    return table
+
+
+app.add_typer(person_app, name="person")
