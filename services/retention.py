@@ -165,9 +165,8 @@ def _expired_quarantine(session: Session, folder: Path, rule: RetentionRule, tod
             if path.is_dir() and not path.is_symlink():
                 continue
             name = path.name
-            if name.endswith(REASON_SUFFIX):
-                if os.path.lexists(path.with_name(name.removesuffix(REASON_SUFFIX))):
-                    continue  # goes with its file
+            if name.endswith(REASON_SUFFIX) and os.path.lexists(path.with_name(name.removesuffix(REASON_SUFFIX))):
+                continue  # goes with its file
             if _quarantined_at(path) <= cutoff:
                 files.append(path)
     rows = session.scalars(select(IntakeFile.id).where(
