@@ -82,9 +82,11 @@ def prune_prefect_runs(rule: RetentionRule, *, today: date, dry_run: bool) -> in
 
 
 @task(name="retention-report", cache_policy=NO_CACHE)
-def report_task(today: date, dry_run: bool, counts: dict[Kind, int], references: tuple[str, ...]) -> str:
+def report_task(today: date, dry_run: bool, counts: dict[Kind, int], references: tuple[str, ...],
+                persons: int | None) -> str:
     rules = load_retention_rules()
-    markdown = summary_markdown(today=today, dry_run=dry_run, counts=counts, case_references=references, rules=rules)
+    markdown = summary_markdown(today=today, dry_run=dry_run, counts=counts, case_references=references, rules=rules,
+                                persons=persons)
     create_markdown_artifact(key=ARTIFACT_KEY, markdown=markdown,
                              description=summary_line(today=today, dry_run=dry_run, counts=counts))
     return markdown
@@ -97,7 +99,8 @@ def retention(dry_run: bool = False, scheduled: bool = False, on: str | None = N
     today = run_day(on, field="on", today=berlin_today()) if on else berlin_today()
     result = plan_task(today) if dry_run else apply_task(today)
     counts = {**result.counts, Kind.PREFECT_RUNS: prefect_runs_task(today, dry_run)}
-    markdown = report_task(today, dry_run, counts, result.case_references)
+    persons = None if dry_run else result.persons
+    markdown = report_task(today, dry_run, counts, result.case_references, persons)
     return {"on": today.isoformat(), "dry_run": dry_run, "counts": {kind.value: n for kind, n in counts.items()},
-            "cases": list(result.case_references), "summary": markdown}
+            "cases": list(result.case_references), "persons": persons, "summary": markdown}
 

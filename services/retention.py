@@ -75,6 +75,11 @@ class RetentionResult:
     def count(self, kind: Kind) -> int:
         return self.counts.get(kind, 0)
 
+    @property
+    def persons(self) -> int:
+        """Persons erased with their last case."""
+        return sum(summary.persons for summary in self.erasure)
+
 
 # ------------------------------------------------------------------------------------------- plan
 
@@ -232,32 +237,33 @@ def _erase_quarantine(engine: Engine, folder: Path, rule: RetentionRule, today: 
         files, rows = _expired_quarantine(session, folder, rule, today)
     erased = 0
     for path in files:
-        reason = path.with_name(path.name + REASON_SUFFIX)
         path.unlink(missing_ok=True)
         if not path.name.endswith(REASON_SUFFIX):
-            reason.unlink(missing_ok=True)
+            path.with_name(path.name + REASON_SUFFIX).unlink(missing_ok=True)
             erased += 1
-    _remove_empty_folders(folder)
+    _remove_emptied_folders(folder, {path.parent for path in files})
     with session_scope(engine) as session:
         for chunk in _chunks(rows, 500):
             session.execute(delete(IntakeFile).where(IntakeFile.id.in_(chunk)).execution_options(synchronize_session=False))
     return erased
 
 
-def _remove_empty_folders(folder: Path) -> None:
-    if not folder.is_dir():
-        return
-    for path in sorted((p for p in folder.rglob("*") if p.is_dir() and not p.is_symlink()), reverse=True):
-        try:
-            path.rmdir()
-        except OSError:
-            pass  # not empty
+def _remove_emptied_folders(folder: Path, emptied: set[Path]) -> None:
+    """The per-case folders this run emptied (their names are case references); never the quarantine
+    itself, and never a folder it did not empty (the inbox may be creating one right now)."""
+    for path in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
+        if path != folder and folder in path.parents:
+            try:
+                path.rmdir()
+            except OSError:
+                pass  # not empty: a file came in meanwhile
 
 
 # ---------------------------------------------------------------------------------------- summary
 
 KIND_DE = {
-    Kind.CLOSED_CASES: "Fälle (abgeschlossen oder zurückgezogen) mit Person, Dokumenten, Briefen",
+    Kind.CLOSED_CASES: "Fälle (abgeschlossen oder zurückgezogen) mit Dokumenten, Briefen und Mails; "
+                       "die Person, wenn ihr kein Fall bleibt",
     Kind.QUARANTINE: "Dateien in Quarantäne",
     Kind.OUTBOX_BODIES: "Texte versandter oder stornierter Erinnerungsmails",
     Kind.LOGIN_ATTEMPTS: "Zählungen fehlgeschlagener Anmeldungen",
@@ -267,7 +273,7 @@ KIND_DE = {
 
 
 def summary_markdown(*, today: date, dry_run: bool, counts: dict[Kind, int], case_references: Sequence[str],
-                     rules: RetentionRules) -> str:
+                     rules: RetentionRules, persons: int | None = None) -> str:
     """The run's artifact: counts per kind with the rule and its source, and the case references.
     Nothing else: no name, no address, no file name."""
     title = "Aufbewahrung: Probelauf (nichts gelöscht)" if dry_run else "Aufbewahrung: Löschlauf"
@@ -279,6 +285,8 @@ def summary_markdown(*, today: date, dry_run: bool, counts: dict[Kind, int], cas
         lines.append(f"| {KIND_DE[kind]} | {counts.get(kind, 0)} | {rule.period_text} | {rule.starts} | {source} |")
     if case_references:
         lines += ["", "Fälle: " + ", ".join(case_references)]
+    if persons:
+        lines += ["", f"Personen ohne verbleibenden Fall, mit ihnen gelöscht: {persons}"]
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@ Invented persons only: Quirinella Vexhausen, Tobiah Zwirnemark, Ilvy Brandowitsc
 from __future__ import annotations
 
 import os
+import time as time_module
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -241,6 +242,7 @@ def test_dry_run_lists_what_the_real_run_erases_and_a_second_run_erases_nothing(
 
     erased = apply(engine, today=RUN_DAY, rules=rules, home=home, actor=ACTOR)
     assert erased.case_references == listed.case_references and erased.counts == listed.counts
+    assert erased.persons == 1  # Quirinella
     with Session(engine) as session:
         references = set(session.scalars(select(Case.reference)).all())
         persons = {p.given_name for p in session.scalars(select(Person)).all()}
@@ -257,6 +259,7 @@ def test_dry_run_lists_what_the_real_run_erases_and_a_second_run_erases_nothing(
     assert bodies["r_sent_old"].recipient == EMAILS[2]  # the key that stops a second mail stays
     assert sessions == ["b" * 64] and throttled == ["gestern@example.org"]
     assert not any(p.exists() or p.with_name(p.name + ".reason.txt").exists() for p in world.old_files)
+    assert world.quarantine.is_dir()
     assert all(p.exists() and p.with_name(p.name + ".reason.txt").exists() for p in world.young_files)
     assert ledger == [f"_ohne_fall/{world.young_files[0].name}"]
 
@@ -303,12 +306,13 @@ def test_a_corrected_withdrawal_counts_from_its_corrected_day(engine, catalogue,
 
 def _old_prefect_run(client, flow, days_ago: int, text: str):
     """A finished flow run that was due `days_ago` days ago, with an artifact."""
-    from prefect.client.schemas.actions import ArtifactCreate
+    from prefect.client.schemas.actions import ArtifactCreate, LogCreate
     from prefect.states import Completed, Scheduled
 
     run = client.create_flow_run(flow, state=Scheduled(scheduled_time=datetime.now(UTC) - timedelta(days=days_ago)))
     client.set_flow_run_state(run.id, Completed(), force=True)
     client.create_artifact(ArtifactCreate(key=f"old-{run.id.hex[:8]}", type="markdown", data=text, flow_run_id=run.id))
+    client.create_logs([LogCreate(name="test", level=20, message=text, timestamp=datetime.now(UTC), flow_run_id=run.id)])
     return run.id
 
 
@@ -316,7 +320,7 @@ def test_the_flow_with_dry_run_real_run_and_again_writes_a_summary_without_perso
         tmp_path, monkeypatch, prefect_home, catalogue, rules):
     from prefect import flow
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, LogFilter, LogFilterFlowRunId
 
     import flows.day_off
     from adapters.database import ready_engine
@@ -343,7 +347,7 @@ def test_the_flow_with_dry_run_real_run_and_again_writes_a_summary_without_perso
             assert session.scalar(select(func.count()).select_from(Case)) == 5  # nothing erased
 
         real = retention()
-        assert real["cases"] == dry["cases"] and real["counts"] == dry["counts"]
+        assert real["cases"] == dry["cases"] and real["counts"] == dry["counts"] and real["persons"] == 1
         again = retention()
         assert again["cases"] == [] and not any(again["counts"].values())
 
@@ -352,6 +356,12 @@ def test_the_flow_with_dry_run_real_run_and_again_writes_a_summary_without_perso
             assert not remaining & set(old_runs) and young in remaining
             artifacts = {a.flow_run_id for a in client.read_artifacts()}
             assert not artifacts & set(old_runs) and young in artifacts
+            # the server removes a deleted run's logs in the background, soon after
+            logged = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[*old_runs, young]))
+            deadline = time_module.monotonic() + 20
+            while {log.flow_run_id for log in client.read_logs(log_filter=logged)} != {young}:
+                assert time_module.monotonic() < deadline, "the old runs' logs are still there"
+                time_module.sleep(0.5)
             summaries = [a.data for a in client.read_artifacts(
                 artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["retention-report"])))]
         assert len(summaries) >= 3
