@@ -199,7 +199,7 @@ def _erase(session: Session, engine: Engine, cases: list[Case], person_ids: list
         _delete_rows(session, plan)
         record_audit(session, actor=actor, action=action, entity="person" if action == "person.erase" else "case",
                      entity_id=person_ids[0] if len(person_ids) == 1 else None,
-                     case_reference=plan.references[0] if len(plan.references) == 1 else None,
+                     case_reference=plan.references[0] if plan.references else None,  # the first; all in `after`
                      after={"reason": reason, "case_references": plan.references, "counts": summary.counts()})
         session.commit()
     except BaseException:
