@@ -1,5 +1,6 @@
 """Reads the rules an adviser corrects besides the catalogue: which documents each case needs
-(data/checklists.yaml) and who is reminded of what, how far ahead (data/reminders.yaml)."""
+(data/checklists.yaml) and who is reminded of what, how far ahead (data/reminders.yaml); how long data is kept
+(data/retention.yaml)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from adapters.catalogue import load_catalogue, read_yaml
 from adapters.settings import get_settings
 from domain.checklist import ChecklistRules, build_checklist_rules
 from domain.reminders import ReminderRule, build_reminder_rules
+from domain.retention import RetentionRules, build_retention_rules
 
 
 @lru_cache(maxsize=4)
@@ -29,3 +31,10 @@ def load_reminder_rules(data_dir: Path | None = None) -> tuple[ReminderRule, ...
     """data/reminders.yaml: who is reminded of what, how far ahead."""
     path = (data_dir or get_settings().data_dir) / "reminders.yaml"
     return build_reminder_rules("data/reminders.yaml", read_yaml(path, "data/reminders.yaml"))
+
+
+@lru_cache(maxsize=4)
+def load_retention_rules(data_dir: Path | None = None) -> RetentionRules:
+    """data/retention.yaml: how long each kind of data is kept, with its source."""
+    path = (data_dir or get_settings().data_dir) / "retention.yaml"
+    return build_retention_rules("data/retention.yaml", read_yaml(path, "data/retention.yaml"))

@@ -33,6 +33,9 @@ class DeploymentSpec:
     # a scheduled run works only on its month's first working day (the monthly report); otherwise
     # on every working day
     first_working_day_of_month: bool = False
+    # a scheduled run works every day, holidays included (the retention run: a period that has run
+    # out is due whatever the calendar says)
+    every_day: bool = False
 
     @property
     def full_name(self) -> str:
@@ -74,6 +77,13 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
                     "optional per Mail an das Jobcenter: 06:00 am ersten Werktag des Monats.",
         parameters={"scheduled": True}, first_working_day_of_month=True,
     ),
+    DeploymentSpec(
+        name="retention", flow_name="retention", entrypoint="flows/retention.py:retention",
+        cron="30 2 * * *",
+        description="Aufbewahrung: löscht, was seine Aufbewahrungsfrist überschritten hat, "
+                    "und berichtet nur Zahlen und Aktenzeichen: 02:30 jede Nacht.",
+        parameters={"scheduled": True}, every_day=True,
+    ),
 )
 
 
@@ -92,7 +102,7 @@ def next_run(spec: DeploymentSpec, after: datetime, *, working_days_only: bool =
 
     calendar = lower_saxony_calendar()
     for moment in CronSim(spec.cron, after.astimezone(ZoneInfo(TIMEZONE))):
-        if not working_days_only:
+        if not working_days_only or spec.every_day:
             return moment
         if spec.first_working_day_of_month:
             if why_not_report_day(moment.date(), calendar) is None:

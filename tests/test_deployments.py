@@ -43,6 +43,9 @@ def test_the_next_run_that_does_work_skips_weekends_and_lower_saxony_holidays():
     assert next_run(intake, christmas_eve) == datetime(2026, 12, 24, 12, 15, tzinfo=BERLIN)
     # Reformationstag, 31 October 2025 (a Friday), is a holiday in Lower Saxony
     assert next_run(reminders, datetime(2025, 10, 30, 8, 0, tzinfo=BERLIN)) == datetime(2025, 11, 3, 7, 0, tzinfo=BERLIN)
+    # the retention run works every night, holidays included: a period that has run out is due
+    retention = next(s for s in DEPLOYMENTS if s.name == "retention")
+    assert next_run(retention, christmas_eve) == datetime(2026, 12, 25, 2, 30, tzinfo=BERLIN)
     # summer time: 07:00 in Berlin is 05:00 UTC
     assert next_run(reminders, datetime(2026, 7, 1, 8, 0, tzinfo=BERLIN)).utcoffset().total_seconds() == 7200
 

@@ -133,13 +133,13 @@ def test_runs_json_shows_the_schedules_next_runs_and_the_failed_and_completed_ru
 
     deployments = {d["full_name"]: d for d in shown["deployments"]}
     assert set(deployments) == {"reminders/daily-reminders", "intake/inbox-intake", "letters/due-letters",
-                                "monthly-report/monthly-report"}
+                                "monthly-report/monthly-report", "retention/retention"}
     for item in deployments.values():
         assert item["registered"] is True and item["paused"] is False and item["timezone"] == "Europe/Berlin"
         assert item["next_run_from"] == "server", item
         assert OFFSET.search(item["next_run"]), item["next_run"]
         next_run = datetime.fromisoformat(item["next_run"])
-        if item["name"] != "monthly-report":  # that one fires on the 1st-4th, whatever the weekday
+        if item["name"] not in ("monthly-report", "retention"):  # 1st-4th, and every night, whatever the weekday
             assert next_run.weekday() < 5  # the cron expressions rest on weekends
     assert deployments["letters/due-letters"]["cron"] == "30 6 * * 1-5"
     assert datetime.fromisoformat(deployments["letters/due-letters"]["next_run"]).astimezone(BERLIN).strftime("%H:%M") == "06:30"
@@ -174,7 +174,8 @@ def test_without_prefect_api_url_runs_lists_the_schedules_and_starts_no_temporar
     assert "No Prefect server runs" in done.stderr and "welcome-center up" in done.stderr
     shown = json.loads(done.stdout)
     assert shown["prefect_api"] is None and shown["ui"] is None and shown["runs"] == [] and not shown["reachable"]
-    assert [d["name"] for d in shown["deployments"]] == ["daily-reminders", "inbox-intake", "due-letters", "monthly-report"]
+    assert [d["name"] for d in shown["deployments"]] == ["daily-reminders", "inbox-intake", "due-letters", "monthly-report",
+                                                         "retention"]
     assert all(d["next_run_from"] == "local" and OFFSET.search(d["next_run"]) for d in shown["deployments"])
     assert not list(prefect_home.glob("**/*.db"))  # no temporary server made its database
 
