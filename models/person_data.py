@@ -23,12 +23,12 @@ from models.document import Document, IntakeFile
 from models.letter import CaseSme, Letter, PersonAddress, Sme
 from models.outbox import OutboxMessage
 from models.person import Consent, Person
-from models.report_facts import report_case_change, report_case_fact
+from models.report_facts import report_case_change, report_case_dirty, report_case_fact
 
 # tables whose rows hang on a case (column `case_id`), in the order the export lists them
 CASE_TABLES: tuple[Table, ...] = (
     CaseEvent.__table__, Deadline.__table__, Appointment.__table__, Document.__table__, Letter.__table__,
-    OutboxMessage.__table__, CaseSme.__table__, report_case_fact, report_case_change,
+    OutboxMessage.__table__, CaseSme.__table__, report_case_fact, report_case_change, report_case_dirty,
 )
 SME_COLUMNS = ("id", "name", "postcode", "city")  # the employer the outcome may be told to: who it is
 

@@ -51,6 +51,7 @@ TABLES_DE = {
     "intake_file": "Eingang von Dateien (Posteingang, Quarantäne)",
     "report_case_fact": "für Berichte abgeleitete Tage der Meilensteine (aus den Schritten)",
     "report_case_change": "für Berichte abgeleitete Zustandswechsel (aus den Schritten)",
+    "report_case_dirty": "Vermerk, dass die Berichtswerte eines Falls neu zu berechnen sind",
     "case_search": "Suchtext der Fallsuche (abgeleitet aus Namen, Aktenzeichen und Beruf)",
 }
 
