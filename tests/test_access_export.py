@@ -37,6 +37,7 @@ from services.employers import add_sme, link_sme
 from services.intake import take_in_upload
 from services.letters import LetterJob, LetterKit, make_pdfs, write_letters
 from tests.conftest import ROOT
+from tests.web_fixtures import accounts, client, csrf_token, login, web_app, web_cases, web_engine  # noqa: F401 - fixtures
 from welcome_center.demo import samples
 
 TODAY = date(2026, 11, 25)
@@ -386,3 +387,59 @@ def test_the_command_writes_the_zip_and_refuses_to_overwrite_or_a_missing_folder
     finally:
         engine.dispose()
     assert len(exports) == 1 and exports[0].case_reference == reference and exports[0].actor.startswith("cli:")
+
+
+# ------------------------------------------------------------------------------------ the case page
+
+
+@pytest.fixture
+def web_home(web_app, tmp_path):
+    from adapters.settings import Settings
+
+    settings = Settings(home=tmp_path / "home")
+    web_app.state.settings = settings
+    return settings
+
+
+def _export_button(page: str) -> bool:
+    return "Auskunft (Art. 15 DSGVO) herunterladen" in page
+
+
+def test_the_lead_downloads_the_export_from_the_case_page(client, accounts, web_cases, web_engine, web_home):
+    reference = web_cases["osterholz"]
+    assert login(client, accounts["lead"].email).status_code == 303
+    page = client.get(f"/faelle/{reference}")
+    assert page.status_code == 200 and _export_button(page.text)
+    token = csrf_token(client, f"/faelle/{reference}")
+    response = client.post(f"/faelle/{reference}/auskunft", data={"csrf_token": token})
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"] == f'attachment; filename="Auskunft_{reference}_{TODAY.isoformat()}.zip"'
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        data = json.loads(archive.read("daten.json"))
+        assert data["tables"]["person"][0]["family_name"] == "Haddad"
+        assert "Haddad" in archive.read("zusammenfassung.html").decode("utf-8")
+    with Session(web_engine) as session:
+        exports = session.exec(select(AuditEvent).where(AuditEvent.action == "person.export")).all()
+    assert [(e.actor, e.case_reference) for e in exports] == [(f"adviser:{accounts['lead'].email}", reference)]
+
+    without_token = client.post(f"/faelle/{reference}/auskunft", data={})
+    assert without_token.status_code == 403 and "Formular abgelehnt" in without_token.text
+    missing = client.post("/faelle/VER-2026-9999/auskunft", data={"csrf_token": token})
+    assert missing.status_code == 404 and "Nicht gefunden" in missing.text
+
+
+def test_an_adviser_of_the_other_district_and_the_reader_get_no_export(client, accounts, web_cases, web_engine, web_home):
+    reference = web_cases["verden"]
+    assert login(client, accounts["osterholz"].email).status_code == 303
+    token = csrf_token(client)
+    refused = client.post(f"/faelle/{reference}/auskunft", data={"csrf_token": token})
+    assert refused.status_code == 404 and "Nicht gefunden" in refused.text and "PK" not in refused.text[:2]
+    client.post("/abmelden", data={"csrf_token": token})
+    client.cookies.clear()
+    assert login(client, accounts["readonly"].email).status_code == 303
+    assert not _export_button(client.get(f"/faelle/{reference}").text)
+    reader = client.post(f"/faelle/{reference}/auskunft", data={"csrf_token": csrf_token(client)})
+    assert reader.status_code == 403 and "Auskunft nach Art. 15 DSGVO" in reader.text
+    with Session(web_engine) as session:
+        assert not session.exec(select(AuditEvent).where(AuditEvent.action == "person.export")).all()
