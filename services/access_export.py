@@ -38,6 +38,7 @@ from sqlmodel import Session
 from domain.access import Actor, may_see
 from domain.access_export import summary_file_name, summary_html, summary_languages, zip_member
 from domain.errors import InvalidInput
+from domain.files import REASON_SUFFIX
 from models.person_data import person_tables
 from models.selectors import case_by_reference
 from services.audit import history, record_audit
@@ -182,6 +183,10 @@ def export_person(
         if row["quarantine_path"]:
             add_file("intake_file", row["id"], "quarantine", quarantine_dir, row["quarantine_path"],
                      "quarantaene", Path(row["quarantine_path"]).name)
+            reason = row["quarantine_path"] + REASON_SUFFIX  # written beside it: why it was turned away
+            if _regular_file_inside(quarantine_dir, reason) is not None:
+                add_file("intake_file", row["id"], "quarantine_reason", quarantine_dir, reason, "quarantaene",
+                         Path(reason).name)
     for row in tables["outbox"]:
         ref = reference_of[row["case_id"]]
         member = zip_member(f"mails/{ref}", f"{row['rule']}.eml", prefix=str(row["id"]), taken=taken)
@@ -208,14 +213,25 @@ def export_person(
     }
     languages = summary_languages(person["language"], letter_languages)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for language in languages:
-            archive.writestr(summary_file_name(language), summary_html(data, language=language))
-        archive.writestr("daten.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
         for member, content in generated:
             archive.writestr(member, content)
+        copied = set()
         for path, member in copies:
-            with path.open("rb") as source, archive.open(member, "w", force_zip64=True) as sink:
+            # opened before its entry is begun: a file gone since it was looked at is listed as missing
+            try:
+                source = open(path, "rb", opener=_no_follow)  # noqa: SIM115 - closed by the with below
+            except OSError:
+                continue
+            with source, archive.open(member, "w", force_zip64=True) as sink:
                 shutil.copyfileobj(source, sink, 1024 * 1024)
+            copied.add(member)
+        for entry in files:
+            if entry["zip_name"] is not None and entry["role"] != "mail" and entry["zip_name"] not in copied:
+                entry["zip_name"] = None
+        # the data and the summaries last: they name the files as they went into the archive
+        archive.writestr("daten.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
+        for language in languages:
+            archive.writestr(summary_file_name(language), summary_html(data, language=language))
 
     missing = tuple(f["stored_path"] for f in files if f["zip_name"] is None)
     counts = {
@@ -227,6 +243,10 @@ def export_person(
                  case_reference=case.reference, person_id=case.person_id, after={"channel": channel, **counts})
     return AccessExport(reference=case.reference, person_id=case.person_id, references=references,
                         languages=tuple(languages), counts=counts, missing=missing)
+
+
+def _no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NOFOLLOW)
 
 
 def _within_case(path: str, reference: str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SAWarning
 from sqlmodel import Session, select
 
 from adapters.pdf import convert_to_pdf, soffice
-from domain.access_export import LABELS
+from domain.access_export import LABELS, zip_member
 from domain.calendar import lower_saxony_calendar
 from domain.deadlines import Period
 from domain.lifecycle import Event
@@ -270,6 +270,13 @@ def test_everything_stored_about_the_person_is_in_the_zip(engine, catalogue, kit
     assert with_pdf == any(letter["pdf_path"] for letter in tables["letter"])
     quarantined = [f for f in data["files"] if f["role"] == "quarantine"]
     assert len(quarantined) == 1 and archive.read(quarantined[0]["zip_name"]) == samples.executable()
+    # and, whatever the tables say: every file in the person's case folders and in the quarantine (only
+    # their file was turned away) is in the archive with its bytes
+    contents = {archive.read(n) for n in names}
+    on_disk = [p for ref in result.references for p in (place["cases"] / ref).rglob("*") if p.is_file()]
+    on_disk += [p for p in place["quarantine"].rglob("*") if p.is_file()]
+    assert len(on_disk) >= 6 and any(p.name.endswith(".reason.txt") for p in on_disk)
+    assert [p for p in on_disk if p.read_bytes() not in contents] == []
     mail_entry = files[("outbox", tables["outbox"][0]["id"], "mail")]
     mail = message_from_bytes(archive.read(mail_entry["zip_name"]), policy=default_policy)
     assert mail["Subject"] == "Welcome Center: бракує документів" and mail["To"] == "o.tkachenko-wyrwa@example.org"
@@ -315,6 +322,19 @@ def test_a_name_with_markup_is_shown_as_text_in_the_summary(engine, catalogue, p
         assert "<script" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;Mustafa" in page
     assert 'dir="rtl"' in archive.read("zusammenfassung.ar.html").decode("utf-8")
     assert json.loads(archive.read("daten.json"))["tables"]["person"][0]["family_name"] == hostile
+
+
+def test_names_inside_the_zip_cannot_leave_their_folder_and_stay_apart():
+    taken: set[str] = set()
+    folder = "unterlagen/VER-2026-0001"
+    names = [zip_member(folder, raw, prefix="7", taken=taken) for raw in (
+        "../../etc/passwd", "..\\..\\Zeugnis\u202egpj.exe", "Lebenslauf\x1b[2J\n.pdf", "../../etc/passwd", "")]
+    assert len(set(names)) == len(names)
+    for name in names:
+        inside = name.removeprefix(folder + "/")
+        assert name.startswith(folder + "/") and "/" not in inside and ".." not in name and inside.isprintable()
+        assert "\u202e" not in name and "\x1b" not in name
+    assert names[0] == f"{folder}/7-passwd" and names[3] == f"{folder}/7-passwd-2"
 
 
 def test_every_language_with_letters_has_the_summarys_labels():
