@@ -849,6 +849,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "would delete the state folder of the running `welcome-center up` (PID {pid}); stop it first",
         "würde den Datenordner des laufenden `welcome-center up` (PID {pid}) löschen; bitte zuerst beenden",
     ),
+    # --- the access export (services/access_export.py, `person export`) ---------------------------------
+    "export.other_district": (
+        "a case of the person with {value} lies in a district outside yours; the lead exports this person",
+        "ein Fall der Person zu {value} liegt in einem anderen Landkreis; die Auskunft erstellt die Leitung",
+    ),
+    "export.out_exists": (
+        "'{value}' exists already; give --out a new file name (an export never overwrites a file)",
+        "„{value}“ gibt es schon; bitte einen neuen Dateinamen angeben",
+    ),
+    "export.out_folder_missing": (
+        "the folder '{value}' does not exist; create it or give --out a file in an existing folder",
+        "den Ordner „{value}“ gibt es nicht; bitte anlegen oder einen vorhandenen Ordner wählen",
+    ),
     "input.invalid": ("is not valid ({detail}); give it as text", "ist ungültig ({detail}); bitte als Text angeben"),
     # --- the disk (adapters/storage.py): the operator's to fix, not the input's -------------------------
     "storage.full": (

@@ -42,6 +42,7 @@ ACTION_DE = {
     "letter.download": "Brief heruntergeladen", "person.latin_name": "Name in lateinischer Schrift erfasst",
     "case.assign": "Beratung zugeordnet", "document.release": "Datei aus der Quarantäne dem Fall zugeordnet", "case.export": "Fallliste exportiert", "report.export": "Bericht heruntergeladen", "case.correct": "Datum eines Schritts berichtigt",
     "reminder.resend": "Erinnerung erneut zum Versand gegeben",
+    "person.export": "Auskunft (Art. 15 DSGVO) erstellt",
     **{f"case.{event.value}": EVENT_DE[event] for event in Event},
 }
 

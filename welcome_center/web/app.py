@@ -22,7 +22,7 @@ from adapters.settings import get_settings
 from adapters.storage import diagnose
 from domain.errors import StorageFault
 from models.selectors import NotFound
-from welcome_center.web import case_routes, core_routes, quarantine_routes, report_routes, runs_routes
+from welcome_center.web import case_routes, core_routes, export_routes, quarantine_routes, report_routes, runs_routes
 from welcome_center.web.deps import (
     BadRequest,
     Forbidden,
@@ -166,4 +166,5 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
     app.include_router(quarantine_routes.router)
     app.include_router(runs_routes.router)
     app.include_router(report_routes.router)
+    app.include_router(export_routes.router)
     return app
