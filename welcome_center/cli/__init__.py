@@ -28,7 +28,7 @@ COMMANDS: dict[str, str] = {
     "intake": "intake", "demo": "runs", "remind": "reminders", "reminders": "reminders",
     "letter": "letters", "letters": "letters", "address": "letters", "sme": "letters",
     "serve": "web", "adviser": "web", "up": "up", "runs": "schedule",
-    "report": "reports",
+    "report": "reports", "person": "person",
 }
 
 
