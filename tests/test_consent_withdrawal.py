@@ -41,9 +41,9 @@ from services.intake import scan_inbox, take_in
 from services.letters import LetterJob, LetterKit, select_due, write_letters, write_one_letter
 from services.reminders import select_due as select_reminders
 from services.reminders import send_batch
-from welcome_center.demo import samples
 from tests.conftest import ROOT
 from tests.web_fixtures import accounts, client, csrf_token, login, web_app, web_cases, web_engine  # noqa: F401
+from welcome_center.demo import samples
 
 NI = lower_saxony_calendar()
 TODAY = date(2026, 11, 25)  # a Wednesday
@@ -204,6 +204,7 @@ def test_a_new_consent_after_the_withdrawal_lets_the_reminder_go_out_again(engin
     select_on(engine, world, date(2026, 11, 30))
     assert send_all(engine, world, port) == 1
     assert received(sink) == Counter({"dana@example.org": 1})
+    assert [(r.recipient_kind, r.state) for r in outbox_of(engine, case.id)] == [("person", "sent")]
 
 
 # ---------------------------------------------------------------------------------------- letters

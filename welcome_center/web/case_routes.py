@@ -64,13 +64,13 @@ from models.selectors import (
 )
 from services.audit import record_audit
 from services.cases import (
+    CORRECTABLE,
     advance_case,
     check_consent_giver,
     choose_occupation,
     correct_event,
-    open_new_case,
-    CORRECTABLE,
     correct_person,
+    open_new_case,
     parse_person_correction,
     record_consent,
     record_keep_decision,
