@@ -829,6 +829,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "case {reference} has no e-mail address for the {what}; record it first, then send again",
         "der Fall {reference} hat keine E-Mail-Adresse für {what}; bitte zuerst erfassen, dann erneut senden",
     ),
+    "reminder.consent_withdrawn": (
+        "the person of case {reference} withdrew their consent; no reminder goes to the {what} any more "
+        "(a new consent ends that: welcome-center consent REF --given-by person)",
+        "die Person des Falls {reference} hat ihre Einwilligung widerrufen; an {what} geht keine Erinnerung mehr "
+        "(erst eine neue Einwilligung ändert das)",
+    ),
     "reminder.already_there": (
         "reminder {value} of case {reference} cannot be sent again to the same address: reminder {name} goes there "
         "already",

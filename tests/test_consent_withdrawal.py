@@ -40,7 +40,7 @@ from services.cases import (
 from services.intake import scan_inbox, take_in
 from services.letters import LetterJob, LetterKit, select_due, write_letters, write_one_letter
 from services.reminders import select_due as select_reminders
-from services.reminders import send_batch
+from services.reminders import resend_failed, send_batch
 from tests.conftest import ROOT
 from tests.web_fixtures import accounts, client, csrf_token, login, web_app, web_cases, web_engine  # noqa: F401
 from welcome_center.demo import samples
@@ -189,6 +189,24 @@ def test_reminders_queued_for_the_person_are_cancelled_by_the_withdrawal_and_nev
     assert send_all(engine, world, port) == 0
     assert received(sink) == Counter()
     assert [r.state for r in outbox_of(engine, case.id)] == ["cancelled"]
+
+
+def test_a_failed_reminder_to_the_person_is_not_sent_again_after_the_withdrawal(engine, session, world, smtp_server):
+    sink, port = smtp_server
+    dana, case = collecting_case(session, world["catalogue"], given="Dana", email="dana@example.org")
+    select_on(engine, world, date(2026, 11, 27))
+    sink.refuse["dana@example.org"] = "550 5.1.1 <dana@example.org>: Recipient address rejected"
+    send_all(engine, world, port)
+    [failed] = outbox_of(engine, case.id)
+    assert failed.state == "failed"
+    withdraw_consents(session, person=dana, on=date(2026, 11, 27), today=date(2026, 11, 27), actor=ACTOR)
+    session.commit()
+    with pytest.raises(InvalidInput) as refused:
+        resend_failed(session, outbox_id=failed.id, catalogue=world["catalogue"], checklist_rules=world["checklist"],
+                      today=date(2026, 11, 27), actor=ACTOR)
+    assert refused.value.code == "reminder.consent_withdrawn" and case.reference in refused.value.message
+    session.rollback()
+    assert [r.state for r in outbox_of(engine, case.id)] == ["failed"]
 
 
 def test_a_new_consent_after_the_withdrawal_lets_the_reminder_go_out_again(engine, session, world, smtp_server):
@@ -382,6 +400,7 @@ def test_the_case_page_records_the_withdrawal_shows_it_refuses_a_letter_and_reco
     assert f"welcome-center person erase {ref}" in page and "Art. 17 Abs. 3 DSGVO" in page
     assert "Neue Einwilligung heute erfassen" in page
 
+    assert "widerrufen am 25.11.2026 (erfasst von Vera Beispiel)" in client.get(f"/faelle/{ref}/druck").text
     letter = client.post(f"/faelle/{ref}/briefe", data={"csrf_token": token, "kind": "checklist"})
     assert letter.status_code == 422 and "am 25.11.2026 widerrufen" in letter.text and "kein neuer Brief" in letter.text
 
