@@ -39,8 +39,8 @@ from services.cases import (
 )
 from services.intake import scan_inbox, take_in
 from services.letters import LetterJob, LetterKit, select_due, write_letters, write_one_letter
-from services.reminders import select_due as select_reminders
 from services.reminders import resend_failed, send_batch
+from services.reminders import select_due as select_reminders
 from tests.conftest import ROOT
 from tests.web_fixtures import accounts, client, csrf_token, login, web_app, web_cases, web_engine  # noqa: F401
 from welcome_center.demo import samples
