@@ -459,6 +459,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "die Person hat der Verarbeitung und Weitergabe ihrer Daten nicht zugestimmt; bitte zuerst die "
         "Einwilligung erfassen (welcome-center consent {reference})",
     ),
+    "letter.consent_withdrawn": (
+        "the person withdrew their consent on {on} (Art. 7 Abs. 3 DSGVO), so no new letter is written for case "
+        "{reference}; only a new consent makes letters possible again (erase the data with `welcome-center person "
+        "erase REF`, or record what a legal duty requires keeping with `welcome-center consent REF --keep-reason …`)",
+        "die Person hat ihre Einwilligung am {on} widerrufen (Art. 7 Abs. 3 DSGVO), daher wird für den Fall "
+        "{reference} kein neuer Brief geschrieben; erst eine neue Einwilligung macht Briefe wieder möglich",
+    ),
     "letter.nothing_to_enclose": (
         "no document of the checklist is on file, so the cover letter has nothing to enclose; add the documents "
         "to case {reference} first",
@@ -677,6 +684,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "name who gave the consent: 'person' or the legal guardian's name (one line, at most {limit} characters)",
         "bitte „Person“ oder den Namen der gesetzlichen Vertretung eintragen (eine Zeile, höchstens {limit} Zeichen)",
     ),
+    "consent.none_to_withdraw": (
+        "the person has no consent on file to withdraw (none recorded, or withdrawn already); "
+        "nothing was changed",
+        "die Person hat keine Einwilligung, die widerrufen werden könnte (keine erfasst oder schon widerrufen); "
+        "nichts geändert",
+    ),
+    "consent.withdraw_future": (
+        "{on} is in the future; give the day the person declared the withdrawal (today at the latest)",
+        "{on} liegt in der Zukunft; bitte den Tag angeben, an dem die Person widerrufen hat (spätestens heute)",
+    ),
+    "consent.withdraw_before_given": (
+        "{on} is before the consent was given ({given}); give the day the person declared the withdrawal",
+        "{on} liegt vor der Erteilung der Einwilligung ({given}); bitte den Tag angeben, an dem die Person widerrufen hat",
+    ),
+    "consent.keep_reason": (
+        "name the legal duty that requires keeping the data and its source (Art. 17 Abs. 3 DSGVO), e.g. "
+        "'Aufbewahrung der Beratungsakte nach Aktenordnung, 6 Jahre'; one line of {least} to {limit} characters",
+        "bitte die gesetzliche Pflicht nennen, die das Aufbewahren verlangt, mit ihrer Grundlage (Art. 17 Abs. 3 DSGVO), "
+        "z. B. „Aufbewahrung der Beratungsakte nach Aktenordnung, 6 Jahre“; eine Zeile mit {least} bis {limit} Zeichen",
+    ),
+    "consent.keep_not_withdrawn": (
+        "the person's consent is not withdrawn; a decision to keep data is recorded after a withdrawal "
+        "(welcome-center consent {reference} --withdraw --keep-reason …)",
+        "die Einwilligung der Person ist nicht widerrufen; eine Aufbewahrung wird erst nach einem Widerruf erfasst "
+        "(welcome-center consent {reference} --withdraw --keep-reason …)",
+    ),
+    "person.identity_clash": (
+        "another person with this given name, family name and birth date is on file already (case {other}); "
+        "a person is the same when these three match, so check the values or continue in that case",
+        "eine andere Person mit diesem Vornamen, Nachnamen und Geburtsdatum ist bereits erfasst (Fall {other}); "
+        "bitte die Angaben prüfen oder in jenem Fall weiterarbeiten",
+    ),
+    "person.nothing_to_correct": (
+        "give at least one value to correct, e.g. --family-name or --email (see `welcome-center person correct --help`)",
+        "keine Änderung: alle Angaben sind wie gespeichert",
+    ),
     "appointment.place": (
         "say where the appointment is, e.g. 'Kreishaus Verden, Raum 12'",
         "bitte angeben, wo der Termin ist, z. B. „Kreishaus Verden, Raum 12“",
@@ -799,6 +842,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reminder.no_address": (
         "case {reference} has no e-mail address for the {what}; record it first, then send again",
         "der Fall {reference} hat keine E-Mail-Adresse für {what}; bitte zuerst erfassen, dann erneut senden",
+    ),
+    "reminder.consent_withdrawn": (
+        "the person of case {reference} withdrew their consent; no reminder goes to the {what} any more "
+        "(a new consent ends that: welcome-center consent REF --given-by person)",
+        "die Person des Falls {reference} hat ihre Einwilligung widerrufen; an {what} geht keine Erinnerung mehr "
+        "(erst eine neue Einwilligung ändert das)",
     ),
     "reminder.already_there": (
         "reminder {value} of case {reference} cannot be sent again to the same address: reminder {name} goes there "

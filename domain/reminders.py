@@ -78,6 +78,7 @@ class CaseFacts:
     last_activity: date | None = None
     missing_items: tuple[str, ...] = ()  # titles of checklist items still outstanding
     appointments: tuple[tuple[date, str, str], ...] = ()  # (day, "10:30", place)
+    consent_withdrawn: bool = False  # the person withdrew consent (Art. 7 Abs. 3 DSGVO): see recipient_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,13 @@ def _recipient(rule: ReminderRule, case: CaseFacts) -> str | None:
 
 
 def recipient_for(kind: Recipient, case: CaseFacts) -> str | None:
-    """The address a reminder to `kind` goes to, from the case's facts as they are now (None: none)."""
+    """The address a reminder to `kind` goes to, from the case's facts as they are now (None: none).
+
+    After the person withdrew consent, none to the person and none to the body (which would pass
+    the case on): nothing new is processed towards anyone outside the Center. The adviser's own
+    reminders go on, the Center still owes its deadlines and the decision to erase or keep."""
+    if case.consent_withdrawn and kind in (Recipient.PERSON, Recipient.BODY):
+        return None
     if kind is Recipient.PERSON:
         return case.person_email
     if kind is Recipient.BODY:

@@ -72,7 +72,8 @@ def pdf_task(results: LetterReport, actor: str) -> LetterReport:
                                   actor=actor, convert=convert_to_pdf))
 
 
-LETTER_OUTCOME_DE = {"written": "geschrieben", "unchanged": "schon vorhanden", "refused": "abgelehnt"}
+LETTER_OUTCOME_DE = {"written": "geschrieben", "unchanged": "schon vorhanden", "refused": "abgelehnt",
+                     "withheld": "zurückgehalten (Einwilligung widerrufen)"}
 
 
 @task(name="letters-report", cache_policy=NO_CACHE)

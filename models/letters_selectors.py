@@ -21,7 +21,7 @@ from models.case import Case, CaseEvent, Deadline
 from models.document import Document
 from models.letter import CaseSme, Letter, PersonAddress, Sme
 from models.person import Consent, Person
-from models.selectors import checklist_profile
+from models.selectors import checklist_profile, withdrawn_persons
 
 # states whose letters `due_letters` knows (domain.letters)
 LETTER_STATES = (CaseState.COLLECTING_DOCUMENTS.value, CaseState.READY_TO_SUBMIT.value, CaseState.DECIDED.value)
@@ -52,6 +52,7 @@ def letter_facts(session: Session, *, case_ids: Collection[int], catalogue: Cata
     consenting = set(session.exec(
         select(Consent.person_id).where(Consent.person_id.in_(person_ids), Consent.withdrawn_on.is_(None))
     ).all())
+    withdrawn = withdrawn_persons(session, person_ids=person_ids)
     documents: dict[int, list[DocumentFacts]] = defaultdict(list)
     for case_id, item, translated, certified in session.exec(
         select(Document.case_id, Document.item_key, Document.translated, Document.certified).where(Document.case_id.in_(ids))
@@ -113,6 +114,7 @@ def letter_facts(session: Session, *, case_ids: Collection[int], catalogue: Cata
             outcome=Outcome(case.outcome) if case.outcome else None,
             funding_route=FundingRoute(case.funding_route),
             consent=person.id in consenting,
+            consent_withdrawn_on=withdrawn.get(person.id),
             checklist=tuple(lines),
             person_due=person_due.get(case.id),
             smes=tuple(smes.get(case.id, ())),

@@ -14,7 +14,7 @@ from sqlalchemy import Index, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from domain import validation
-from models._types import day_text, parsed, parsed_in_context, timestamp, yes_no
+from models._types import day_text, long_text, parsed, parsed_in_context, timestamp, yes_no
 
 CONSENT_PURPOSE = "anerkennungsberatung"  # processing for advice and the recognition procedure (Art. 6 (1) a DSGVO)
 
@@ -95,7 +95,13 @@ class PersonCreate(SQLModel):
 
 
 class Consent(SQLModel, table=True):
-    """Consent to data processing; no document is stored for a person without it."""
+    """Consent to data processing; no document is stored for a person without it.
+
+    A withdrawal (Art. 7 Abs. 3 DSGVO) sets `withdrawn_on` (the day the person declared it) and
+    `withdrawn_by` (the adviser who recorded it); from then on nothing new is processed for the
+    person (services.cases.withdraw_consents). What the adviser decided next, keeping data a legal
+    duty requires (Art. 17 Abs. 3 DSGVO), is `keep_reason` with who recorded it when (migration 0017).
+    A consent given again is a new row: the person is processed again from then on."""
 
     __tablename__ = "consent"
 
@@ -106,4 +112,8 @@ class Consent(SQLModel, table=True):
     given_by: str = Field(max_length=100)  # "person" or the name of a legal guardian
     recorded_by: str = Field(max_length=254)
     withdrawn_on: date | None = None
+    withdrawn_by: str | None = Field(default=None, max_length=254)
+    keep_reason: str | None = long_text()
+    keep_recorded_by: str | None = Field(default=None, max_length=254)
+    keep_recorded_at: datetime | None = timestamp(nullable=True)
     created_at: datetime = timestamp()

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, exists, false, func, literal, or_, union_all
 from sqlalchemy import case as case_when
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import Join
 from sqlmodel import Session, select
 
@@ -105,6 +106,31 @@ def has_consent(session: Session, *, person_id: int) -> bool:
 
 def consents_of(session: Session, *, person_id: int) -> list[Consent]:
     return list(session.exec(select(Consent).where(Consent.person_id == person_id).order_by(Consent.id)).all())
+
+
+def withdrawal_of(session: Session, *, person_id: int) -> Consent | None:
+    """The withdrawn consent that stops the person's processing: the latest withdrawn one, when no
+    consent stands (a consent given again after a withdrawal ends the stop). None: not withdrawn."""
+    consents = consents_of(session, person_id=person_id)
+    if not consents or any(c.withdrawn_on is None for c in consents):
+        return None
+    return max(consents, key=lambda c: (c.withdrawn_on, c.id))
+
+
+def withdrawn_persons(session: Session, *, person_ids: Collection[int]) -> dict[int, date]:
+    """Of these persons, those whose consent is withdrawn and not given again, with the day of the
+    latest withdrawal (one query for a batch: the reminder selection, the letters)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    other = aliased(Consent)
+    standing = exists().where(other.person_id == Consent.person_id, other.withdrawn_on.is_(None))
+    rows = session.exec(
+        select(Consent.person_id, func.max(Consent.withdrawn_on))
+        .where(Consent.person_id.in_(ids), Consent.withdrawn_on.is_not(None), ~standing)
+        .group_by(Consent.person_id)
+    ).all()
+    return {person_id: on for person_id, on in rows}
 
 
 def deadlines_of(session: Session, case: Case) -> list[Deadline]:

@@ -18,6 +18,7 @@ from domain import validation
 from domain.access import Actor, check_new_case_district
 from domain.calendar import WorkingCalendar
 from domain.catalogue import Catalogue
+from domain.consent import check_keep_reason, check_withdrawal_day
 from domain.deadlines import Period
 from domain.errors import InvalidInput, _clip
 from domain.fast_track import check_fast_track
@@ -39,13 +40,14 @@ from domain.lifecycle import (
 from domain.messages import Term
 from domain.routing import Routing, route
 from domain.validation import FieldError, person_identity_key
-from models._types import utc_now
+from models._types import checked, utc_now
 from models.adviser import Adviser
 from models.case import Appointment, Case, CaseCreate, CaseEvent, Deadline
 from models.letter import LatinNameCreate, PersonAddress, PersonAddressCreate
 from models.person import CONSENT_PURPOSE, Consent, Person, PersonCreate
-from models.selectors import has_consent
+from models.selectors import has_consent, withdrawal_of
 from services.audit import record_audit
+from services.outbox import cancel_after_withdrawal
 from services.search import refresh_case_search
 
 # ---------------------------------------------------------------------------------------- persons
@@ -115,13 +117,68 @@ def record_consent(
 
 
 def withdraw_consent(session: Session, *, consent: Consent, on: date, actor: str) -> None:
+    """Mark one consent row withdrawn on `on`, audited (`withdraw_consents` is the use case)."""
     before = {"withdrawn_on": consent.withdrawn_on}
     consent.withdrawn_on = on
+    consent.withdrawn_by = actor
     session.add(consent)
     record_audit(
         session, actor=actor, action="consent.withdraw", entity="consent", entity_id=consent.id,
         person_id=consent.person_id, before=before, after={"withdrawn_on": on},
     )
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """What a withdrawal did: the day, who recorded it, the person's cases (references), and how
+    many queued reminders to the person or the body were cancelled."""
+
+    on: date
+    by: str
+    references: tuple[str, ...]
+    cancelled_reminders: int
+
+
+def withdraw_consents(session: Session, *, person: Person, on: date, today: date, actor: str) -> Withdrawal:
+    """The person withdraws consent (Art. 7 Abs. 3 DSGVO) on `on` (domain.consent.check_withdrawal_day:
+    not after today, not before the consent was given). Every standing consent of the person is
+    marked withdrawn, and in the same transaction the queued reminders of the person's cases to the
+    person and to the body are cancelled (services.outbox.cancel_after_withdrawal). From then on the
+    reminder selection skips them (domain.reminders.recipient_for), the letters are refused
+    (domain.letters.compose), the inbox holds their files (services.intake, no consent); a consent
+    given again (`record_consent`) ends all three. The caller commits."""
+    standing = [c for c in session.exec(select(Consent).where(Consent.person_id == person.id)).all()
+                if c.withdrawn_on is None]
+    if not standing:
+        raise InvalidInput("consent.none_to_withdraw", "consent")
+    check_withdrawal_day(on, given_on=max(c.given_on for c in standing), today=today)
+    for consent in standing:
+        withdraw_consent(session, consent=consent, on=on, actor=actor)
+    cases = session.exec(select(Case.id, Case.reference).where(Case.person_id == person.id).order_by(Case.id)).all()
+    cancelled = cancel_after_withdrawal(session, case_ids=[case_id for case_id, _ in cases])
+    for case_id, reference in cases:  # the case's own trail says it too (the history shows case entries)
+        record_audit(session, actor=actor, action="case.consent_withdrawn", entity="case", entity_id=case_id,
+                     case_reference=reference, person_id=person.id,
+                     after={"withdrawn_on": on, "cancelled_reminders": cancelled})
+    return Withdrawal(on, actor, tuple(reference for _, reference in cases), cancelled)
+
+
+def record_keep_decision(session: Session, *, person: Person, reason: str, actor: str) -> Consent:
+    """After a withdrawal, the adviser's decision to keep what a legal duty requires instead of
+    erasing now (Art. 17 Abs. 3 lit. b/e DSGVO), with the duty named (domain.consent.check_keep_reason);
+    recorded on the withdrawn consent, audited. The other decision, erasure, is
+    `welcome-center person erase`. The caller commits."""
+    reason = check_keep_reason(reason)
+    withdrawn = withdrawal_of(session, person_id=person.id)
+    if withdrawn is None:
+        reference = session.exec(select(Case.reference).where(Case.person_id == person.id).order_by(Case.id)).first()
+        raise InvalidInput("consent.keep_not_withdrawn", "keep_reason", reference=reference or "REF")
+    before = {"keep_reason": withdrawn.keep_reason}
+    withdrawn.keep_reason, withdrawn.keep_recorded_by, withdrawn.keep_recorded_at = reason, actor, utc_now()
+    session.add(withdrawn)
+    record_audit(session, actor=actor, action="consent.keep", entity="consent", entity_id=withdrawn.id,
+                 person_id=person.id, before=before, after={"keep_reason": reason})
+    return withdrawn
 
 
 def set_person_address(session: Session, *, person: Person, address: PersonAddressCreate, actor: str) -> PersonAddress:
@@ -181,6 +238,81 @@ def correct_person_name(session: Session, *, person: Person, given_name: str, fa
                  person_id=person.id, before=before, after=after)
     refresh_case_search(session, person_ids=[person.id])
     return person
+
+
+CORRECTABLE = (
+    "given_name", "family_name", "latin_given_name", "latin_family_name", "birth_date", "email", "phone", "language",
+    "sex", "receives_buergergeld", "arrival_date",
+)
+"""What a correction (Art. 16 DSGVO) may change. The district has its own rule (who may move a person
+to the other district, domain.access); the postal address its own service (`set_person_address`)."""
+IDENTITY_FIELDS = ("given_name", "family_name", "birth_date")
+_LATIN = ("latin_given_name", "latin_family_name")
+
+
+def parse_person_correction(person: Person, changes: dict[str, Any], *, today: date,
+                            districts: list[str]) -> dict[str, Any] | list[FieldError]:
+    """The corrected values that differ from what is stored, parsed as a new person's are
+    (`PersonCreate`, `LatinNameCreate`: the parsers of domain.validation), or every field's error.
+    `changes` holds only what was typed (text as typed, a bool for Bürgergeld; "" clears an optional
+    value). A value the same as stored is no change; no change at all is refused too."""
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise TypeError(f"not correctable here: {sorted(unknown)}")
+    stored = {name: getattr(person, name) for name in PERSON_FIELDS}
+    merged = {**stored, **{k: v for k, v in changes.items() if k not in _LATIN}}
+    parsed_person = checked(PersonCreate, merged, today=today, districts=districts)
+    errors = list(parsed_person) if isinstance(parsed_person, list) else []
+    latin = {}
+    if any(name in changes for name in _LATIN):
+        wanted = {name: changes.get(name, getattr(person, name)) or None for name in _LATIN}
+        parsed_latin = checked(LatinNameCreate, wanted)
+        if isinstance(parsed_latin, list):
+            errors.extend(parsed_latin)
+        else:
+            latin = parsed_latin.model_dump()
+    if errors:  # the fields typed first: an old value that no longer passes is named after them
+        return sorted(errors, key=lambda e: e.field not in changes)
+    values = {name: getattr(parsed_person, name) for name in CORRECTABLE if name not in _LATIN} | latin
+    corrected = {name: value for name, value in values.items() if name in changes and value != getattr(person, name)}
+    if not corrected:
+        return [FieldError("person.nothing_to_correct", "person")]
+    return corrected
+
+
+@dataclass(frozen=True)
+class PersonCorrected:
+    person: Person
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+def correct_person(session: Session, *, person: Person, corrected: dict[str, Any], actor: str) -> PersonCorrected:
+    """Correct the person's data (Art. 16 DSGVO) with values from `parse_person_correction`: one audit
+    entry with each changed field before and after (sealed with the person's key, services.audit),
+    the search documents of the person's cases rewritten. A change that makes the person the same as
+    another person on file (name and birth date, `person_identity_key`) is refused: two rows for one
+    person would split their cases and their consent. Letters already written stay as they were sent
+    (their files and rows are not touched: a letter is a record of what went out). The caller commits."""
+    if not corrected:
+        raise FieldError("person.nothing_to_correct", "person")
+    if any(name in corrected for name in IDENTITY_FIELDS):
+        new = {name: corrected.get(name, getattr(person, name)) for name in IDENTITY_FIELDS}
+        key = person_identity_key(new["given_name"], new["family_name"], new["birth_date"])
+        other = session.exec(select(Person.id).where(Person.identity_key == key, Person.id != person.id)).first()
+        if other is not None:
+            reference = session.exec(select(Case.reference).where(Case.person_id == other).order_by(Case.id)).first()
+            field = next(name for name in IDENTITY_FIELDS if name in corrected)
+            raise FieldError("person.identity_clash", field, other=reference or f"person {other}")
+    before = {name: getattr(person, name) for name in corrected}
+    for name, value in corrected.items():
+        setattr(person, name, value)
+    session.add(person)
+    session.flush()
+    record_audit(session, actor=actor, action="person.correct", entity="person", entity_id=person.id,
+                 person_id=person.id, before=before, after=dict(corrected))
+    refresh_case_search(session, person_ids=[person.id])
+    return PersonCorrected(person, before, dict(corrected))
 
 
 def propose_latin_name(session: Session, *, person: Person, actor: str, replace: bool = False) -> LatinProposal | None:

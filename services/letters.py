@@ -50,6 +50,7 @@ from models.selectors import NotFound
 from services.audit import audit_json, record_audit
 
 ACTOR = "flow:letters"
+WITHHELD = "withheld"  # the outcome of a case whose due letters are not written: its person withdrew consent
 ARTIFACT_ROWS = 1_000
 
 
@@ -69,7 +70,7 @@ class LetterResult:
     case_reference: str
     kind: str
     recipient: str
-    outcome: str  # written | unchanged | refused
+    outcome: str  # written | unchanged | refused | withheld (consent withdrawn, due letters only)
     language: str = ""
     path: str = ""  # relative to the cases folder
     sha256: str = ""
@@ -165,6 +166,14 @@ def _write_batch(jobs: list[LetterJob], *, engine: Engine, kit: LetterKit, today
                 missing = NotFound("case", str(job.case_id))
                 results.append(LetterResult(str(job.case_id), job.kind or "", "", "refused", field="case",
                                             reason=missing.message, reason_de=missing.message_de))
+                continue
+            if job.kind is None and case.consent_withdrawn_on is not None:
+                # the due letters of a person who withdrew consent: none is written, the case is
+                # counted as withheld (a letter asked for by kind is refused by compose_letter)
+                withheld = LetterRefused("letter.consent_withdrawn", "consent_withdrawn",
+                                         on=case.consent_withdrawn_on, reference=case.reference)
+                results.append(LetterResult(case.reference, "", "", WITHHELD, field=withheld.field,
+                                            reason=withheld.message, reason_de=withheld.message_de))
                 continue
             if job.kind is None:
                 requests = still_due(case, written)

@@ -36,7 +36,7 @@ from models.case import Appointment, Case, CaseEvent, Deadline
 from models.document import Document
 from models.outbox import OutboxMessage, OutboxState
 from models.person import Person
-from models.selectors import profile_from
+from models.selectors import profile_from, withdrawn_persons
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OPEN_STATES = [s.value for s in CaseState if s not in FINAL_STATES and s is not CaseState.DECIDED]
@@ -103,7 +103,7 @@ def load_facts(
                 Case.id, Case.reference, Case.district, Case.state, Case.body_key, Case.procedure, Case.regulated,
                 Case.profession_group, Case.reference_occupation_key, Case.adviser_id, Case.last_activity_at,
                 Person.given_name, Person.family_name, Person.language, Person.email, Person.lives_abroad,
-                Person.name_changed,
+                Person.name_changed, Case.person_id,
             ).join(Person, Person.id == Case.person_id).where(Case.id.in_(chunk))
         ).all()
         deadlines = defaultdict(list)
@@ -128,6 +128,7 @@ def load_facts(
         ):
             local = starts_at.astimezone(BERLIN)
             appointments[case_id].append((local.date(), local.strftime("%H:%M"), place))
+        withdrawn = withdrawn_persons(session, person_ids={row.person_id for row in rows})
         with_person_deadline = {cid for cid, items in deadlines.items() if any(k == "person" and s == "open" for k, s, _ in items)}
         documents = defaultdict(list)
         if with_person_deadline:
@@ -161,6 +162,7 @@ def load_facts(
                 deadlines=tuple(deadlines.get(row.id, ())), suspension_until=until.get(row.id),
                 last_activity=row.last_activity_at.astimezone(BERLIN).date() if row.last_activity_at else None,
                 missing_items=missing, appointments=tuple(appointments.get(row.id, ())),
+                consent_withdrawn=row.person_id in withdrawn,
             ))
     return facts
 
@@ -221,6 +223,32 @@ def cancel_gone(engine: Engine, *, case_ids: Iterable[int], still_due: set[tuple
             .values(state=OutboxState.CANCELLED.value, last_error="Anlass entfallen (z. B. Unterlagen eingegangen, Fall entschieden)")
         )
     return len(gone)
+
+
+WITHDRAWN_REASON = "Einwilligung widerrufen (Art. 7 Abs. 3 DSGVO): keine Erinnerung an die Person oder die Stelle"
+STOPPED_BY_WITHDRAWAL = ("person", "body")
+"""The recipients a withdrawal of consent stops reminders to: the person, and the responsible body
+(a mail to the body passes the person's case on, which the consent allowed). Reminders to the
+adviser go on: they are the Center's own work on its own mailbox (the deadlines it must keep, the
+decision to erase or keep), no processing towards anyone else."""
+
+
+def cancel_after_withdrawal(session: Session, *, case_ids: Iterable[int]) -> int:
+    """Cancel the queued reminders (pending, not sent) of these cases to the person and the body, in
+    the caller's transaction: the withdrawal and the cancellation commit together. A mail already
+    claimed by a running sender (state sending) is in the server's hands or about to be; the next
+    selection cannot queue a new one (domain.reminders: no such recipient after a withdrawal)."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return 0
+    t = OutboxMessage.__table__
+    result = session.execute(
+        update(t)
+        .where(t.c.case_id.in_(ids), t.c.state == OutboxState.PENDING.value,
+               t.c.recipient_kind.in_(STOPPED_BY_WITHDRAWAL))
+        .values(state=OutboxState.CANCELLED.value, last_error=WITHDRAWN_REASON)
+    )
+    return result.rowcount
 
 
 # ------------------------------------------------------------------------------------- claiming

@@ -299,6 +299,9 @@ def resend_failed(session: Session, *, outbox_id: int, catalogue, checklist_rule
                            state=Term(row.state, STATE_DE.get(row.state, row.state)))
     facts = load_facts(session, [row.case_id], catalogue=catalogue, checklist_rules=checklist_rules, today=today)
     recipient = recipient_for(Recipient(row.recipient_kind), facts[0]) if facts else None
+    if not recipient and facts and facts[0].consent_withdrawn:
+        raise InvalidInput("reminder.consent_withdrawn", "ID", reference=row.case_reference,
+                           what=Term(row.recipient_kind, RECIPIENT_DE.get(row.recipient_kind, row.recipient_kind)))
     if not recipient:
         raise InvalidInput("reminder.no_address", "recipient", reference=row.case_reference,
                            what=Term(row.recipient_kind, RECIPIENT_DE.get(row.recipient_kind, row.recipient_kind)))

@@ -93,6 +93,9 @@ SAMPLES = {
     "width": 12,
     "what": "letter",
     "year": 1900,
+    "given": date(2026, 3, 2),  # consent withdrawal (services.cases.withdraw_consents)
+    "least": 10,
+    "other": "VER-2026-0007",
 }
 # Words that show an English sentence left in a German text (a crude check, as intended).
 ENGLISH_WORDS = re.compile(r"\b(the|is|are|use|give|write|must|not|and|please|with|has|of|to)\b")

@@ -33,7 +33,9 @@ ITEM_STATUS_CLASS = {
 
 ACTION_DE = {
     "case.open": "Fall angelegt", "person.create": "Person erfasst", "consent.record": "Einwilligung erfasst",
-    "consent.withdraw": "Einwilligung widerrufen", "document.add": "Dokument aufgenommen",
+    "consent.withdraw": "Einwilligung widerrufen", "consent.keep": "Aufbewahrung nach Widerruf erfasst",
+    "case.consent_withdrawn": "Einwilligung widerrufen: Verarbeitung gestoppt", "person.correct": "Angaben berichtigt",
+    "document.add": "Dokument aufgenommen",
     "document.quarantine": "Datei abgelehnt (Quarantäne)", "letter.write": "Brief geschrieben",
     "letter.pdf": "PDF eines Briefs erstellt", "person.address": "Anschrift erfasst",
     "case.choose_occupation": "Referenzberuf gewählt", "case.funding": "Finanzierung festgehalten",
@@ -57,6 +59,10 @@ OK_DE = {
     "brief_unveraendert": "Brief unverändert: dieselbe Fassung liegt schon vor.",
     "anschrift": "Anschrift gespeichert.",
     "einwilligung": "Einwilligung erfasst.",
+    "widerruf": "Widerruf der Einwilligung erfasst; ausstehende Erinnerungen an die Person und die Stelle sind storniert.",
+    "aufbewahrung": "Aufbewahrung mit Grund erfasst.",
+    "berichtigt_person": "Angaben der Person berichtigt; der Verlauf hält alte und neue Werte fest, geschriebene Briefe "
+                         "bleiben unverändert.",
     "referenzberuf": "Referenzberuf festgelegt; Zuständigkeit und Checkliste sind neu bestimmt.",
     "zugeordnet": "Datei aus der Quarantäne dem Fall zugeordnet; die Checkliste ist aktualisiert.",
 }
@@ -65,6 +71,7 @@ OK_DE = {
 OK_SECTION = {
     "schritt": "schritte", "berichtigt": "schritte", "unterlage": "checkliste", "zugeordnet": "checkliste", "brief": "briefe",
     "brief_unveraendert": "briefe", "anschrift": "briefe", "einwilligung": "person", "referenzberuf": "zuordnung",
+    "widerruf": "person", "aufbewahrung": "person", "berichtigt_person": "person",
 }
 """Where on the case page each confirmation shows: in the section of the form that was sent."""
 
@@ -108,6 +115,11 @@ NEW_CASE_LABELS = {
     "consent_by": "Einwilligung erteilt von", "row": "Eingabe", "person": "Person",
     "lives_abroad": "Wohnsitz im Ausland", "name_changed": "Name geändert",
 }
+
+
+PERSON_LABELS = {**NEW_CASE_LABELS, "latin_given_name": "Vorname wie im Pass (lateinisch)",
+                 "latin_family_name": "Nachname wie im Pass (lateinisch)"}
+"""The fields of the correction form on the case page (Art. 16 DSGVO)."""
 
 
 NEW_CASE_FIELDS = ("given_name", "family_name", "birth_date", "sex", "district", "language", "email", "phone",

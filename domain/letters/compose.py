@@ -153,6 +153,7 @@ class CaseFacts:
     outcome: Outcome | None = None
     funding_route: FundingRoute = FundingRoute.NOT_RECORDED
     consent: bool = False
+    consent_withdrawn_on: date | None = None  # the person withdrew consent (and gave none again): no letter
     checklist: tuple[ChecklistLine, ...] = ()
     person_due: date | None = None  # the open deadline set for the person (Deadline row 'person')
     smes: tuple[SmeFacts, ...] = ()
@@ -359,6 +360,9 @@ def compose_letter(
     request = request if isinstance(request, LetterRequest) else LetterRequest(request)
     kind = request.kind
     recipient_kind = RECIPIENT_OF[kind]
+    if case.consent_withdrawn_on is not None:  # Art. 7 Abs. 3 DSGVO: nothing new after a withdrawal, of any kind
+        raise LetterRefused("letter.consent_withdrawn", "consent_withdrawn", on=case.consent_withdrawn_on,
+                            reference=case.reference)
     if recipient_kind is not RecipientKind.PERSON and language not in (None, GERMAN):
         raise LetterRefused("letter.german_only", "--lang", kind=Term(kind.value, KIND_DE[kind]))
     if kind in (LetterKind.OUTCOME, LetterKind.SME_GUIDANCE):

@@ -67,7 +67,9 @@ from services.cases import (
     correct_event,
     open_new_case,
     record_consent,
+    record_keep_decision,
     set_funding,
+    withdraw_consents,
 )
 from services.export import csv_chunks, record_export
 from services.importing import import_table, open_import
@@ -215,7 +217,17 @@ def case_show(reference: Annotated[str, typer.Argument(help="e.g. VER-2026-0042"
               + (", Bürgergeld" if person.receives_buergergeld else "")
               + (f", {escape(person.email)}" if person.email else "") + (f", {escape(person.phone)}" if person.phone else ""))
     active = [c for c in consents if c.withdrawn_on is None]
-    out.print("Einwilligung: " + (f"erteilt am {format_date(active[-1].given_on)} ({escape(active[-1].given_by)})" if active else "[yellow]fehlt[/]"))
+    withdrawn = max((c for c in consents if c.withdrawn_on), key=lambda c: (c.withdrawn_on, c.id), default=None)
+    if active:
+        out.print(f"Einwilligung: erteilt am {format_date(active[-1].given_on)} ({escape(active[-1].given_by)})")
+    elif withdrawn is not None:
+        out.print(f"Einwilligung: [bold red]widerrufen am {format_date(withdrawn.withdrawn_on)}[/] (erfasst von "
+                  f"{escape(withdrawn.withdrawn_by or '?')}): keine Erinnerungen an die Person, keine neuen Briefe und "
+                  "Dokumente" + (f"; aufbewahrt: {escape(withdrawn.keep_reason)}" if withdrawn.keep_reason else
+                                 f"; offen: löschen (welcome-center person erase {case.reference}) oder Aufbewahrung "
+                                 "mit Grund erfassen (--keep-reason)"), soft_wrap=True)
+    else:
+        out.print("Einwilligung: [yellow]fehlt[/]")
     out.print(f"Beruf (angegeben): {escape(case.profession_text)}")
     if case.reference_occupation:
         body = catalogue.bodies.get(case.body_key)
@@ -466,14 +478,40 @@ def consent(
     reference: Annotated[str, typer.Argument(help="a case of the person")],
     given_by: Annotated[str, Opt("--given-by", help="'person' or the legal guardian's name")] = "person",
     on: Annotated[str | None, Opt("--on", help="DD.MM.YYYY or YYYY-MM-DD; default today")] = None,
+    withdraw: Annotated[bool, Opt("--withdraw", help="the person withdraws consent (Art. 7 Abs. 3 DSGVO) on --on")] = False,
+    keep_reason: Annotated[str | None, Opt("--keep-reason", help="after a withdrawal: keep the data a legal duty "
+                                           "requires, naming the duty (Art. 17 Abs. 3 DSGVO)")] = None,
 ):
-    """Record the person's consent to data processing (documents are stored only after it)."""
+    """Record the person's consent to data processing (documents are stored only after it), or its
+    withdrawal (--withdraw), or after a withdrawal the reason to keep data (--keep-reason)."""
     day = parse_date(on, "--on") if on else today()
+    if not withdraw and keep_reason is None:
+        with session_scope(ready_engine()) as session:
+            case = case_by_reference(session, reference)
+            person = person_of(session, case)
+            record_consent(session, person=person, given_on=day, given_by=given_by, actor=actor())
+        out.print(f"Einwilligung für {escape(person.given_name)} {escape(person.family_name)} erfasst ({format_date(day)}).")
+        return
     with session_scope(ready_engine()) as session:
         case = case_by_reference(session, reference)
         person = person_of(session, case)
-        record_consent(session, person=person, given_on=day, given_by=given_by, actor=actor())
-    out.print(f"Einwilligung für {escape(person.given_name)} {escape(person.family_name)} erfasst ({format_date(day)}).")
+        withdrawal = withdraw_consents(session, person=person, on=day, today=today(), actor=actor()) if withdraw else None
+        kept = record_keep_decision(session, person=person, reason=keep_reason, actor=actor()) if keep_reason is not None else None
+    if withdrawal is not None:
+        out.print(f"Einwilligung von {escape(person.given_name)} {escape(person.family_name)} am "
+                  f"{format_date(withdrawal.on)} widerrufen (erfasst von {escape(withdrawal.by)}); Fälle: "
+                  f"{', '.join(withdrawal.references)}.", soft_wrap=True)
+        out.print(f"Ab jetzt: keine Erinnerung an die Person oder die Stelle ({withdrawal.cancelled_reminders} "
+                  "ausstehende storniert), kein neuer Brief, kein neues Dokument (der Posteingang hält Dateien zurück). "
+                  "Erinnerungen an die Beratung laufen weiter.", soft_wrap=True)
+    if kept is not None:
+        out.print(f"Aufbewahrung erfasst (Art. 17 Abs. 3 DSGVO): {escape(kept.keep_reason)}", soft_wrap=True)
+    else:
+        out.print("[bold]Was jetzt folgt:[/] entweder die Daten jetzt löschen "
+                  f"(welcome-center person erase {case.reference}), oder nur aufbewahren, was eine gesetzliche Pflicht "
+                  f"verlangt, mit dem Grund (Art. 17 Abs. 3 DSGVO): welcome-center consent {case.reference} "
+                  "--keep-reason \"…\". Eine neue Einwilligung (welcome-center consent "
+                  f"{case.reference} --given-by person) hebt den Stopp auf.", soft_wrap=True)
 
 
 # ------------------------------------------------------------------------------------------ import

@@ -57,7 +57,7 @@ from models.letters_selectors import find_smes, letters_of
 from models.selectors import case_by_reference, person_of
 from services.cases import propose_latin_name, set_latin_name, set_person_address
 from services.employers import add_sme, link_sme
-from services.letters import LetterKit, letter_language, write_one_letter
+from services.letters import WITHHELD, LetterKit, letter_language, write_one_letter
 from welcome_center.cli.console import (
     actor,
     err,
@@ -159,6 +159,11 @@ class LettersSummary:
     def written(self) -> list:
         return [r for r in self.results if r.outcome == "written"]
 
+    @property
+    def withheld(self) -> list:
+        """Cases whose due letters were not written: the person withdrew consent."""
+        return [r for r in self.results if r.outcome == WITHHELD]
+
 
 def write_due_letters(*, day: date, who: str, pdf: bool = False, district: str | None = None,
                       progress=None) -> LettersSummary:
@@ -178,7 +183,15 @@ def print_letters_summary(summary: LettersSummary, *, console: Console | None = 
     console = console or out
     per_kind: dict[str, Counter] = {}
     for r in summary.results:
-        per_kind.setdefault(r.kind, Counter())[r.outcome] += 1
+        if r.outcome != WITHHELD:
+            per_kind.setdefault(r.kind, Counter())[r.outcome] += 1
+    withheld = summary.withheld
+    if withheld:
+        cases = ", ".join(r.case_reference for r in withheld[:refused_rows])
+        more = f" und {len(withheld) - refused_rows} weitere" if len(withheld) > refused_rows else ""
+        console.print(f"[bold]Zurückgehalten: {len(withheld)} {'Fall' if len(withheld) == 1 else 'Fälle'}[/] "
+                      f"({cases}{more}): die Person hat ihre Einwilligung widerrufen (Art. 7 Abs. 3 DSGVO), "
+                      "kein Brief geschrieben.", soft_wrap=True, highlight=False)
     if not per_kind:
         console.print("Briefe: keine fällig.")
         return

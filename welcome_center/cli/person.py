@@ -2,6 +2,8 @@
 
 - `person export REF --out FILE.zip` (Art. 15): everything stored about the person of case REF
   (services/access_export.py).
+- `person correct REF --family-name … --email …` (Art. 16): validated as at creation, audited; letters
+  written before stay as they were sent.
 - `person erase REF` (Art. 17): the person of the case and all their cases, with every file, after the
   adviser has seen what goes and typed the reference to confirm (services/erasure.py says what goes
   and how).
@@ -16,12 +18,13 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 from sqlmodel import Session
 
+from adapters.catalogue import load_catalogue
 from adapters.database import ready_engine
 from adapters.docx import load_letter_texts
 from adapters.settings import get_settings
@@ -29,14 +32,16 @@ from domain.calendar import format_date
 from domain.errors import InvalidInput, _clip
 from models.db import session_scope
 from models.person import Person
+from models.selectors import case_by_reference, person_of
 from services.access_export import export_person
+from services.cases import correct_person, parse_person_correction
 from services.erasure import check_reason, erase_person, person_of_reference, preview
-from welcome_center.cli.console import EXIT_INVALID, actor, err, escape, fail, friendly, out, print_json
+from welcome_center.cli.console import EXIT_INVALID, actor, err, escape, fail, friendly, out, print_json, today
 
 Opt = typer.Option
 DEFAULT_REASON = "Löschung auf Antrag der Person (Art. 17 DSGVO)"
 
-person_app = typer.Typer(help="A person's rights under the DSGVO: export (Art. 15), erase (Art. 17).", no_args_is_help=True)
+person_app = typer.Typer(help="A person's rights under the DSGVO: export (Art. 15), correct (Art. 16), erase (Art. 17).", no_args_is_help=True)
 app = typer.Typer()
 
 
@@ -160,6 +165,77 @@ def person_export(
     for missing in result.missing:
         err.print(f"[yellow]Warning:[/] file missing on disk, listed as missing in the export: {escape(missing)}",
                   soft_wrap=True)
+
+
+OPTION_OF = {
+    "given_name": "--given-name", "family_name": "--family-name", "latin_given_name": "--latin-given-name",
+    "latin_family_name": "--latin-family-name", "birth_date": "--birth-date", "email": "--email", "phone": "--phone",
+    "language": "--language", "sex": "--sex", "receives_buergergeld": "--buergergeld", "arrival_date": "--arrival",
+    "person": "an option",
+}
+
+LABEL_DE = {
+    "given_name": "Vorname", "family_name": "Nachname", "latin_given_name": "Vorname (lateinisch)",
+    "latin_family_name": "Nachname (lateinisch)", "birth_date": "Geburtsdatum", "email": "E-Mail", "phone": "Telefon",
+    "language": "Sprache", "sex": "Geschlecht", "receives_buergergeld": "Bürgergeld", "arrival_date": "Einreisedatum",
+}
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if hasattr(value, "isoformat"):
+        return format_date(value)
+    return escape(str(value))
+
+
+@person_app.command("correct")
+@friendly
+def correct(
+    reference: Annotated[str, typer.Argument(help="a case of the person, e.g. VER-2026-0042")],
+    given_name: Annotated[str | None, Opt("--given-name", help="Vorname as written (any script)")] = None,
+    family_name: Annotated[str | None, Opt("--family-name", help="Nachname as written")] = None,
+    latin_given_name: Annotated[str | None, Opt("--latin-given-name", help="Vorname in Latin script as in the passport ('' clears both)")] = None,
+    latin_family_name: Annotated[str | None, Opt("--latin-family-name", help="Nachname in Latin script as in the passport")] = None,
+    birth_date: Annotated[str | None, Opt("--birth-date", help="YYYY-MM-DD or DD.MM.YYYY")] = None,
+    email: Annotated[str | None, Opt("--email", help="'' clears it")] = None,
+    phone: Annotated[str | None, Opt("--phone", help="'' clears it")] = None,
+    language: Annotated[str | None, Opt("--language", help="ISO 639-1 code: uk, ru, ar, fa, tr, en, de ...")] = None,
+    sex: Annotated[str | None, Opt("--sex", help="f, m or d; '' clears it")] = None,
+    buergergeld: Annotated[str | None, Opt("--buergergeld", help="receives Bürgergeld: ja or nein")] = None,
+    arrival: Annotated[str | None, Opt("--arrival", help="date of arrival in Germany, YYYY-MM-DD; '' clears it")] = None,
+    as_json: Annotated[bool, Opt("--json")] = False,
+):
+    """Correct the person's data (Art. 16 DSGVO), checked as at intake; audited with before and after.
+    Letters already written stay as they were sent."""
+    typed = {
+        "given_name": given_name, "family_name": family_name, "latin_given_name": latin_given_name,
+        "latin_family_name": latin_family_name, "birth_date": birth_date, "email": email, "phone": phone,
+        "language": language, "sex": sex, "receives_buergergeld": buergergeld, "arrival_date": arrival,
+    }
+    changes = {name: value for name, value in typed.items() if value is not None}
+    catalogue = load_catalogue()
+    with session_scope(ready_engine()) as session:
+        case = case_by_reference(session, reference)
+        person = person_of(session, case)
+        corrected = parse_person_correction(person, changes, today=today(), districts=list(catalogue.districts))
+        if isinstance(corrected, list):
+            session.rollback()
+            for error in corrected:
+                option = OPTION_OF.get(error.field)
+                hint = f" ({option})" if option else ""
+                err.print(f"[bold red]Error:[/] {escape(error.field)}{hint}: {escape(error.message)}", soft_wrap=True)
+            raise typer.Exit(2)
+        result = correct_person(session, person=person, corrected=corrected, actor=actor())
+    if as_json:
+        print_json({"reference": case.reference, "before": result.before, "after": result.after})
+        return
+    out.print(f"Angaben der Person berichtigt (Fall {case.reference}):")
+    for name, value in result.after.items():
+        out.print(f"  {LABEL_DE[name]}: {_shown(result.before[name])} → {_shown(value)}", soft_wrap=True, highlight=False)
+    out.print("Der Verlauf hält alte und neue Werte fest; bereits geschriebene Briefe bleiben unverändert.")
 
 
 app.add_typer(person_app, name="person")

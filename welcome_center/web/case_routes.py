@@ -64,14 +64,19 @@ from models.selectors import (
 )
 from services.audit import record_audit
 from services.cases import (
+    CORRECTABLE,
     advance_case,
     check_consent_giver,
     choose_occupation,
     correct_event,
+    correct_person,
     open_new_case,
+    parse_person_correction,
     record_consent,
+    record_keep_decision,
     set_latin_name,
     set_person_address,
+    withdraw_consents,
 )
 from services.intake import take_in_upload
 from services.letters import LetterKit, letter_language, letter_pdf, write_one_letter
@@ -86,6 +91,7 @@ from welcome_center.labels import (
     OK_DE,
     OK_SECTION,
     PERIOD_UNITS,
+    PERSON_LABELS,
     language_choices,
 )
 from welcome_center.web.case_views import Messages, case_context, letter_texts, size_text
@@ -562,6 +568,75 @@ async def consent_save(request: Request, reference: str, actor: Actor = Depends(
                                                                                            refused.message_de)), status_code=422)
         session.commit()
     return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=einwilligung#person", status_code=303)
+
+
+@router.post("/faelle/{reference}/einwilligung/widerruf", dependencies=[Depends(verify_csrf)])
+async def consent_withdraw(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
+    """The person withdraws consent (Art. 7 Abs. 3 DSGVO) on the day given: services.cases.withdraw_consents,
+    as `welcome-center consent REF --withdraw`. The page then says what follows (erase or keep)."""
+    case = case_by_reference(session, reference, actor=actor)
+    form = await request.form()
+    day = today(request)
+    errors = FormErrors()
+    on = form_day(form_text(form, "withdrawn_on", 20) or day.isoformat(), "Widerruf am", errors=errors,
+                  name="withdrawn_on", today=day)
+    if on is not None:
+        try:
+            withdraw_consents(session, person=person_of(session, case), on=on, today=day, actor=actor.audit_name)
+        except InvalidInput as refused:
+            session.rollback()
+            errors.add("withdrawn_on", field_message("Widerruf", refused.message_de))
+    if errors:
+        return _case_page(request, session, actor, case, Messages(consent=" ".join(errors.values())), status_code=422)
+    session.commit()
+    return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=widerruf#person", status_code=303)
+
+
+@router.post("/faelle/{reference}/einwilligung/aufbewahrung", dependencies=[Depends(verify_csrf)])
+async def consent_keep(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
+    """After a withdrawal: keep what a legal duty requires, with the duty named (Art. 17 Abs. 3 DSGVO);
+    services.cases.record_keep_decision, as `welcome-center consent REF --keep-reason …`."""
+    case = case_by_reference(session, reference, actor=actor)
+    form = await request.form()
+    try:
+        record_keep_decision(session, person=person_of(session, case), reason=form_text(form, "keep_reason", 2000),
+                             actor=actor.audit_name)
+    except InvalidInput as refused:
+        session.rollback()
+        return _case_page(request, session, actor, case,
+                          Messages(consent=field_message("Grund der Aufbewahrung", refused.message_de)), status_code=422)
+    session.commit()
+    return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=aufbewahrung#person", status_code=303)
+
+
+@router.post("/faelle/{reference}/person", dependencies=[Depends(verify_csrf)])
+async def person_correct(request: Request, reference: str, actor: Actor = Depends(writer), session: Session = Depends(db)):
+    """Correct the person's data (Art. 16 DSGVO): every field of the form, parsed as at intake
+    (services.cases.parse_person_correction); what differs from the stored value is corrected and
+    audited with before and after (services.cases.correct_person). Letters already written stay."""
+    case = case_by_reference(session, reference, actor=actor)
+    form = await request.form()
+    values = {name: form_text(form, name, 1000) for name in CORRECTABLE}
+    changes: dict = dict(values)
+    changes["receives_buergergeld"] = values["receives_buergergeld"] or "nein"
+    person = person_of(session, case)
+    corrected = parse_person_correction(person, changes, today=today(request),
+                                        districts=list(load_catalogue().districts))
+    errors = FormErrors()
+    if not isinstance(corrected, list):
+        try:
+            correct_person(session, person=person, corrected=corrected, actor=actor.audit_name)
+        except FieldError as refused:
+            session.rollback()
+            corrected = [refused]
+    if isinstance(corrected, list):
+        for error in corrected:
+            errors.add(error.field, field_message(PERSON_LABELS.get(error.field, error.field), error.message_de))
+        session.refresh(person)
+        return _case_page(request, session, actor, case, Messages(person={"errors": errors, "values": values}),
+                          status_code=422)
+    session.commit()
+    return RedirectResponse(f"/faelle/{quote(case.reference)}?ok=berichtigt_person#person", status_code=303)
 
 
 @router.post("/faelle/{reference}/referenzberuf", dependencies=[Depends(verify_csrf)])

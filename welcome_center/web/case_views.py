@@ -44,6 +44,7 @@ from models.selectors import (
     events_of,
     person_of,
     steps_offered,
+    withdrawal_of,
 )
 from services.audit import history as audit_trail
 from services.cases import trained_in_eu
@@ -57,6 +58,7 @@ from welcome_center.labels import (
     RECIPIENT_DE,
     actor_name,
     change_text,
+    language_choices,
     language_name,
 )
 
@@ -74,6 +76,7 @@ class Messages:
     letter: str | None = None
     address: dict = field(default_factory=dict)
     consent: str | None = None
+    person: dict = field(default_factory=dict)  # the correction form: {"errors": ..., "values": ...}
     occupation: str | None = None
     correction: str | None = None
     confirm: dict | None = None
@@ -93,6 +96,7 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
     state = CaseState(case.state)
     consents = consents_of(session, person_id=person.id)
     active_consent = next((c for c in reversed(consents) if c.withdrawn_on is None), None)
+    withdrawal = withdrawal_of(session, person_id=person.id)
     deadlines = sorted(deadlines_of(session, case), key=lambda d: (d.due or d.start, d.start))
     events = events_of(session, case)
     reminders = list(session.exec(
@@ -124,6 +128,11 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
         "state_name": STATE_DE[state],
         "outcome_name": OUTCOME_DE[Outcome(case.outcome)] if case.outcome else None,
         "consent": active_consent,
+        "withdrawal": withdrawal,
+        "withdrawal_by": actor_name(withdrawal.withdrawn_by, advisers) if withdrawal and withdrawal.withdrawn_by else None,
+        "keep_by": actor_name(withdrawal.keep_recorded_by, advisers) if withdrawal and withdrawal.keep_recorded_by else None,
+        "person_values": person_form_values(person),
+        "language_choices": language_choices(),
         "lines": lines,
         "status_class": ITEM_STATUS_CLASS,
         "documents": documents,
@@ -151,6 +160,18 @@ def case_context(session: Session, case: Case, *, day: date, max_upload_bytes: i
         "occupation_choice": occupation_choice(case, catalogue) if state in OCCUPATION_STATES else None,
         "max_upload_bytes": max_upload_bytes,
         "max_upload_text": size_text(max_upload_bytes),
+    }
+
+
+def person_form_values(person) -> dict[str, str]:
+    """The correction form's fields as stored, as the adviser types them (dates TT.MM.JJJJ)."""
+    return {
+        "given_name": person.given_name, "family_name": person.family_name,
+        "latin_given_name": person.latin_given_name or "", "latin_family_name": person.latin_family_name or "",
+        "birth_date": format_date(person.birth_date), "email": person.email or "", "phone": person.phone or "",
+        "language": person.language, "sex": person.sex or "",
+        "receives_buergergeld": "ja" if person.receives_buergergeld else "nein",
+        "arrival_date": format_date(person.arrival_date) if person.arrival_date else "",
     }
 
 
