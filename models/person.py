@@ -100,7 +100,7 @@ class Consent(SQLModel, table=True):
     A withdrawal (Art. 7 Abs. 3 DSGVO) sets `withdrawn_on` (the day the person declared it) and
     `withdrawn_by` (the adviser who recorded it); from then on nothing new is processed for the
     person (services.cases.withdraw_consents). What the adviser decided next, keeping data a legal
-    duty requires (Art. 17 Abs. 3 DSGVO), is `keep_reason` with who recorded it when (migration 0017).
+    duty requires (Art. 17 Abs. 3 DSGVO), is `keep_reason` with who recorded it when (migration 0016).
     A consent given again is a new row: the person is processed again from then on."""
 
     __tablename__ = "consent"
