@@ -3,9 +3,10 @@
 The application only ever inserts; the migration adds database triggers that refuse UPDATE and
 DELETE on this table, so not even a mistaken query can rewrite history.
 
-The values (`before`, `after`) of an entry about a person are sealed with that person's key
-(`PersonKey`, services/audit.py): erasing the person deletes the key, and the entry keeps who, when,
-which action and which case reference, but no readable personal value (crypto-shredding).
+The values (`before`, `after`) of an entry about a person are sealed with a key of that person
+(`PersonKey`, services/audit.py; one per case of theirs): erasing the person or the case deletes the
+key, and the entry keeps who, when, which action and which case reference, but no readable personal
+value (crypto-shredding).
 """
 
 from __future__ import annotations
@@ -34,12 +35,14 @@ class AuditEvent(SQLModel, table=True):
 
 
 class PersonKey(SQLModel, table=True):
-    """The key that seals the values of a person's audit entries (adapters/crypto.py); deleted when
-    the person is erased, which leaves those values unreadable (migration 0015). No foreign key: the
-    key outlives nothing, and the person's row may go first."""
+    """A key that seals the values of a person's audit entries (adapters/crypto.py): one per case of
+    theirs for the entries about that case, and one (`case_reference` "") for the entries about the
+    person alone. Erasing a case deletes its key, erasing the person deletes all of theirs, which leaves
+    those values unreadable (migration 0015). No foreign key: the person's row may go first."""
 
     __tablename__ = "person_key"
 
     person_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    case_reference: str = Field(default="", primary_key=True, max_length=20)
     key: bytes = Field(sa_type=LargeBinary, nullable=False)
     created_at: datetime = timestamp()

@@ -66,7 +66,7 @@ from models.person import Consent, Person
 from models.report_facts import report_case_dirty
 from models.search import delete_documents
 from models.selectors import NotFound
-from services.audit import record_audit, shred_person_key
+from services.audit import record_audit, shred_case_keys, shred_person_key
 
 MANIFEST_FOLDER = ".erasure"
 MIN_NAME_LETTERS = 3  # a shorter name part ("Li", "Al") would match too many unrelated file names
@@ -313,7 +313,9 @@ def _summary(session: Session, plan: _Plan, *, home: Path, counting_only: bool) 
         appointments=count(Appointment, Appointment.case_id, ids), employer_links=count(CaseSme, CaseSme.case_id, ids),
         documents=len(plan.document_ids), letters=plan.letter_count, mails=count(OutboxMessage, OutboxMessage.case_id, ids),
         ledger_rows=len(plan.ledger_ids), quarantined_files=plan.quarantined, unmatched_quarantined_files=plan.unmatched,
-        search_documents=len(ids), keys_shredded=count(PersonKey, PersonKey.person_id, persons), files=files,
+        search_documents=len(ids), files=files,
+        keys_shredded=session.exec(select(func.count()).select_from(PersonKey).where(or_(
+            PersonKey.person_id.in_(persons or [-1]), PersonKey.case_reference.in_(plan.references or [""])))).one(),
     )
 
 
@@ -331,6 +333,7 @@ def _delete_rows(session: Session, plan: _Plan) -> None:
             session.execute(delete(model).where(model.case_id.in_(ids)))
         session.execute(delete(report_case_dirty).where(report_case_dirty.c.case_id.in_(ids)))
         session.execute(delete(Case).where(Case.id.in_(ids)))
+        shred_case_keys(session, plan.references)  # the entries about these cases: unreadable, the person's stay
     if persons:
         session.execute(delete(Consent).where(Consent.person_id.in_(persons)))
         session.execute(delete(PersonAddress).where(PersonAddress.person_id.in_(persons)))

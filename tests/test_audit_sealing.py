@@ -42,7 +42,7 @@ def test_destroying_the_key_leaves_who_when_and_what_but_no_value(engine, sessio
     person, case = person_and_case(session, catalogue)
     assert shred_person_key(session, person.id) is True
     session.commit()
-    assert session.get(PersonKey, person.id) is None
+    assert session.exec(select(PersonKey).where(PersonKey.person_id == person.id)).all() == []
     trail = history(session, case_reference=case.reference, person_id=person.id)
     assert [(e.action, e.actor, e.case_reference) for e in trail] == [
         ("person.create", "test", None), ("case.open", "test", case.reference)]
@@ -91,3 +91,23 @@ def test_migration_0015_seals_the_values_already_in_the_trail(tmp_path):
     with engine.connect() as connection:
         assert json.loads(connection.execute(text("SELECT after FROM audit_event")).scalar_one()) == {"family_name": NAME}
     engine.dispose()
+
+
+def test_erasing_one_case_makes_its_entries_unreadable_and_keeps_the_others(engine, session, catalogue, tmp_path):
+    """Retention erases a closed case while the person has another: the values of the entries about
+    the erased case go with its key; the person's own entries and the other case's stay readable."""
+    from services.erasure import erase_cases
+
+    person, erased = person_and_case(session, catalogue)
+    kept = open_case(session, person=person, profession_text="Erzieherin", catalogue=catalogue,
+                     today=date(2026, 12, 2), actor="test")
+    session.commit()
+    erase_cases(engine, [erased.id], actor="test", reason="Aufbewahrungsfrist abgelaufen", home=tmp_path)
+    with Session(engine) as fresh:
+        entries = opened(fresh, fresh.exec(select(AuditEvent).order_by(AuditEvent.id)).all())
+    values = {(e.action, e.case_reference): e.after for e in entries}
+    assert json.loads(values["case.open", erased.reference]) == ERASED
+    assert json.loads(values["case.open", kept.reference])["profession_text"] == "Erzieherin"
+    assert json.loads(values["person.create", None])["family_name"] == NAME
+    erasure = json.loads(values["case.erase", erased.reference])  # the erasure's own entry stays readable
+    assert erasure["case_references"] == [erased.reference] and NAME not in values["case.erase", erased.reference]
