@@ -211,6 +211,7 @@ def test_an_erased_person_leaves_no_name_birth_date_or_email_anywhere(
     from flows.letters import letters_flow
     from flows.reminders import reminders_flow
     from flows.reports import monthly_report_flow
+    from flows.retention import retention
 
     sink, _ = smtp_server
     today = datetime.now(BERLIN).date()
@@ -239,6 +240,9 @@ def test_an_erased_person_leaves_no_name_birth_date_or_email_anywhere(
     reminders_flow(on=remind_on)
     assert any(EMAIL in str(m["To"]) for m in sink.messages), [str(m["To"]) for m in sink.messages]
     monthly_report_flow(scheduled=False, today=today)
+    # the nightly retention run, a dry run and a real one: nothing of the person is due yet
+    assert retention(dry_run=True, on=today.isoformat())["cases"] == []
+    assert retention(on=today.isoformat())["cases"] == []
 
     with Session(engine) as check:
         assert check.exec(select(func.count()).select_from(Letter).where(Letter.pdf_path.is_not(None))).one() >= 3
