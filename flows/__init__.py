@@ -1,6 +1,17 @@
 """Prefect flows: orchestration only. Each flow reads like a table of contents and calls services;
 one task per *batch*, not per case (a task run costs milliseconds of bookkeeping, a rule microseconds).
-The services they call (`services/`) are plain functions that the CLI and the web page call too."""
+The services they call (`services/`) are plain functions that the CLI and the web page call too.
+
+No personal data reaches Prefect (issue 17): its database keeps flow-run parameters, run and task-run
+names, state messages, logs, artifacts and events, and erasure of a person does not reach into it.
+So a flow's parameters are dates, flags, sizes, district keys and case ids; its artifacts carry
+case references, counts, kinds, field names and message codes (`services.intake.reported_folder`,
+`services.letters.report_rows`); an exception that ends a run names counts and settings, with mail
+addresses replaced (`domain.display.without_mail_addresses`); nothing prints into the run's log
+(no `log_prints`); no result is persisted (`persist_result=False` on every flow and task, whatever
+PREFECT_RESULTS_PERSIST_BY_DEFAULT says: a flow's return value, such as the intake's outcomes with
+their file names, lives only in the calling process). tests/test_flows_no_personal_data.py searches
+Prefect's records and every byte of its home for a person's name, e-mail and birth date."""
 
 from adapters.settings import get_settings
 from adapters.storage import database_folder, storage_fault_in
