@@ -31,7 +31,7 @@ from adapters.docx import TemplateSet, load_checked_templates, load_letter_texts
 from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
 from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
-from flows import batches, unless_storage_fault
+from flows import batches, records_no_personal_data, unless_storage_fault
 from flows.day_off import rest_if_day_off
 from services.letters import (
     ACTOR,
@@ -47,6 +47,7 @@ from services.letters import (
 
 
 @task(name="check-letter-templates", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def check_templates_task(today: date, pdf: bool = False) -> None:
     if pdf and soffice() is None:
         raise PdfUnavailable()
@@ -54,12 +55,14 @@ def check_templates_task(today: date, pdf: bool = False) -> None:
 
 
 @task(name="select-due-letters", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def select_due_task(district: str | None = None) -> LetterReport:
     return LetterReport(select_due(configured_engine(), district=district))
 
 
 @task(name="write-letter-batch", persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
       retry_condition_fn=unless_storage_fault)
+@records_no_personal_data
 def write_batch_task(jobs: list[LetterJob], today: date, actor: str) -> LetterReport:
     kit = LetterKit(templates=TemplateSet.load(templates_dir()), texts=load_letter_texts(), catalogue=load_catalogue(),
                     rules=load_checklist_rules(), cases_dir=get_settings().cases_dir)
@@ -67,6 +70,7 @@ def write_batch_task(jobs: list[LetterJob], today: date, actor: str) -> LetterRe
 
 
 @task(name="convert-letters-to-pdf", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def pdf_task(results: LetterReport, actor: str) -> LetterReport:
     return LetterReport(make_pdfs(results.results, engine=configured_engine(), cases_dir=get_settings().cases_dir,
                                   actor=actor, convert=convert_to_pdf))
@@ -76,6 +80,7 @@ LETTER_OUTCOME_DE = {"written": "geschrieben", "unchanged": "schon vorhanden", "
 
 
 @task(name="letters-report", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def report_task(results: LetterReport) -> dict[str, int]:
     counts = Counter(r.outcome for r in results)
     rows = report_rows(results.results)
@@ -88,7 +93,8 @@ def report_task(results: LetterReport) -> dict[str, int]:
     return dict(counts)
 
 
-@flow(name="letters", persist_result=False)
+@flow(name="letters", persist_result=False, log_prints=False)
+@records_no_personal_data
 def letters_flow(
     jobs: list[LetterJob] | None = None,
     due: bool = False,

@@ -31,6 +31,7 @@ from domain.calendar import lower_saxony_calendar
 from domain.display import without_mail_addresses
 from domain.errors import DomainError
 from domain.report_periods import figure_text, key_figure_rows, key_figures_markdown, why_not_report_day
+from flows import records_no_personal_data
 from flows.day_off import berlin_today
 from services.monthly_report import (
     MonthlyReports,
@@ -54,16 +55,19 @@ class ReportMailFailed(DomainError):
 
 
 @task(name="build-monthly-reports", persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@records_no_personal_data
 def build_task(today: date) -> MonthlyReports:
     return build_monthly_reports(configured_engine(), today=today)
 
 
 @task(name="write-report-files", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def write_task(monthly: MonthlyReports) -> ReportFiles:
     return write_report_files(get_settings().home / "reports", monthly)
 
 
 @task(name="report-artifacts", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def artifacts_task(monthly: MonthlyReports, files: ReportFiles) -> None:
     month, year = monthly.month, monthly.year
     markdown = "\n".join([
@@ -85,6 +89,7 @@ def artifacts_task(monthly: MonthlyReports, files: ReportFiles) -> None:
 
 
 @task(name="mail-report", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def mail_task(monthly: MonthlyReports, files: ReportFiles) -> str:
     settings = get_settings()
     recipient = settings.jobcenter_report_email.strip()
@@ -109,7 +114,8 @@ MAIL_DE = {"off": "keine Mail (WELCOME_CENTER_JOBCENTER_REPORT_EMAIL ist leer)",
            "already": "schon gesendet (früherer Lauf)"}
 
 
-@flow(name="monthly-report", persist_result=False)
+@flow(name="monthly-report", persist_result=False, log_prints=False)
+@records_no_personal_data
 def monthly_report_flow(scheduled: bool = False, today: date | None = None) -> dict:
     """See the module docstring. Returns what a caller prints: the rest reason, or the folder and the
     mail's outcome ("off", "sent", "already")."""

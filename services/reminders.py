@@ -28,7 +28,7 @@ import socket
 import threading
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -113,8 +113,10 @@ class ReminderRunFailed(DomainError):
         )
         self.selection, self.sending = selection, sending
 
-    def __reduce__(self):  # picklable with its figures (Prefect may persist a flow's exception)
-        return (ReminderRunFailed, (self.selection, self.sending))
+    def __reduce__(self):
+        """Picklable with its figures but without the mails' addresses and subjects: Prefect pickles a
+        failed run's exception into its result storage even when results are not persisted."""
+        return (ReminderRunFailed, (replace(self.selection, preview=[]), replace(self.sending, errors=[])))
 
 
 # One mail per process between DATA and its `settle` commit: see the module docstring. A module-level

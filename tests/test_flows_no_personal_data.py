@@ -317,6 +317,19 @@ def test_no_flow_puts_her_name_address_or_birth_date_into_prefect(home, catalogu
     runs["intake with persistence on"] = flow_run_id(state)
     assert [o.outcome for o in state.result()] == ["accepted"]
 
+    # a database fault in the middle of the intake: SQLAlchemy's message quotes the statement's
+    # parameters (the file's path with her name); Prefect records the type and code only, this
+    # process keeps the original for the command line
+    (home / "inbox" / collecting.reference / f"Arbeitszeugnis {GIVEN}.pdf").write_bytes(samples.pdf("Arbeit"))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE intake_file")
+    state = intake_flow(settle_seconds=0, return_state=True)
+    runs["intake database fault"] = flow_run_id(state)
+    assert state.is_failed()
+    withheld = state.result(raise_on_failure=False)
+    assert type(withheld).__name__ == "StepFailed" and "OperationalError" in str(withheld) and GIVEN not in str(withheld)
+    assert GIVEN in str(withheld.original)
+
     # what Prefect keeps, through its API
     ids = list(runs.values())
     events = prefect_events(ids)
@@ -328,6 +341,7 @@ def test_no_flow_puts_her_name_address_or_birth_date_into_prefect(home, catalogu
     every = "\n".join(text for texts in records.values() for text in texts)
     assert collecting.reference in every and decided.reference in every
     assert "ReminderRunFailed" in every and "ReportMailFailed" in every and "sme.person_agreed" in every
+    assert "StepFailed: OperationalError (SQLITE_ERROR)" in every
     assert any("Posteingang" in text for text in records["artifact"])
     assert len(records["log"]) > 0 and len(records["task run name"]) >= 10
 
@@ -339,3 +353,26 @@ def test_no_flow_puts_her_name_address_or_birth_date_into_prefect(home, catalogu
     if (home / "prefect").exists():
         for what, value in SECRETS.items():
             assert files_with(home / "prefect", value.encode("utf-8")) == [], f"{what} found in the state folder's prefect/"
+
+
+def test_every_flow_and_task_persists_no_result_and_logs_no_prints(prefect_home):
+    """A flow added later (the retention run) is held to the same: its results stay in its process,
+    whatever an operator sets for PREFECT_RESULTS_PERSIST_BY_DEFAULT or PREFECT_LOGGING_LOG_PRINTS."""
+    import importlib
+    import pkgutil
+
+    from prefect import Flow
+    from prefect.tasks import Task
+
+    import flows
+
+    found = {}
+    for info in pkgutil.iter_modules(flows.__path__):
+        module = importlib.import_module(f"flows.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Flow | Task) and value.fn.__module__ == module.__name__:
+                found[f"{module.__name__}:{value.name}"] = value
+    assert {"flows.intake:intake", "flows.letters:letters", "flows.reminders:reminders",
+            "flows.reports:monthly-report", "flows.intake:take-in-batch"} <= set(found)
+    assert [name for name, item in found.items() if item.persist_result is not False] == []
+    assert [name for name, item in found.items() if isinstance(item, Flow) and item.log_prints is not False] == []
