@@ -376,3 +376,35 @@ def test_every_flow_and_task_persists_no_result_and_logs_no_prints(prefect_home)
             "flows.reports:monthly-report", "flows.intake:take-in-batch"} <= set(found)
     assert [name for name, item in found.items() if item.persist_result is not False] == []
     assert [name for name, item in found.items() if isinstance(item, Flow) and item.log_prints is not False] == []
+
+
+def test_an_error_leaves_a_task_without_the_values_it_worked_on(tmp_path, monkeypatch):
+    """What Prefect records of an error: a database error without SQLAlchemy's parameters, an
+    OSError without its file, a full folder inside the quarantine or the inbox named by that root."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from adapters.settings import get_settings
+    from domain.errors import StorageFault
+    from flows import StepFailed, recordable
+
+    monkeypatch.setenv("WELCOME_CENTER_HOME", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        named = f"inbox/VER-2026-0001/Zeugnis {GIVEN}.pdf"
+        database = OperationalError("INSERT INTO intake_file (inbox_path) VALUES (?)", (named,),
+                                    sqlite3.OperationalError("no such table: intake_file"))
+        assert GIVEN in str(database)
+        for error, shown in ((database, "OperationalError"), (FileNotFoundError(2, "No such file", named), "FileNotFoundError (ENOENT)"),
+                             (KeyError(FAMILY), "KeyError")):
+            safe = recordable(error)
+            assert isinstance(safe, StepFailed) and safe.original is error
+            assert str(safe).startswith(shown) and leaks(str(safe)) == [] and leaks(repr(safe.__reduce__())) == []
+        quarantine = get_settings().quarantine_dir
+        fault = recordable(StorageFault("storage.full", str(quarantine / f"{GIVEN} {FAMILY}")))
+        assert (fault.code, fault.folder) == ("storage.full", str(quarantine))
+        cases = StorageFault("storage.full", str(get_settings().cases_dir / "VER-2026-0001" / "documents"))
+        assert recordable(cases) is cases
+    finally:
+        get_settings.cache_clear()
