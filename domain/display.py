@@ -44,3 +44,15 @@ def visible(text: object) -> str:
     if value.isprintable() and not _ACTING.search(value):
         return value
     return _ACTING.sub(_shown, value)
+
+
+_MAIL_ADDRESS = re.compile(r"<?[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+>?")
+ADDRESS_PLACEHOLDER = "<Adresse>"
+
+
+def without_mail_addresses(text: str) -> str:
+    """`text` with every e-mail address replaced by `<Adresse>`. For what goes into Prefect's records
+    (a failed run's state message, its log): a mail server's answer often quotes the recipient
+    ("550 5.1.1 <name@example.org>: user unknown"), and Prefect's database is not the place erasure
+    cleans. The full answer stays in the outbox row, shown by `welcome-center reminders --failed`."""
+    return _MAIL_ADDRESS.sub(ADDRESS_PLACEHOLDER, text)

@@ -856,9 +856,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- reports (flows/reports.py, welcome_center/web/report_routes.py) -----------------------------
     "report.mail_failed": (
-        "the monthly report could not be mailed to '{value}' ({reason}); its files are written: fix the mail "
-        "server or the address, then run the deployment monthly-report again (it mails once)",
-        "der Monatsbericht konnte nicht an „{value}“ gesendet werden ({reason}); die Dateien sind geschrieben: "
+        "the monthly report could not be mailed to the address in {value} ({reason}); its files are written: fix "
+        "the mail server or the address, then run the deployment monthly-report again (it mails once)",
+        "der Monatsbericht konnte nicht an die Adresse aus {value} gesendet werden ({reason}); die Dateien sind geschrieben: "
         "bitte den Mailserver oder die Adresse prüfen und den Lauf monthly-report erneut starten (er sendet einmal)",
     ),
     "report.district_not_yours": (

@@ -15,18 +15,20 @@ from prefect.cache_policies import NO_CACHE
 from adapters.database import configured_engine
 from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
-from flows import batches, unless_storage_fault
+from flows import batches, records_no_personal_data, unless_storage_fault
 from flows.day_off import rest_if_day_off
-from services.intake import NO_CASE_FOLDER, InboxFile, Outcome, outcome_counts_de, scan_inbox, take_in
+from services.intake import InboxFile, Outcome, outcome_counts_de, reported_folder, scan_inbox, take_in
 
 
-@task(name="scan-inbox", cache_policy=NO_CACHE)
+@task(name="scan-inbox", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def scan_task(inbox: str) -> list[InboxFile]:
     return scan_inbox(Path(inbox))
 
 
-@task(name="take-in-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
+@task(name="take-in-batch", persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
       retry_condition_fn=unless_storage_fault)
+@records_no_personal_data
 def take_in_task(files: list[InboxFile], settle_seconds: float) -> list[Outcome]:
     """One batch; a file's trouble is its outcome, so a retry only follows a database that failed."""
     settings = get_settings()
@@ -36,14 +38,16 @@ def take_in_task(files: list[InboxFile], settle_seconds: float) -> list[Outcome]
     )
 
 
-@task(name="intake-report", cache_policy=NO_CACHE)
+@task(name="intake-report", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def report_task(outcomes: list[Outcome]) -> dict[str, int]:
     """A table artifact per case: how many files were accepted, refused, held, left waiting (counts
-    only; the case folders' names as `visible` text, as the outcomes carry them)."""
+    only, per case reference; no file name, and a folder that is no case reference is not named:
+    `services.intake.reported_folder`)."""
     counts = Counter(o.outcome for o in outcomes)
     per_case: dict[str, Counter] = {}
     for item in outcomes:
-        per_case.setdefault(item.case_reference or NO_CASE_FOLDER, Counter())[item.outcome] += 1
+        per_case.setdefault(reported_folder(item.case_reference), Counter())[item.outcome] += 1
     table = [{"Fall": ref, **{k: v for k, v in sorted(c.items())}} for ref, c in sorted(per_case.items())]
     if table:
         create_table_artifact(table=table, key="intake-report", description=f"Posteingang: {outcome_counts_de(counts)}")
@@ -53,7 +57,8 @@ def report_task(outcomes: list[Outcome]) -> dict[str, int]:
     return dict(counts)
 
 
-@flow(name="intake", log_prints=True)
+@flow(name="intake", persist_result=False, log_prints=False)
+@records_no_personal_data
 def intake_flow(inbox: str | None = None, batch_size: int = 200, settle_seconds: float | None = None,
                 scheduled: bool = False) -> list[Outcome]:
     """Take in every file waiting in the inbox; a file changed within `settle_seconds` (default: the

@@ -31,7 +31,7 @@ from adapters.docx import TemplateSet, load_checked_templates, load_letter_texts
 from adapters.pdf import PdfUnavailable, convert_to_pdf, soffice
 from adapters.rules import load_checklist_rules
 from adapters.settings import get_settings
-from flows import batches, unless_storage_fault
+from flows import batches, records_no_personal_data, unless_storage_fault
 from flows.day_off import rest_if_day_off
 from services.letters import (
     ACTOR,
@@ -46,27 +46,31 @@ from services.letters import (
 )
 
 
-@task(name="check-letter-templates", cache_policy=NO_CACHE)
+@task(name="check-letter-templates", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def check_templates_task(today: date, pdf: bool = False) -> None:
     if pdf and soffice() is None:
         raise PdfUnavailable()
     load_checked_templates(templates_dir(), texts=load_letter_texts(), today=today)
 
 
-@task(name="select-due-letters", cache_policy=NO_CACHE)
+@task(name="select-due-letters", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def select_due_task(district: str | None = None) -> LetterReport:
     return LetterReport(select_due(configured_engine(), district=district))
 
 
-@task(name="write-letter-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
+@task(name="write-letter-batch", persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
       retry_condition_fn=unless_storage_fault)
+@records_no_personal_data
 def write_batch_task(jobs: list[LetterJob], today: date, actor: str) -> LetterReport:
     kit = LetterKit(templates=TemplateSet.load(templates_dir()), texts=load_letter_texts(), catalogue=load_catalogue(),
                     rules=load_checklist_rules(), cases_dir=get_settings().cases_dir)
     return LetterReport(write_letters(jobs, engine=configured_engine(), kit=kit, today=today, actor=actor))
 
 
-@task(name="convert-letters-to-pdf", cache_policy=NO_CACHE)
+@task(name="convert-letters-to-pdf", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def pdf_task(results: LetterReport, actor: str) -> LetterReport:
     return LetterReport(make_pdfs(results.results, engine=configured_engine(), cases_dir=get_settings().cases_dir,
                                   actor=actor, convert=convert_to_pdf))
@@ -76,7 +80,8 @@ LETTER_OUTCOME_DE = {"written": "geschrieben", "unchanged": "schon vorhanden", "
                      "withheld": "zurückgehalten (Einwilligung widerrufen)"}
 
 
-@task(name="letters-report", cache_policy=NO_CACHE)
+@task(name="letters-report", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def report_task(results: LetterReport) -> dict[str, int]:
     counts = Counter(r.outcome for r in results)
     rows = report_rows(results.results)
@@ -89,7 +94,8 @@ def report_task(results: LetterReport) -> dict[str, int]:
     return dict(counts)
 
 
-@flow(name="letters")
+@flow(name="letters", persist_result=False, log_prints=False)
+@records_no_personal_data
 def letters_flow(
     jobs: list[LetterJob] | None = None,
     due: bool = False,

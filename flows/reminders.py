@@ -20,6 +20,7 @@ from adapters.mailer import MailComposer, SmtpSender
 from adapters.rules import load_checklist_rules, load_reminder_rules
 from adapters.settings import get_settings
 from domain.calendar import lower_saxony_calendar
+from flows import records_no_personal_data
 from services.reminders import (
     BERLIN,
     Held,
@@ -41,7 +42,8 @@ def _context():
     return settings, configured_engine(), catalogue, load_reminder_rules(), load_checklist_rules(), MailComposer(settings.templates_dir, catalogue)
 
 
-@task(name="select-reminders", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(name="select-reminders", persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@records_no_personal_data
 def select_task(today: date, dry_run: bool) -> Selection:
     settings, engine, catalogue, rules, checklist_rules, composer = _context()
     composer.check(rules)
@@ -52,7 +54,8 @@ def select_task(today: date, dry_run: bool) -> Selection:
     )
 
 
-@task(name="send-reminder-batch", cache_policy=NO_CACHE)
+@task(name="send-reminder-batch", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def send_task(worker: str, limit: int) -> tuple[int, Sending]:
     settings, engine, catalogue, *_ = _context()
 
@@ -68,17 +71,20 @@ def send_task(worker: str, limit: int) -> tuple[int, Sending]:
     )
 
 
-@task(name="take-over-abandoned-claims", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(name="take-over-abandoned-claims", persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@records_no_personal_data
 def take_over_task() -> int:
     return take_over_abandoned(engine=configured_engine(), now=datetime.now(UTC))
 
 
-@task(name="held-claims", cache_policy=NO_CACHE)
+@task(name="held-claims", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def held_task(worker: str) -> list[Held]:
     return held_claims(engine=configured_engine(), now=datetime.now(UTC), own=worker)
 
 
-@task(name="reminder-report", cache_policy=NO_CACHE)
+@task(name="reminder-report", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def report_task(selection: Selection, sending: Sending) -> list[dict]:
     if not selection.working_day:
         why = lower_saxony_calendar().why_not_working(selection.today)
@@ -101,7 +107,8 @@ def report_task(selection: Selection, sending: Sending) -> list[dict]:
     return table
 
 
-@flow(name="reminders")
+@flow(name="reminders", persist_result=False, log_prints=False)
+@records_no_personal_data
 def reminders_flow(on: date | None = None, dry_run: bool = False, batch_size: int = 200, senders: int = 2,
                    scheduled: bool = False) -> dict:
     """Select and send the reminders due on `on` (default: today in Europe/Berlin).

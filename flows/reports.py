@@ -28,8 +28,10 @@ from adapters.database import configured_engine
 from adapters.mailer import SendFailure, SmtpSender
 from adapters.settings import get_settings
 from domain.calendar import lower_saxony_calendar
+from domain.display import without_mail_addresses
 from domain.errors import DomainError
 from domain.report_periods import figure_text, key_figure_rows, key_figures_markdown, why_not_report_day
+from flows import records_no_personal_data
 from flows.day_off import berlin_today
 from services.monthly_report import (
     MonthlyReports,
@@ -43,21 +45,29 @@ ARTIFACT_KEY = "monthly-report"
 
 
 class ReportMailFailed(DomainError):
-    def __init__(self, recipient: str, answer: str) -> None:
-        super().__init__("report.mail_failed", "WELCOME_CENTER_JOBCENTER_REPORT_EMAIL", value=recipient, reason=answer)
+    """The mail server did not take the report. The message is the failed run's state message in
+    Prefect's database: it names the setting, not the address (a Jobcenter mailbox may be a
+    person's), and the server's answer with any address in it replaced."""
+
+    def __init__(self, answer: str) -> None:
+        super().__init__("report.mail_failed", "WELCOME_CENTER_JOBCENTER_REPORT_EMAIL",
+                         value="WELCOME_CENTER_JOBCENTER_REPORT_EMAIL", reason=without_mail_addresses(answer))
 
 
-@task(name="build-monthly-reports", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(name="build-monthly-reports", persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@records_no_personal_data
 def build_task(today: date) -> MonthlyReports:
     return build_monthly_reports(configured_engine(), today=today)
 
 
-@task(name="write-report-files", cache_policy=NO_CACHE)
+@task(name="write-report-files", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def write_task(monthly: MonthlyReports) -> ReportFiles:
     return write_report_files(get_settings().home / "reports", monthly)
 
 
-@task(name="report-artifacts", cache_policy=NO_CACHE)
+@task(name="report-artifacts", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def artifacts_task(monthly: MonthlyReports, files: ReportFiles) -> None:
     month, year = monthly.month, monthly.year
     markdown = "\n".join([
@@ -78,7 +88,8 @@ def artifacts_task(monthly: MonthlyReports, files: ReportFiles) -> None:
                                       f"{figure_text(both.get('cases_opened'))} Fälle eröffnet (geschwärzt)")
 
 
-@task(name="mail-report", cache_policy=NO_CACHE)
+@task(name="mail-report", persist_result=False, cache_policy=NO_CACHE)
+@records_no_personal_data
 def mail_task(monthly: MonthlyReports, files: ReportFiles) -> str:
     settings = get_settings()
     recipient = settings.jobcenter_report_email.strip()
@@ -96,14 +107,15 @@ def mail_task(monthly: MonthlyReports, files: ReportFiles) -> str:
                                   sender_address=center.email or f"welcome-center@{settings.mail_domain}",
                                   mail_domain=settings.mail_domain)
     except SendFailure as failure:
-        raise ReportMailFailed(recipient, failure.answer) from None
+        raise ReportMailFailed(failure.answer) from None
 
 
 MAIL_DE = {"off": "keine Mail (WELCOME_CENTER_JOBCENTER_REPORT_EMAIL ist leer)", "sent": "an das Jobcenter gesendet",
            "already": "schon gesendet (früherer Lauf)"}
 
 
-@flow(name="monthly-report")
+@flow(name="monthly-report", persist_result=False, log_prints=False)
+@records_no_personal_data
 def monthly_report_flow(scheduled: bool = False, today: date | None = None) -> dict:
     """See the module docstring. Returns what a caller prints: the rest reason, or the folder and the
     mail's outcome ("off", "sent", "already")."""

@@ -32,7 +32,7 @@ BERLIN = ZoneInfo(TIMEZONE)
 FLOW_NAMES = tuple(sorted({spec.flow_name for spec in DEPLOYMENTS}))  # intake, letters, reminders
 PROBE_TIMEOUT_SECONDS = 3.0
 PROBLEM_STATES = ("FAILED", "CRASHED")
-_EXCEPTION = re.compile(r"exception:\s*([A-Za-z_][\w.]*)")
+_EXCEPTION = re.compile(r"exception:\s*(?:[\w.]*StepFailed:\s*)?([A-Za-z_][\w.]*)")  # flows.StepFailed: the withheld type
 
 
 @dataclass(frozen=True)

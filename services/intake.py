@@ -138,6 +138,19 @@ def outcome_counts_de(counts: dict[str, int]) -> str:
 
 
 NO_CASE_FOLDER = "_ohne_fall"
+NOT_A_REFERENCE = "(Ordner ohne Aktenzeichen)"
+CASE_REFERENCE_SHAPE = re.compile(r"[A-Z]{2,5}-[0-9]{4}-[0-9]{3,6}")
+
+
+def reported_folder(case_reference: str | None) -> str:
+    """The inbox folder as a run's report may name it: a case reference (VER-2026-0042), `_ohne_fall`
+    for a file dropped straight into the inbox, or one placeholder for any other folder. Office
+    workers name folders after persons ("Olena Kowalenko/"); a report is a Prefect artifact, kept in
+    Prefect's database where erasure does not reach, so such a name stays out of it. The quarantine
+    page shows the file with its folder, from the application's own database."""
+    if not case_reference:
+        return NO_CASE_FOLDER
+    return case_reference if CASE_REFERENCE_SHAPE.fullmatch(case_reference) else NOT_A_REFERENCE
 NO_CONSENT = "keine Einwilligung erfasst"
 STAGING_FOLDER = ".eingang"
 """Inside the cases folder: on the same file system as the documents, so one rename finishes a copy."""

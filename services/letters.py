@@ -77,6 +77,7 @@ class LetterResult:
     field: str = ""  # refused: the field that is missing
     reason: str = ""
     reason_de: str = ""  # the refusal in German (domain.messages), for the web page
+    code: str = ""  # refused: the message's code (domain.messages), what the run's report names
     letter_id: int | None = None
     pdf_path: str = ""
 
@@ -165,7 +166,7 @@ def _write_batch(jobs: list[LetterJob], *, engine: Engine, kit: LetterKit, today
             if case is None:
                 missing = NotFound("case", str(job.case_id))
                 results.append(LetterResult(str(job.case_id), job.kind or "", "", "refused", field="case",
-                                            reason=missing.message, reason_de=missing.message_de))
+                                            reason=missing.message, reason_de=missing.message_de, code=missing.code))
                 continue
             if job.kind is None and case.consent_withdrawn_on is not None:
                 # the due letters of a person who withdrew consent: none is written, the case is
@@ -190,7 +191,8 @@ def _write_batch(jobs: list[LetterJob], *, engine: Engine, kit: LetterKit, today
                                             calendar=calendar, min_working_days=min_working_days)
                 except LetterRefused as refusal:
                     results.append(LetterResult(case.reference, request.kind.value, request.recipient, "refused",
-                                                field=refusal.field, reason=refusal.message, reason_de=refusal.message_de))
+                                                field=refusal.field, reason=refusal.message, reason_de=refusal.message_de,
+                                                code=refusal.code))
                     continue
                 data = templates.render(letter, day=today)
                 digest = hashlib.sha256(data).hexdigest()
@@ -300,10 +302,15 @@ def make_pdfs(results: list[LetterResult], *, engine: Engine, cases_dir: Path, a
 
 
 def report_rows(results: list[LetterResult]) -> list[dict[str, str]]:
+    """The rows of the run's report (a Prefect artifact, kept in Prefect's database where erasure
+    does not reach): references, kinds, file paths (made of the reference, the date and a hash) and,
+    for a refusal, the field and the message's code, never the message: it may quote the person's
+    name or a line of her address (`letter.sme_not_agreed`, `letter.line_too_long`). The adviser
+    reads the full reason in the command's output and on the case page."""
     return [
         {"Fall": r.case_reference, "Brief": r.kind, "Empfänger": r.recipient, "Sprache": r.language or "–",
          "Ergebnis": r.outcome, "Datei": r.path or "–", "SHA-256": r.sha256[:12] or "–",
-         "Grund": f"{r.field}: {r.reason}" if r.outcome == "refused" else ""}
+         "Grund": f"{r.field}: {r.code}" if r.outcome == "refused" else ""}
         for r in results
     ]
 

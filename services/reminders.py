@@ -28,7 +28,7 @@ import socket
 import threading
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,7 @@ from sqlmodel import Session
 from adapters.mailer import SendFailure, build_message
 from adapters.process_identity import Liveness, liveness, start_ticks
 from domain.calendar import WorkingCalendar
+from domain.display import without_mail_addresses
 from domain.errors import DomainError, InvalidInput
 from domain.messages import Term
 from domain.reminders import Recipient, Trigger, max_lead_days, recipient_for, select_reminders
@@ -99,17 +100,23 @@ class Sending:
 class ReminderRunFailed(DomainError):
     """The run could not reach the mail server, or the server refused mails for good. Raised after
     the report is written, so that the Prefect flow run ends Failed and the CLI exits non-zero; it
-    carries the run's figures for the summary."""
+    carries the run's figures for the summary. Its message becomes the failed flow run's state
+    message and log line in Prefect's database: it names counts and, when the server could not be
+    reached, why, never a recipient (the refused mails and their addresses are in the outbox,
+    `welcome-center reminders --failed`). The figures it carries (`sending.errors` with addresses)
+    stay in this process: the flows do not persist results (`persist_result=False`)."""
 
     def __init__(self, selection: Selection, sending: Sending) -> None:
         super().__init__(
             "reminders.smtp_unreachable" if sending.unreachable else "reminders.mails_failed", "remind",
-            count=sending.failed, reason=(sending.errors[-1] if sending.errors else "")[:200],
+            count=sending.failed, reason=without_mail_addresses(sending.errors[-1] if sending.unreachable and sending.errors else "")[:200],
         )
         self.selection, self.sending = selection, sending
 
-    def __reduce__(self):  # picklable with its figures (Prefect may persist a flow's exception)
-        return (ReminderRunFailed, (self.selection, self.sending))
+    def __reduce__(self):
+        """Picklable with its figures but without the mails' addresses and subjects: Prefect pickles a
+        failed run's exception into its result storage even when results are not persisted."""
+        return (ReminderRunFailed, (replace(self.selection, preview=[]), replace(self.sending, errors=[])))
 
 
 # One mail per process between DATA and its `settle` commit: see the module docstring. A module-level

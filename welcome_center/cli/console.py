@@ -22,6 +22,7 @@ from domain.dates import event_day
 from domain.display import visible
 from domain.errors import CatalogueError, DomainError, StorageFault
 from domain.validation import FieldError
+from flows import StepFailed
 
 
 def escape(text: object) -> str:
@@ -50,7 +51,10 @@ def friendly(command):
     @wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            except StepFailed as withheld:  # what a flow kept out of Prefect's records, shown here
+                raise (withheld.original or withheld) from None
         except StorageFault as error:
             fail("Storage error", error.message, EXIT_FILE)
         except CatalogueError as error:
