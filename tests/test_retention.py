@@ -396,3 +396,28 @@ def test_the_cli_dry_run_and_run_with_the_clock_moved_forward(cli, catalogue):
     bad = cli("retention", "--on", "31.02.2026")
     assert bad.exit_code == 2 and "--on" in bad.output and "Traceback" not in bad.output
     assert os.path.exists(cli.home / "welcome-center.db")
+
+
+def test_prefect_result_files_older_than_the_period_go_and_younger_ones_stay(tmp_path):
+    """Prefect writes a failed run's exception into its home's storage/ even without persisted
+    results; the nightly run removes those files with the runs' period."""
+    import os
+    import time as clock
+
+    from adapters.rules import load_retention_rules
+    from domain.retention import Kind
+    from flows.retention import prune_result_storage
+
+    rule = load_retention_rules()[Kind.PREFECT_RUNS]
+    storage = tmp_path / "storage"
+    storage.mkdir()
+    old, young = storage / "a1b2c3", storage / "d4e5f6"
+    old.write_bytes(b"pickled exception")
+    young.write_bytes(b"pickled exception")
+    today = date.today()
+    old_time = rule.moment_cutoff(today).timestamp() - 3600
+    os.utime(old, (old_time, old_time))
+    assert prune_result_storage(rule, today=today, home=tmp_path) == 1
+    assert not old.exists() and young.exists()
+    assert young.stat().st_mtime > clock.time() - 60
+    assert prune_result_storage(rule, today=today, home=tmp_path / "nowhere") == 0  # no storage folder yet
