@@ -181,9 +181,12 @@ def prefect_events(run_ids: list[str]) -> list[dict]:
     """The events the server recorded about these flow runs and their task runs (Prefect 3 records task
     runs from events; they are persisted in batches, so this waits until every flow run has its
     terminal event)."""
-    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.client.orchestration import get_client
 
-    api = SubprocessASGIServer().api_url
+    # the server the flows ran on, as Prefect's client finds it (the temporary one of this process,
+    # started again if another test of the session stopped it; or the one PREFECT_API_URL names)
+    with get_client(sync_client=True) as client:
+        api = str(client.api_url).rstrip("/")
     deadline = time.monotonic() + 60
     while True:
         events = []

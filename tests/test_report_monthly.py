@@ -136,7 +136,8 @@ def test_on_the_first_working_day_the_run_writes_both_reports_publishes_the_figu
     assert not [p for p in (home / "reports").iterdir() if p.name.startswith(".")]  # no staging folder left
 
     markdown = [text for text in artifacts("monthly-report") if "## Bericht November 2026" in text]
-    assert markdown and "| davon unter 25 Jahren | 18 | < 3 | 20 |" in markdown[-1]
+    # (the session's Prefect server also holds other tests' November reports: this run's has the sample's figures)
+    assert any("| davon unter 25 Jahren | 18 | < 3 | 20 |" in text for text in markdown), markdown
     assert any("Personen beraten" in table and "< 3" in table for table in artifacts("monthly-report-table"))
 
     assert len(sink.messages) == 1
