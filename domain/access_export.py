@@ -28,149 +28,164 @@ SUMMARY_DE = "zusammenfassung.html"
 
 _DE = {
     "title": "Ihre gespeicherten Daten",
-    "subtitle": "Auskunft nach Art. 15 DSGVO – Welcome Center Landkreis Verden / Landkreis Osterholz",
+    "subtitle": "Auskunft nach Artikel 15 der Datenschutz-Grundverordnung (DSGVO) – "
+                "Welcome Center Landkreis Verden / Landkreis Osterholz",
     "made_on": "Stand",
     "intro": "Diese Auskunft enthält alle Angaben, die das Welcome Center über Sie und Ihre Fälle gespeichert hat. "
-             "Jeder gespeicherte Wert steht vollständig in der Datei daten.json; Ihre Unterlagen, Briefe und E-Mails "
-             "liegen in den Ordnern unterlagen/, briefe/ und mails/ dieses Archivs.",
+             "Sämtliche gespeicherten Werte stehen vollständig in der Datei daten.json; Ihre Unterlagen, Briefe und "
+             "E-Mails liegen in den Ordnern unterlagen/, briefe/ und mails/ dieses Archivs.",
     "binding": "",
-    "person": "Ihre Angaben",
+    "person": "Angaben zu Ihrer Person",
     "consents": "Einwilligungen",
     "address": "Anschrift",
     "case": "Fall",
-    "steps": "Schritte",
+    "steps": "Bearbeitungsschritte",
     "deadlines": "Fristen",
     "appointments": "Termine",
     "documents": "Unterlagen",
     "letters": "Briefe",
     "mails": "E-Mails",
-    "employers": "Betriebe, die das Ergebnis erfahren dürfen",
+    "employers": "Betriebe, denen das Ergebnis mitgeteilt werden darf",
     "intake": "Eingegangene Dateien (Posteingang)",
-    "audit": "Wer wann was gelesen oder geändert hat",
-    "derived": "Für Berichte werden aus den Schritten Ihrer Fälle Kennzahlen abgeleitet (Tage der Meilensteine, "
-               "Stand); sie enthalten keine weiteren Angaben über Sie und stehen in daten.json unter "
-               "„report_case_fact“ und „report_case_change“. Berichte nennen keine Personen.",
+    "audit": "Wer hat wann was gelesen oder geändert?",
+    "derived": "Für Berichte werden aus den Bearbeitungsschritten Ihrer Fälle Kennzahlen abgeleitet: an welchem Tag "
+               "wichtige Schritte erfolgt sind und wann sich der Stand eines Falls geändert hat. Diese Kennzahlen "
+               "enthalten keine weiteren Angaben über Sie und stehen in daten.json unter „report_case_fact“ und "
+               "„report_case_change“. "
+               "In den Berichten werden keine Personen genannt.",
     "missing_files": "Dateien, die fehlen",
-    "missing_note": "Diese Dateien sind in der Datenbank verzeichnet, lagen aber bei der Erstellung der Auskunft nicht "
-                    "vor; ihre Angaben stehen trotzdem in daten.json.",
+    "missing_note": "Diese Dateien sind in der Datenbank verzeichnet, lagen aber bei der Erstellung dieser Auskunft "
+                    "nicht vor; die Angaben zu ihnen stehen trotzdem in daten.json.",
     "missing": "fehlt",
-    "none": "keine",
+    "none": "keine Einträge",
     "yes": "ja",
     "no": "nein",
     "date": "Datum",
-    "time": "Zeit",
-    "what": "was",
-    "who": "wer",
-    "note": "Notiz",
+    "time": "Zeitpunkt",
+    "what": "Was",
+    "who": "Wer",
+    "note": "Bemerkung",
     "change": "Änderung",
     "kind": "Art",
-    "status": "Stand",
-    "due": "fällig",
+    "status": "Status",
+    "due": "Fällig am",
     "name": "Name",
     "file": "Datei im Archiv",
-    "recipient": "an",
+    "recipient": "An",
     "subject": "Betreff",
     "language": "Sprache",
-    "sent": "gesendet",
+    "sent": "Gesendet am",
     "place": "Ort",
-    "agreed": "Zustimmung am",
-    "given_by": "erteilt von",
-    "withdrawn": "widerrufen am",
+    "agreed": "Zugestimmt am",
+    "given_by": "Erteilt von",
+    "withdrawn": "Widerrufen am",
 }
 
 _EN = {
     "title": "Your stored data",
-    "subtitle": "Information under Art. 15 GDPR – Welcome Center Landkreis Verden / Landkreis Osterholz",
+    "subtitle": "Access to your data under Article 15 of the General Data Protection Regulation (GDPR) – "
+                "Welcome Center Landkreis Verden / Landkreis Osterholz",
     "made_on": "As of",
-    "intro": "This information contains everything the Welcome Center has stored about you and your cases. Every "
+    "intro": "This copy contains all the information the Welcome Center has stored about you and your cases. Every "
              "stored value is given in full in the file daten.json; your documents, letters and e-mails are in the "
              "folders unterlagen/, briefe/ and mails/ of this archive.",
-    "binding": "Courtesy translation; the German summary (zusammenfassung.html) is binding.",
-    "person": "Your details", "consents": "Consents", "address": "Address", "case": "Case", "steps": "Steps",
-    "deadlines": "Deadlines", "appointments": "Appointments", "documents": "Documents", "letters": "Letters",
-    "mails": "E-mails", "employers": "Employers who may learn the outcome", "intake": "Files received (inbox)",
-    "audit": "Who read or changed what, and when",
-    "derived": "For reports, figures are derived from the steps of your cases (days of milestones, state); they hold "
-               "nothing else about you and are in daten.json under \"report_case_fact\" and \"report_case_change\". "
-               "Reports name no persons.",
+    "binding": "This translation is for your information only; only the German summary (zusammenfassung.html) is "
+               "binding.",
+    "person": "Your personal details", "consents": "Consents", "address": "Address", "case": "Case",
+    "steps": "Steps in your case", "deadlines": "Deadlines", "appointments": "Appointments", "documents": "Documents",
+    "letters": "Letters", "mails": "E-mails", "employers": "Companies that may be told the outcome",
+    "intake": "Files received (inbox)", "audit": "Who read or changed what, and when",
+    "derived": "For reports, figures are derived from the steps in your cases: on which day important steps took place "
+               "and when the status of a case changed. They contain nothing else about you and are in daten.json "
+               "under \"report_case_fact\" and \"report_case_change\". Reports do not name anyone.",
     "missing_files": "Missing files",
-    "missing_note": "These files are listed in the database but were not present when this information was made; their "
-                    "details are in daten.json all the same.",
-    "missing": "missing", "none": "none", "yes": "yes", "no": "no", "date": "Date", "time": "Time", "what": "what",
-    "who": "who", "note": "Note", "change": "Change", "kind": "Kind", "status": "Status", "due": "due", "name": "Name",
-    "file": "File in the archive", "recipient": "to", "subject": "Subject", "language": "Language", "sent": "sent",
-    "place": "Place", "agreed": "agreed on", "given_by": "given by", "withdrawn": "withdrawn on",
+    "missing_note": "These files are listed in the database but were not available when this copy was made; the "
+                    "details about them are in daten.json all the same.",
+    "missing": "missing", "none": "no entries", "yes": "yes", "no": "no", "date": "Date", "time": "Date and time",
+    "what": "What", "who": "Who", "note": "Note", "change": "Change", "kind": "Type", "status": "Status",
+    "due": "Due on", "name": "Name", "file": "File in the archive", "recipient": "To", "subject": "Subject",
+    "language": "Language", "sent": "Sent on", "place": "Place", "agreed": "Agreed on", "given_by": "Given by",
+    "withdrawn": "Withdrawn on",
 }
 
 _UK = {
     "title": "Ваші збережені дані",
-    "subtitle": "Інформація відповідно до ст. 15 GDPR (DSGVO) – Welcome Center Landkreis Verden / Landkreis Osterholz",
-    "made_on": "Станом на",
-    "intro": "Ця інформація містить усі дані, які Welcome Center зберігає про вас і ваші справи. Кожне збережене "
-             "значення повністю наведене у файлі daten.json; ваші документи, листи та електронні листи знаходяться "
-             "в папках unterlagen/, briefe/ і mails/ цього архіву.",
-    "binding": "Переклад для зручності; обов'язковою є німецька версія (zusammenfassung.html).",
-    "person": "Ваші дані", "consents": "Згоди", "address": "Адреса", "case": "Справа", "steps": "Кроки",
-    "deadlines": "Строки", "appointments": "Зустрічі", "documents": "Документи", "letters": "Листи",
-    "mails": "Електронні листи", "employers": "Роботодавці, які можуть дізнатися результат",
-    "intake": "Отримані файли (вхідні)", "audit": "Хто, коли і що переглядав або змінював",
-    "derived": "Для звітів із кроків ваших справ виводяться показники (дні етапів, стан); вони не містять інших "
-               "даних про вас і наведені в daten.json у розділах «report_case_fact» і «report_case_change». "
-               "Звіти не називають осіб.",
+    "subtitle": "Доступ до Ваших даних відповідно до статті 15 Загального регламенту захисту даних (GDPR) – "
+                "Welcome Center Landkreis Verden / Landkreis Osterholz",
+    "made_on": "Дата складання",
+    "intro": "Тут зібрано всі дані, які Welcome Center зберігає про Вас і Ваші справи. Усі збережені дані в повному "
+             "обсязі містяться у файлі daten.json; Ваші документи, листи та електронні листи – у папках unterlagen/, "
+             "briefe/ і mails/ цього архіву.",
+    "binding": "Цей переклад надається лише для інформації; юридично обов'язковою є тільки німецька версія "
+               "(zusammenfassung.html).",
+    "person": "Ваші особисті дані", "consents": "Надані згоди", "address": "Адреса", "case": "Справа",
+    "steps": "Кроки у справі", "deadlines": "Строки", "appointments": "Зустрічі", "documents": "Документи",
+    "letters": "Листи", "mails": "Електронні листи", "employers": "Підприємства, яким дозволено повідомити результат",
+    "intake": "Отримані файли (вхідна пошта)", "audit": "Хто, коли і що переглядав або змінював",
+    "derived": "Для звітів із кроків у Ваших справах формуються показники: у які дні відбулися важливі кроки та коли "
+               "змінювався стан справи. Вони не містять інших даних про Вас і наведені в daten.json у розділах "
+               "«report_case_fact» і «report_case_change». У звітах не називають імен конкретних осіб.",
     "missing_files": "Відсутні файли",
-    "missing_note": "Ці файли зазначені в базі даних, але були відсутні під час складання цієї інформації; їхні "
-                    "дані все одно наведені в daten.json.",
-    "missing": "відсутній", "none": "немає", "yes": "так", "no": "ні", "date": "Дата", "time": "Час", "what": "що",
-    "who": "хто", "note": "Примітка", "change": "Зміна", "kind": "Вид", "status": "Стан", "due": "строк",
-    "name": "Назва", "file": "Файл в архіві", "recipient": "кому", "subject": "Тема", "language": "Мова",
-    "sent": "надіслано", "place": "Місце", "agreed": "згода від", "given_by": "надав(ла)", "withdrawn": "відкликано",
+    "missing_note": "Ці файли зареєстровано в базі даних, але під час складання цього документа їх не було; відомості "
+                    "про них усе одно наведено в daten.json.",
+    "missing": "відсутній", "none": "записів немає", "yes": "так", "no": "ні", "date": "Дата", "time": "Дата й час",
+    "what": "Що", "who": "Хто", "note": "Примітка", "change": "Зміна", "kind": "Тип", "status": "Статус",
+    "due": "Строк до", "name": "Назва", "file": "Файл у архіві", "recipient": "Кому", "subject": "Тема",
+    "language": "Мова", "sent": "Надіслано", "place": "Місце", "agreed": "Дата згоди", "given_by": "Ким надано",
+    "withdrawn": "Дата відкликання",
 }
 
 _RU = {
     "title": "Ваши сохранённые данные",
-    "subtitle": "Информация согласно ст. 15 GDPR (DSGVO) – Welcome Center Landkreis Verden / Landkreis Osterholz",
-    "made_on": "По состоянию на",
-    "intro": "Эта информация содержит все данные, которые Welcome Center хранит о вас и ваших делах. Каждое "
-             "сохранённое значение полностью приведено в файле daten.json; ваши документы, письма и электронные "
-             "письма находятся в папках unterlagen/, briefe/ и mails/ этого архива.",
-    "binding": "Перевод для удобства; обязательной является немецкая версия (zusammenfassung.html).",
-    "person": "Ваши данные", "consents": "Согласия", "address": "Адрес", "case": "Дело", "steps": "Шаги",
-    "deadlines": "Сроки", "appointments": "Встречи", "documents": "Документы", "letters": "Письма",
-    "mails": "Электронные письма", "employers": "Работодатели, которые могут узнать результат",
+    "subtitle": "Доступ к Вашим данным согласно статье 15 Общего регламента по защите данных (GDPR) – "
+                "Welcome Center Landkreis Verden / Landkreis Osterholz",
+    "made_on": "Дата составления",
+    "intro": "Здесь собраны все данные, которые Welcome Center хранит о Вас и Ваших делах. Все сохранённые данные в "
+             "полном объёме содержатся в файле daten.json; Ваши документы, письма и электронные письма – в папках "
+             "unterlagen/, briefe/ и mails/ этого архива.",
+    "binding": "Этот перевод предоставляется лишь для информации; юридически обязательной является только немецкая "
+               "версия (zusammenfassung.html).",
+    "person": "Ваши личные данные", "consents": "Согласия", "address": "Адрес", "case": "Дело",
+    "steps": "Шаги по делу", "deadlines": "Сроки", "appointments": "Встречи", "documents": "Документы",
+    "letters": "Письма", "mails": "Электронные письма", "employers": "Предприятия, которым разрешено сообщить результат",
     "intake": "Полученные файлы (входящие)", "audit": "Кто, когда и что просматривал или изменял",
-    "derived": "Для отчётов из шагов ваших дел выводятся показатели (дни этапов, состояние); они не содержат других "
-               "данных о вас и приведены в daten.json в разделах «report_case_fact» и «report_case_change». "
-               "Отчёты не называют лиц.",
+    "derived": "Для отчётов из шагов по Вашим делам формируются показатели: в какие дни были выполнены важные шаги и "
+               "когда менялся статус дела. Они не содержат других данных о Вас и приведены в daten.json в разделах "
+               "«report_case_fact» и «report_case_change». В отчётах не указываются конкретные лица.",
     "missing_files": "Отсутствующие файлы",
-    "missing_note": "Эти файлы указаны в базе данных, но отсутствовали при составлении этой информации; их данные "
-                    "всё равно приведены в daten.json.",
-    "missing": "отсутствует", "none": "нет", "yes": "да", "no": "нет", "date": "Дата", "time": "Время", "what": "что",
-    "who": "кто", "note": "Примечание", "change": "Изменение", "kind": "Вид", "status": "Состояние", "due": "срок",
-    "name": "Название", "file": "Файл в архиве", "recipient": "кому", "subject": "Тема", "language": "Язык",
-    "sent": "отправлено", "place": "Место", "agreed": "согласие от", "given_by": "дано", "withdrawn": "отозвано",
+    "missing_note": "Эти файлы значатся в базе данных, но отсутствовали при составлении этого документа; сведения о "
+                    "них всё равно приведены в daten.json.",
+    "missing": "отсутствует", "none": "записей нет", "yes": "да", "no": "нет", "date": "Дата", "time": "Дата и время",
+    "what": "Что", "who": "Кто", "note": "Примечание", "change": "Изменение", "kind": "Тип", "status": "Статус",
+    "due": "Срок до", "name": "Название", "file": "Файл в архиве", "recipient": "Кому", "subject": "Тема",
+    "language": "Язык", "sent": "Отправлено", "place": "Место", "agreed": "Дата согласия", "given_by": "Кем дано",
+    "withdrawn": "Дата отзыва",
 }
 
 _AR = {
-    "title": "بياناتك المحفوظة",
-    "subtitle": "معلومات وفقاً للمادة 15 من اللائحة العامة لحماية البيانات – Welcome Center Landkreis Verden / Landkreis Osterholz",
-    "made_on": "بتاريخ",
-    "intro": "تحتوي هذه المعلومات على جميع البيانات التي يحفظها Welcome Center عنك وعن ملفاتك. كل قيمة محفوظة واردة "
-             "بالكامل في الملف daten.json؛ ووثائقك ورسائلك ورسائل بريدك الإلكتروني موجودة في المجلدات unterlagen/ "
+    "title": "بياناتكم المحفوظة",
+    "subtitle": "الاطلاع على بياناتكم وفقًا للمادة 15 من اللائحة العامة لحماية البيانات (GDPR) – "
+                "Welcome Center Landkreis Verden / Landkreis Osterholz",
+    "made_on": "تاريخ الإعداد",
+    "intro": "تتضمن هذه الإفادة جميع البيانات التي يحفظها Welcome Center عنكم وعن معاملاتكم. وترد جميع القيم المحفوظة "
+             "كاملةً في الملف daten.json؛ أما مستنداتكم ورسائلكم ورسائل بريدكم الإلكتروني فهي في المجلدات unterlagen/ "
              "و briefe/ و mails/ في هذا الأرشيف.",
-    "binding": "ترجمة للتيسير؛ النسخة الألمانية (zusammenfassung.html) هي الملزمة.",
-    "person": "بياناتك", "consents": "الموافقات", "address": "العنوان", "case": "الملف", "steps": "الخطوات",
-    "deadlines": "المواعيد النهائية", "appointments": "المواعيد", "documents": "الوثائق", "letters": "الرسائل",
-    "mails": "رسائل البريد الإلكتروني", "employers": "أصحاب العمل الذين يجوز لهم معرفة النتيجة",
-    "intake": "الملفات المستلمة (صندوق الوارد)", "audit": "من اطّلع على ماذا أو غيّره ومتى",
-    "derived": "تُستخلص للتقارير أرقام من خطوات ملفاتك (أيام المراحل، الحالة)؛ ولا تحتوي على أي بيانات أخرى عنك، "
-               "وهي واردة في daten.json تحت «report_case_fact» و«report_case_change». لا تذكر التقارير أسماء أشخاص.",
+    "binding": "هذه الترجمة للعلم فقط؛ النسخة الألمانية (zusammenfassung.html) وحدها هي الملزمة.",
+    "person": "بياناتكم الشخصية", "consents": "الموافقات", "address": "العنوان", "case": "المعاملة",
+    "steps": "خطوات المعاملة", "deadlines": "المُهَل", "appointments": "المواعيد", "documents": "المستندات",
+    "letters": "الرسائل", "mails": "رسائل البريد الإلكتروني", "employers": "الشركات التي يجوز إبلاغها بالنتيجة",
+    "intake": "الملفات المستلمة (صندوق الوارد)", "audit": "سجل الاطلاع والتعديل: من، ومتى، وماذا",
+    "derived": "تُستخلص من خطوات معاملاتكم أرقامٌ لأغراض التقارير: في أي يوم تمت الخطوات المهمة، ومتى تغيّرت حالة "
+               "المعاملة. ولا تتضمن هذه الأرقام أي بيانات أخرى عنكم، وهي واردة في daten.json تحت «report_case_fact» "
+               "و«report_case_change». ولا تُذكر في التقارير أسماء أي أشخاص.",
     "missing_files": "ملفات مفقودة",
-    "missing_note": "هذه الملفات مسجلة في قاعدة البيانات لكنها لم تكن موجودة عند إعداد هذه المعلومات؛ وبياناتها واردة "
-                    "مع ذلك في daten.json.",
-    "missing": "مفقود", "none": "لا يوجد", "yes": "نعم", "no": "لا", "date": "التاريخ", "time": "الوقت", "what": "ماذا",
-    "who": "من", "note": "ملاحظة", "change": "التغيير", "kind": "النوع", "status": "الحالة", "due": "الاستحقاق",
-    "name": "الاسم", "file": "الملف في الأرشيف", "recipient": "إلى", "subject": "الموضوع", "language": "اللغة",
-    "sent": "أُرسل", "place": "المكان", "agreed": "الموافقة بتاريخ", "given_by": "مقدمة من", "withdrawn": "سُحبت بتاريخ",
+    "missing_note": "هذه الملفات مسجلة في قاعدة البيانات، لكنها لم تكن موجودة عند إعداد هذه الإفادة؛ ومع ذلك فإن "
+                    "البيانات المتعلقة بها واردة في daten.json.",
+    "missing": "مفقود", "none": "لا توجد إدخالات", "yes": "نعم", "no": "لا", "date": "التاريخ",
+    "time": "التاريخ والوقت", "what": "الإجراء", "who": "بواسطة", "note": "ملاحظة", "change": "التغيير",
+    "kind": "النوع", "status": "الحالة", "due": "الموعد النهائي", "name": "الاسم", "file": "الملف في الأرشيف",
+    "recipient": "المُرسَل إليه", "subject": "الموضوع", "language": "اللغة", "sent": "تاريخ الإرسال",
+    "place": "المكان", "agreed": "تاريخ الموافقة", "given_by": "مقدِّم الموافقة", "withdrawn": "تاريخ السحب",
 }
 
 LABELS: dict[str, dict[str, str]] = {"de": _DE, "en": _EN, "uk": _UK, "ru": _RU, "ar": _AR}
@@ -185,32 +200,35 @@ _FIELDS = {
     "language": ("Sprache", "Language", "Мова", "Язык", "اللغة"),
     "email": ("E-Mail", "E-mail", "Електронна пошта", "Электронная почта", "البريد الإلكتروني"),
     "phone": ("Telefon", "Phone", "Телефон", "Телефон", "الهاتف"),
-    "district": ("Landkreis", "District", "Округ", "Округ", "المقاطعة"),
-    "receives_buergergeld": ("Bürgergeld", "Bürgergeld (citizen's benefit)", "Bürgergeld (допомога)",
-                             "Bürgergeld (пособие)", "Bürgergeld (الإعانة)"),
-    "arrival_date": ("Einreisedatum", "Date of arrival", "Дата в'їзду", "Дата въезда", "تاريخ الوصول"),
-    "lives_abroad": ("Wohnsitz im Ausland", "Lives abroad", "Проживає за кордоном", "Проживает за границей",
+    "district": ("Landkreis", "District (Landkreis)", "Район (Landkreis)", "Район (Landkreis)", "الدائرة (Landkreis)"),
+    "receives_buergergeld": ("Bürgergeld", "Bürgergeld (citizen's benefit)", "Bürgergeld (соціальна допомога)",
+                             "Bürgergeld (социальное пособие)", "إعانة المواطن (Bürgergeld)"),
+    "arrival_date": ("Einreisedatum", "Date of entry", "Дата в'їзду", "Дата въезда", "تاريخ الدخول"),
+    "lives_abroad": ("Wohnsitz im Ausland", "Lives abroad", "Проживає за кордоном", "Проживает за рубежом",
                      "مقيم في الخارج"),
-    "name_changed": ("Name geändert", "Name changed", "Ім'я змінено", "Имя изменено", "تم تغيير الاسم"),
-    "academic_title": ("Titel", "Title", "Науковий ступінь", "Учёная степень", "اللقب الأكاديمي"),
-    "latin_given_name": ("Vorname lateinisch", "Given name (Latin)", "Ім'я латиницею", "Имя латиницей",
-                         "الاسم الأول بالحروف اللاتينية"),
-    "latin_family_name": ("Nachname lateinisch", "Family name (Latin)", "Прізвище латиницею", "Фамилия латиницей",
-                          "اسم العائلة بالحروف اللاتينية"),
-    "created_at": ("erfasst am", "Recorded on", "Внесено", "Внесено", "تاريخ التسجيل"),
-    "reference": ("Aktenzeichen", "Reference", "Номер справи", "Номер дела", "رقم الملف"),
-    "profession_text": ("Beruf (Ihre Angabe)", "Profession (as you gave it)", "Професія (за вашими словами)",
-                        "Профессия (с ваших слов)", "المهنة (كما ذكرتها)"),
-    "reference_occupation": ("Referenzberuf", "Reference occupation", "Референтна професія", "Референтная профессия",
-                             "المهنة المرجعية"),
-    "country_of_training": ("Ausbildungsland", "Country of training", "Країна навчання", "Страна обучения",
-                            "بلد التدريب"),
-    "state": ("Stand", "State", "Стан", "Состояние", "الحالة"),
+    "name_changed": ("Name geändert", "Name changed", "Зміна прізвища або імені", "Смена фамилии или имени",
+                     "تغيير الاسم"),
+    "academic_title": ("Titel", "Academic title", "Науковий ступінь", "Учёная степень", "اللقب الأكاديمي"),
+    "latin_given_name": ("Vorname in lateinischer Schrift", "Given name (Latin letters)", "Ім'я латиницею",
+                         "Имя латиницей", "الاسم الأول بالحروف اللاتينية"),
+    "latin_family_name": ("Nachname in lateinischer Schrift", "Family name (Latin letters)", "Прізвище латиницею",
+                          "Фамилия латиницей", "اسم العائلة بالحروف اللاتينية"),
+    "created_at": ("Erfasst am", "Recorded on", "Дата внесення", "Дата внесения", "تاريخ التسجيل"),
+    "reference": ("Aktenzeichen", "Reference number", "Номер справи", "Номер дела", "رقم الملف"),
+    "profession_text": ("Beruf (Ihre Angabe)", "Occupation (as you stated it)", "Професія (за Вашими словами)",
+                        "Профессия (с Ваших слов)", "المهنة (كما ذكرتموها)"),
+    "reference_occupation": ("Referenzberuf", "Reference occupation (Referenzberuf)",
+                             "Референтна професія (Referenzberuf)", "Референтная профессия (Referenzberuf)",
+                             "المهنة المرجعية (Referenzberuf)"),
+    "country_of_training": ("Ausbildungsland", "Country where you trained", "Країна здобуття освіти",
+                            "Страна получения образования", "بلد الحصول على المؤهل"),
+    "state": ("Stand", "Status", "Стан справи", "Статус дела", "حالة المعاملة"),
     "outcome": ("Ergebnis", "Outcome", "Результат", "Результат", "النتيجة"),
     "street": ("Straße", "Street", "Вулиця", "Улица", "الشارع"),
     "postcode": ("Postleitzahl", "Postcode", "Поштовий індекс", "Почтовый индекс", "الرمز البريدي"),
-    "city": ("Ort", "City", "Місто", "Город", "المدينة"),
-    "addition": ("Zusatz", "Addition", "Доповнення", "Дополнение", "إضافة"),
+    "city": ("Ort", "Town or city", "Населений пункт", "Населённый пункт", "المدينة أو البلدة"),
+    "addition": ("Adresszusatz", "Additional address details", "Доповнення до адреси", "Дополнение к адресу",
+                 "إضافة إلى العنوان"),
     "country": ("Land", "Country", "Країна", "Страна", "البلد"),
 }
 _ORDER = ("de", "en", "uk", "ru", "ar")
