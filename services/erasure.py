@@ -1,4 +1,4 @@
-"""Erasure (Art. 17 DSGVO, § 17 NDSG): a person's or a case's every personal value goes from every
+"""Erasure (Art. 17 DSGVO): a person's or a case's every personal value goes from every
 table, file and folder; the audit trail keeps that it happened, who did it and why, with the case
 references and counts, and nothing else about the person.
 
