@@ -146,6 +146,7 @@ def prefect_records(run_ids: list[str]) -> dict[str, list[str]]:
         LogFilter,
         LogFilterFlowRunId,
     )
+    from prefect.logging.handlers import APILogHandler
 
     found: dict[str, list[str]] = {}
 
@@ -169,7 +170,15 @@ def prefect_records(run_ids: list[str]) -> dict[str, list[str]]:
             for state in client.read_task_run_states(task_run.id):
                 keep("task run state history", state.model_dump(mode="json", exclude={"data"}))
                 keep("task run state data", repr(state.data))
-        for log in client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=run_ids)), limit=200):
+        # the logs reach the server in batches from a background worker: send what is queued, then wait
+        # until the server has them (a busy CI machine took longer than the test's own steps)
+        APILogHandler().flush()
+        deadline = time.monotonic() + 60
+        while not (logs := client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=run_ids)), limit=200)):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        for log in logs:
             keep("log", log.message)
         for artifact in client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=run_ids))):
             keep("artifact", artifact.model_dump(mode="json"))
