@@ -278,7 +278,15 @@ def test_no_flow_puts_her_name_address_or_birth_date_into_prefect(home, catalogu
     # arrive late or, after another test stopped the session's temporary server, not at all)
     emitted = Emitted()
     run_loggers = [logging.getLogger(name) for name in ("prefect.flow_runs", "prefect.task_runs")]
+    # as in a process of its own: an earlier test of the session may have switched these loggers off
+    # (a logging configuration applied in this process disables the loggers that exist by then)
+    saved = [(logger.disabled, logger.level) for logger in run_loggers]
+    globally_disabled = logging.root.manager.disable
+    logging.disable(logging.NOTSET)
     for logger in run_loggers:
+        logger.disabled = False
+        if logger.getEffectiveLevel() > logging.WARNING:  # the embedded default (adapters/prefect_setup.py)
+            logger.setLevel(logging.WARNING)
         logger.addHandler(emitted)
     drop_files(home / "inbox", collecting.reference)
     runs: dict[str, str] = {}
@@ -367,8 +375,10 @@ def test_no_flow_puts_her_name_address_or_birth_date_into_prefect(home, catalogu
     ids = list(runs.values())
     events = prefect_events(ids)
     records = prefect_records(ids)
-    for logger in run_loggers:
+    for logger, (disabled, level) in zip(run_loggers, saved):
         logger.removeHandler(emitted)
+        logger.disabled, logger.level = disabled, level
+    logging.disable(globally_disabled)
     assert emitted.messages, "Prefect's run loggers emitted nothing: the check of the logs would see nothing"
     records["log"] = records.get("log", []) + emitted.messages
     records["event"] = [json.dumps(event, ensure_ascii=False) for event in events]
