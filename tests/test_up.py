@@ -110,8 +110,10 @@ def test_up_prints_the_web_page_the_prefect_ui_and_each_schedule_with_its_next_r
     assert f"Prefect-Oberfläche:   http://127.0.0.1:{up.prefect_port}" in text
     for spec in DEPLOYMENTS:
         line = next(line for line in up.lines if spec.full_name in line)
-        moment = datetime.strptime(line.split("nächster Lauf ")[1].split(" ", 1)[1].strip(), "%d.%m.%Y %H:%M")
+        day, clock = line.split("nächster Lauf ")[1].split()[1:3]  # after the weekday
+        moment = datetime.strptime(f"{day} {clock}", "%d.%m.%Y %H:%M")
         assert moment > datetime.now().replace(second=0, microsecond=0).replace(hour=0, minute=0)
+        assert ("täglich, auch an Feiertagen" in line) == spec.every_day
     assert get(up.web + "anmelden") == 200
     assert get(up.api + "/health") == 200
     info = json.loads((up.home / "up.json").read_text())

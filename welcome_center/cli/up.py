@@ -214,11 +214,12 @@ def _print_ready(web_url: str, ui_url: str, home: Path, seconds: float) -> None:
     out.print(f"  Web-Seite:            {web_url}", soft_wrap=True)
     out.print(f"  Prefect-Oberfläche:   {ui_url}", soft_wrap=True)
     out.print(f"  Daten und Protokolle: {escape(str(home))} (logs/)", soft_wrap=True)
-    out.print(f"  Zeitpläne ({TIMEZONE}; ruhen an Wochenenden und Feiertagen):")
+    out.print(f"  Zeitpläne ({TIMEZONE}; ruhen an Feiertagen in Niedersachsen, außer „täglich“):")
     for spec in DEPLOYMENTS:
         moment = next_run(spec, now)
+        daily = " (täglich, auch an Feiertagen)" if spec.every_day else ""
         out.print(f"    {spec.full_name:<29} {spec.cron:<18} nächster Lauf {WEEKDAYS_DE[moment.weekday()]} "
-                  f"{moment:%d.%m.%Y %H:%M}", soft_wrap=True)
+                  f"{moment:%d.%m.%Y %H:%M}{daily}", soft_wrap=True)
     out.print("Beenden mit Strg+C. Läufe: welcome-center runs", soft_wrap=True)
 
 
