@@ -22,6 +22,7 @@ counts and case references: never a name, an address or a file name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -253,10 +254,8 @@ def _remove_emptied_folders(folder: Path, emptied: set[Path]) -> None:
     itself, and never a folder it did not empty (the inbox may be creating one right now)."""
     for path in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
         if path != folder and folder in path.parents:
-            try:
+            with contextlib.suppress(OSError):  # not empty: a file came in meanwhile
                 path.rmdir()
-            except OSError:
-                pass  # not empty: a file came in meanwhile
 
 
 # ---------------------------------------------------------------------------------------- summary
