@@ -8,7 +8,7 @@ definitions sheet and the web page show FIGURES.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -106,6 +106,35 @@ def percentile_of_counts(counts: Mapping[int, int], percent: int) -> float | Non
         if seen >= rank:
             break
     return float(value)
+
+
+def person_spans(cases: Iterable[tuple[date, date | None]]) -> list[tuple[date, date | None, int]]:
+    """A person's cases as their days (opened, ended; ended None: still open) → rows (start, end,
+    weight) such that, for every period, the weights of the rows with start <= the period's last day
+    and (end None or end >= its first day) add up to 1 if one of the cases was open in the period and
+    to 0 if none was: the spans of overlapping cases merged (weight +1), and between two spans that
+    do not overlap a gap row (the later span's start, the earlier span's end, weight -1).
+
+    Why the gap rows make it exact: the spans a period meets are consecutive ones, k of them; a gap
+    row meets the period exactly when both spans beside it do, so k - 1 gap rows do, and the sum is 1.
+    The report counts persons with it as a sum over an index range, with no grouping by person."""
+    rows: list[tuple[date, date | None, int]] = []
+    start: date | None = None
+    end: date | None = None
+    for opened, ended in sorted(cases, key=lambda days: days[0]):
+        ended = None if ended is None else max(ended, opened)
+        if start is None:
+            start, end = opened, ended
+        elif end is None:  # the span so far is still open: it takes this case in
+            continue
+        elif opened <= end:  # overlaps the span so far (sharing a day is enough)
+            end = None if ended is None else max(end, ended)
+        else:
+            rows += [(start, end, 1), (opened, end, -1)]
+            start, end = opened, ended
+    if start is not None:
+        rows.append((start, end, 1))
+    return rows
 
 
 def months(start: date, end: date) -> list[date]:

@@ -23,7 +23,7 @@ from models.document import Document, IntakeFile
 from models.letter import CaseSme, Letter, PersonAddress, Sme
 from models.outbox import OutboxMessage
 from models.person import Consent, Person
-from models.report_facts import report_case_change, report_case_dirty, report_case_fact
+from models.report_facts import report_case_change, report_case_dirty, report_case_fact, report_person_dirty, report_person_span
 
 # tables whose rows hang on a case (column `case_id`), in the order the export lists them
 CASE_TABLES: tuple[Table, ...] = (
@@ -44,6 +44,8 @@ def person_tables(session: Session, *, person_id: int) -> dict[str, list[dict[st
     found["person"] = _rows(session, Person.__table__, Person.__table__.c.id == person_id)
     found["consent"] = _rows(session, Consent.__table__, Consent.__table__.c.person_id == person_id)
     found["person_address"] = _rows(session, PersonAddress.__table__, PersonAddress.__table__.c.person_id == person_id)
+    for table in (report_person_span, report_person_dirty):
+        found[table.name] = _rows(session, table, table.c.person_id == person_id)
     cases = _rows(session, Case.__table__, Case.__table__.c.person_id == person_id)
     found["recognition_case"] = cases
     case_ids = [case["id"] for case in cases]

@@ -53,6 +53,8 @@ TABLES_DE = {
     "report_case_fact": "für Berichte abgeleitete Tage der Meilensteine (aus den Schritten)",
     "report_case_change": "für Berichte abgeleitete Zustandswechsel (aus den Schritten)",
     "report_case_dirty": "Vermerk, dass die Berichtswerte eines Falls neu zu berechnen sind",
+    "report_person_span": "für Berichte abgeleitete Zeiträume mit offenem Fall (aus den Fällen und Ihren Angaben)",
+    "report_person_dirty": "Vermerk, dass die Berichtswerte einer Person neu zu berechnen sind",
     "case_search": "Suchtext der Fallsuche (abgeleitet aus Namen, Aktenzeichen und Beruf)",
 }
 

@@ -63,7 +63,7 @@ from models.document import Document, IntakeFile
 from models.letter import CaseSme, Letter, PersonAddress
 from models.outbox import OutboxMessage
 from models.person import Consent, Person
-from models.report_facts import report_case_dirty
+from models.report_facts import report_case_dirty, report_person_dirty, report_person_span
 from models.search import delete_documents
 from models.selectors import NotFound
 from services.audit import record_audit, shred_case_keys, shred_person_key
@@ -337,6 +337,8 @@ def _delete_rows(session: Session, plan: _Plan) -> None:
     if persons:
         session.execute(delete(Consent).where(Consent.person_id.in_(persons)))
         session.execute(delete(PersonAddress).where(PersonAddress.person_id.in_(persons)))
+        for table in (report_person_span, report_person_dirty):  # derived rows and marks (the case's went with it)
+            session.execute(delete(table).where(table.c.person_id.in_(persons)))
         session.execute(delete(Person).where(Person.id.in_(persons)))
         for person_id in persons:
             shred_person_key(session, person_id)

@@ -1,22 +1,28 @@
 """The report for the Kommunales Jobcenter and the districts (issue 16): who was helped, how fast,
 with what outcome, over a period and optionally one district.
 
-Every figure is a SQL aggregate (SQLAlchemy Core: GROUP BY, COUNT, CASE WHEN; the percentiles from
-a GROUP BY of the days, a histogram of a few hundred rows); the cases are never loaded into Python, and the same statements run on SQLite and
-PostgreSQL. The rules (suppression, age, percentile, definitions) live in domain/reports.py; the
-JSON's shape is docs/report-schema.md.
+Every figure is a SQL aggregate (SQLAlchemy Core: GROUP BY, COUNT, SUM, CASE WHEN; the percentiles
+from a GROUP BY of the days, a histogram of a few hundred rows); the cases are never loaded into
+Python, and the same statements run on SQLite and PostgreSQL. The rules (suppression, age,
+percentile, definitions, the persons' spans) live in domain/reports.py; the JSON's shape is
+docs/report-schema.md.
 
-Each case's milestones on their corrected days (submitted, acknowledged, complete, decided with the
-outcome, ended, its first step, its latest state change) are kept in `report_case_fact` (migration
-0014): a trigger marks a case in `report_case_dirty` whenever one of its events is written, and
-`refresh_case_facts` recomputes the marked cases before each report (all of them in one pass after a
-bulk load). The report joins those rows with the cases and persons into a temporary table on its own
-connection (the events are read again only for the state at the end of a period that ended before
-a case's latest change); the aggregates read that table and the table is dropped.
+The report reads derived rows (models/report_facts.py, migrations 0014 and 0017), so that each
+figure is one range of one index rather than a pass over every case:
+- `report_case_fact`, a row per case: a period's openings, submissions, acknowledgements and
+  decisions are each a range of days in an index that carries what is added up (day counts,
+  funding flags, outcome, group, body, deadline);
+- `report_case_change`: the state at the end of the period is the change with
+  `on <= end < valid_until` (cases without one are in intake);
+- `report_person_span`: persons are counted as a sum of weights over their merged spans
+  (domain.reports.person_spans), per district, per country and for "all".
+Triggers mark the cases and persons whose records changed, in the writer's transaction;
+`refresh_case_facts` recomputes exactly those before each report (everything in one pass after a
+bulk load).
 
-Counts of cases and the histograms of days are grouped by district and added up for "all"; the
-persons (and persons per country) are grouped by person once, with a flag per district, so a person
-with cases in both districts counts once in each district and once in "all".
+Counts of cases and the histograms of days are grouped by district and added up for "all"; a person
+with cases in both districts counts once in each district and once in "all" (the spans of "all"
+for such a person are kept apart, scope "*").
 
 The day a case was opened is the earlier of the UTC date of `recognition_case.created_at` and its
 first recorded step (a history entered after the fact, e.g. by the import);
@@ -25,30 +31,14 @@ a case opened between midnight and 1 or 2 o'clock Berlin time would count on the
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    and_,
-    case,
-    cast,
-    delete,
-    func,
-    literal,
-    or_,
-    select,
-    true,
-    union_all,
-)
-from sqlalchemy.engine import Engine
+from sqlalchemy import Date, Integer, and_, case, cast, delete, func, or_, select
+from sqlalchemy.engine import Connection, Engine
 
 from adapters.catalogue import load_catalogue
 from domain.catalogue import Catalogue
@@ -68,6 +58,7 @@ from domain.reports import (
     UNKNOWN,
     months,
     percentile_of_counts,
+    person_spans,
     secondary_suppression,
     share,
     suppress,
@@ -79,8 +70,11 @@ from models.person import Person
 from models.report_facts import report_case_change as _change
 from models.report_facts import report_case_dirty as _dirty
 from models.report_facts import report_case_fact as _fact
+from models.report_facts import report_person_dirty as _person_dirty
+from models.report_facts import report_person_span as _span
 
 ALL = "all"
+BOTH = "*"  # the scope of the spans over all districts of a person with cases in two
 _case, _event, _person, _deadline = Case.__table__, CaseEvent.__table__, Person.__table__, Deadline.__table__
 _letter, _case_sme = Letter.__table__, CaseSme.__table__
 # events that move a case to another state → that state (domain.lifecycle.TRANSITIONS)
@@ -192,10 +186,11 @@ def _state_after(event_column):
     return case(*[(event_column == event, state) for event, state in _STATE_AFTER.items()], else_=None)
 
 
-def _fact_rows(case_ids=None):
-    """Per case (all, or those of the select `case_ids`): the effective day of each milestone, the
-    outcome, when it ended, its first step, and its latest state change (every milestone happens at
-    most once per case): the columns of `report_case_fact`."""
+def _fact_rows(dialect: str, case_ids=None):
+    """Per case (all, or those of the select `case_ids`), also one without any step: district,
+    person, day opened, routing, the effective day of each milestone (each happens at most once per
+    case), the outcome, when it ended, the decision deadline, the day counts and the funding flags:
+    the columns of `report_case_fact`."""
     events = _effective_events(case_ids)
 
     def day_of(event: Event):
@@ -210,67 +205,130 @@ def _fact_rows(case_ids=None):
         day_of(Event.DECIDE).label("decided_on"),
         func.max(case((events.c.event == Event.DECIDE.value, events.c.outcome))).label("outcome"),
         func.min(case((events.c.event.in_([e.value for e in ENDING_EVENTS]), events.c.on))).label("ended_on"),
-        func.max(case((_is_change(events), events.c.on))).label("last_change_on"),
-        func.max(case((_is_change(events), events.c.id))).label("last_change_id"),
     ).group_by(events.c.case_id).subquery("days")
-    last = _event.alias("last_change")
-    return (select(days.c.case_id, days.c.first_on, days.c.submitted_on, days.c.acknowledged_on, days.c.complete_on,
-                   days.c.decided_on, days.c.outcome, days.c.ended_on, days.c.last_change_on,
-                   _state_after(last.c.event).label("state_after_last"))
-            .select_from(days.outerjoin(last, last.c.id == days.c.last_change_id)))
+    due = _deadline.alias("decision_deadline")
+    created_on = _day(_case.c.created_at, dialect)
+    # a case whose history was recorded after the fact (imported, or entered later) was opened on its
+    # first recorded step: the earlier of that day and the day the case was created
+    opened_on = case((and_(days.c.first_on.is_not(None), days.c.first_on < created_on), days.c.first_on),
+                     else_=created_on)
+    c, d = _case.c, days.c
+    funded_before = case((and_(c.funding_route.in_([r.value for r in FUNDED_ROUTES]),
+                               c.funding_decided_on <= d.submitted_on), 1), else_=0)
+    submitted_without = case((or_(c.funding_route == FundingRoute.NOT_RECORDED.value, c.funding_decided_on.is_(None),
+                                  c.funding_decided_on > d.submitted_on), 1), else_=0)
+    query = (select(c.id, c.person_id, c.district, opened_on, c.profession_group, c.body_key, c.country_of_training,
+                    d.submitted_on, d.acknowledged_on, d.complete_on, d.decided_on, d.outcome, d.ended_on, due.c.due,
+                    _days(d.submitted_on, opened_on, dialect), _days(d.acknowledged_on, d.submitted_on, dialect),
+                    _days(d.decided_on, d.complete_on, dialect), funded_before, submitted_without)
+             .select_from(_case.outerjoin(days, days.c.case_id == c.id)
+                          .outerjoin(due, and_(due.c.case_id == c.id, due.c.kind == "decision"))))
+    return query.where(c.id.in_(case_ids)) if case_ids is not None else query
 
 
 def _change_rows(case_ids=None):
-    """Every state change (of all cases, or those of the select `case_ids`) on its effective day, with
-    the state it led to: the rows of `report_case_change`."""
+    """Every state change (of all cases, or those of the select `case_ids`) on its effective day,
+    with the state it led to, and the day it stops being the case's state: the earliest effective
+    day of a change recorded after it (the state on a day is that of the change recorded last among
+    those on or before it). District and end of the case from `report_case_fact`, written first."""
     events = _effective_events(case_ids)
-    return (select(events.c.id, events.c.case_id, events.c.on, _state_after(events.c.event))
-            .where(_is_change(events)))
+    changes = (select(events.c.id, events.c.case_id, events.c.on, _state_after(events.c.event).label("state"),
+                      func.min(events.c.on).over(partition_by=events.c.case_id, order_by=events.c.id.desc(),
+                                                 rows=(None, -1)).label("valid_until"))
+               .where(_is_change(events)).subquery("changes"))
+    return (select(changes.c.id, changes.c.case_id, _fact.c.district, changes.c.on, changes.c.valid_until,
+                   changes.c.state, _fact.c.ended_on)
+            .select_from(changes.join(_fact, _fact.c.case_id == changes.c.case_id)))
 
 
-def _states_at(end: date, case_ids):
-    """Per case of the select `case_ids`: its state after the last state change (the one recorded
-    last) on or before `end`; for the cases changed after `end` (the others' is `state_after_last`)."""
-    last_ids = (select(_change.c.case_id, func.max(_change.c.event_id).label("event_id"))
-                .where(_change.c.on <= end, _change.c.case_id.in_(case_ids))
-                .group_by(_change.c.case_id).subquery("last_ids"))
-    last = _change.alias("last_change_then")
-    return (select(last_ids.c.case_id, last.c.state)
-            .select_from(last_ids.join(last, last.c.event_id == last_ids.c.event_id)).subquery("state_then"))
+def _span_rows(records) -> list[dict[str, Any]]:
+    """The rows of `report_person_span` from each person's cases (records ordered by person: person
+    id, district, country, opened, ended, sex, birth date, Bürgergeld): per district the person's
+    merged spans (domain.reports.person_spans), carrying the person's country of training when all
+    their cases name the same one (or none); a person whose cases differ in it (`mixed`) gets the
+    spans per (district, country) as well. A person with cases in two districts also gets the spans
+    over both (scope "*"), which alone count for "all"."""
+    rows: list[dict[str, Any]] = []
+    for person_id, group in groupby(records, key=lambda record: record[0]):
+        cases = list(group)
+        _, _, _, _, _, sex, birth_date, buergergeld = cases[0]
+        both = len({record[1] for record in cases}) > 1
+        values = {record[2] for record in cases}
+        mixed = len(values) > 1
+        spans: dict[tuple[str, int, str | None], list[tuple[date, date | None]]] = defaultdict(list)
+        for _, district, country, opened, ended, *_ in cases:
+            for scope in (district, BOTH) if both else (district,):
+                spans[(scope, 0, None if mixed else country)].append((opened, ended))
+                if mixed:
+                    spans[(scope, 1, country)].append((opened, ended))
+        common = {"person_id": person_id, "female": int(sex == "f"), "buergergeld": int(bool(buergergeld)),
+                  "birth_date": birth_date, "mixed": int(mixed),
+                  "multi_country": int(len(values - {None}) > 1)}
+        for (scope, per_country, country), days in spans.items():
+            for start, end, weight in person_spans(days):
+                rows.append({**common, "scope": scope, "per_country": per_country, "country": country,
+                             "start_on": start, "end_on": end, "weight": 0 if scope == BOTH else weight,
+                             "all_weight": weight if (scope == BOTH) == both else 0})
+    return rows
 
 
-# Above this many changed cases the facts are recomputed whole (one pass over the events) rather than
+def _write_spans(connection: Connection, person_ids: list[int] | None) -> None:
+    """Recompute the spans of these persons (None: of everyone) from `report_case_fact`."""
+    f, p = _fact.c, _person.c
+    query = (select(f.person_id, f.district, f.country, f.opened_on, f.ended_on, p.sex, p.birth_date,
+                    p.receives_buergergeld)
+             .select_from(_fact.join(_person, _person.c.id == f.person_id)).order_by(f.person_id))
+    if person_ids is None:
+        connection.execute(delete(_span))
+    else:
+        connection.execute(delete(_span).where(_span.c.person_id.in_(person_ids)))
+        query = query.where(f.person_id.in_(person_ids))
+    rows = _span_rows(connection.execute(query).all())
+    for first in range(0, len(rows), 10_000):
+        connection.execute(_span.insert(), rows[first:first + 10_000])
+
+
+# Above this many changed cases the rows are recomputed whole (one pass over the events) rather than
 # case by case.
 _REBUILD_ABOVE = 5_000
 _CHUNK = 500
 
 
 def refresh_case_facts(engine: Engine) -> int:
-    """Bring `report_case_fact` up to date with the events: the cases marked in `report_case_dirty`
-    (by the trigger, in the event's own transaction) are recomputed, in one transaction with the
-    removal of exactly the marks it read, so a mark written meanwhile stays for the next call.
-    Returns the number of cases recomputed. Safe to call from several processes at once."""
+    """Bring the report's rows up to date with the records: the cases marked in `report_case_dirty`
+    and the persons marked in `report_person_dirty` (by the triggers, in the writer's transaction)
+    are recomputed, with the persons of those cases, in one transaction with the removal of exactly
+    the marks it read, so a mark written meanwhile stays for the next call. Returns the number of
+    cases recomputed. Safe to call from several processes at once."""
     with engine.begin() as connection:
         marked = {row[0] for row in connection.execute(delete(_dirty).returning(_dirty.c.case_id))}
-        if not marked:
+        persons = {row[0] for row in connection.execute(delete(_person_dirty).returning(_person_dirty.c.person_id))}
+        if not marked and not persons:
             return 0
+        dialect = connection.dialect.name
         facts, changes = [column.name for column in _fact.c], [column.name for column in _change.c]
         if len(marked) > _REBUILD_ABOVE:
-            connection.execute(delete(_fact))
             connection.execute(delete(_change))
-            connection.execute(_fact.insert().from_select(facts, _fact_rows()))
+            connection.execute(delete(_fact))
+            connection.execute(_fact.insert().from_select(facts, _fact_rows(dialect)))
             connection.execute(_change.insert().from_select(changes, _change_rows()))
-            if connection.dialect.name == "postgresql":  # the planner's row counts for the new rows
-                connection.exec_driver_sql("ANALYZE report_case_fact, report_case_change")
+            _write_spans(connection, None)
+            if dialect == "postgresql":  # the planner's row counts for the new rows
+                connection.exec_driver_sql("ANALYZE report_case_fact, report_case_change, report_person_span")
             return len(marked)
         ids = sorted(marked)
         for first in range(0, len(ids), _CHUNK):
             chunk = ids[first:first + _CHUNK]
-            connection.execute(delete(_fact).where(_fact.c.case_id.in_(chunk)))
+            persons.update(connection.execute(select(_fact.c.person_id).where(_fact.c.case_id.in_(chunk))).scalars())
             connection.execute(delete(_change).where(_change.c.case_id.in_(chunk)))
+            connection.execute(delete(_fact).where(_fact.c.case_id.in_(chunk)))
             existing = select(_case.c.id).where(_case.c.id.in_(chunk))  # a case erased meanwhile gets no row
-            connection.execute(_fact.insert().from_select(facts, _fact_rows(existing)))
+            connection.execute(_fact.insert().from_select(facts, _fact_rows(dialect, existing)))
             connection.execute(_change.insert().from_select(changes, _change_rows(existing)))
+            persons.update(connection.execute(select(_fact.c.person_id).where(_fact.c.case_id.in_(chunk))).scalars())
+        people = sorted(persons)
+        for first in range(0, len(people), _CHUNK):
+            _write_spans(connection, people[first:first + _CHUNK])
     return len(marked)
 
 
@@ -285,74 +343,6 @@ class _Period:
     def of(cls, start: date, end: date) -> _Period:
         return cls(start, end, datetime.combine(start, datetime.min.time(), UTC),
                    datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC))
-
-
-def _case_rows(period: _Period, district: str | None, dialect: str):
-    """One row per case opened on or before the period's end: its person, milestones, state at the
-    end and decision deadline (the columns of `_report_cases`). The milestones come from
-    `report_case_fact`; the events are read again only for the cases whose state changed after the
-    period's end (none, for a period ending today)."""
-    days = _fact
-    changed_since = select(_fact.c.case_id).where(_fact.c.last_change_on > period.end)
-    if district is not None:
-        changed_since = changed_since.join(_case, _case.c.id == _fact.c.case_id).where(_case.c.district == district)
-    then = _states_at(period.end, changed_since)
-    decision_deadline = _deadline.alias("decision_deadline")
-    state_at_end = case(
-        (days.c.last_change_on.is_(None), CaseState.INTAKE.value),
-        (days.c.last_change_on <= period.end, days.c.state_after_last),
-        else_=func.coalesce(then.c.state, CaseState.INTAKE.value),
-    )
-    created_on = _day(_case.c.created_at, dialect)
-    # a case whose history was recorded after the fact (imported, or entered later) was opened on its
-    # first recorded step: the earlier of that day and the day the case was created
-    opened_on = case((and_(days.c.first_on.is_not(None), days.c.first_on < created_on), days.c.first_on),
-                     else_=created_on)
-    query = (select(
-        _case.c.id, _case.c.person_id, _case.c.district, _case.c.created_at, opened_on,
-        _case.c.profession_group, _case.c.body_key, _case.c.country_of_training, _case.c.funding_route,
-        _case.c.funding_decided_on, _person.c.sex, _person.c.birth_date, _person.c.receives_buergergeld,
-        days.c.submitted_on, days.c.acknowledged_on, days.c.complete_on, days.c.decided_on, days.c.outcome,
-        days.c.ended_on, state_at_end, decision_deadline.c.due,
-    ).select_from(_case.join(_person, _person.c.id == _case.c.person_id)
-                  .outerjoin(days, days.c.case_id == _case.c.id)
-                  .outerjoin(then, then.c.case_id == _case.c.id)
-                  .outerjoin(decision_deadline, and_(decision_deadline.c.case_id == _case.c.id,
-                                                     decision_deadline.c.kind == "decision")))
-        .where(or_(_case.c.created_at < period.end_before, days.c.first_on <= period.end)))
-    return query.where(_case.c.district == district) if district is not None else query
-
-
-def _report_cases_table() -> Table:
-    """A temporary table for the per-case rows: computed once (the events read once), then every
-    aggregate of the report reads it. Temporary tables live per connection on SQLite and PostgreSQL."""
-    return Table(
-        "report_case", MetaData(),
-        Column("id", Integer), Column("person_id", Integer), Column("district", String(20)),
-        Column("created_at", Case.__table__.c.created_at.type), Column("opened_on", Date),
-        Column("profession_group", String(20)), Column("body_key", String(80)), Column("country_of_training", String(2)),
-        Column("funding_route", String(30)), Column("funding_decided_on", Date), Column("sex", String(1)),
-        Column("birth_date", Date), Column("receives_buergergeld", Boolean), Column("submitted_on", Date),
-        Column("acknowledged_on", Date), Column("complete_on", Date), Column("decided_on", Date),
-        Column("outcome", String(30)), Column("ended_on", Date), Column("state_at_end", String(30)),
-        Column("decision_due", Date), Column("scope", String(20)),
-        prefixes=["TEMPORARY"],
-    )
-
-
-def _fill(connection, table: Table, rows) -> None:
-    """The case rows, each with its district as its scope."""
-    names = [column.name for column in table.c if column.name != "scope"]
-    connection.execute(table.insert().from_select([*names, "scope"], rows.add_columns(_case.c.district)))
-
-
-def _scoped(table_select, district_column, district: str | None):
-    """A select of (scope, …) rows for an event table joined to its case: its district and "all"."""
-    query = table_select
-    if district is not None:
-        query = query.where(district_column == district)
-    return union_all(query.add_columns(district_column.label("scope")),
-                     query.add_columns(literal(ALL).label("scope"))).subquery()
 
 
 def _within(column, period: _Period):
@@ -371,37 +361,25 @@ def build_report(engine: Engine, *, start: date, end: date, district: str | None
     if district is not None and district not in catalogue.districts:
         raise UnknownDistrict(district, list(catalogue.districts))
     period = _Period.of(start, end)
-    scopes = [district] if district is not None else list(catalogue.districts)
-    scopes.append(ALL)
-    dialect = engine.dialect.name
-    table = _report_cases_table()
-    figures = {scope: _empty(period) for scope in scopes}
+    districts = [district] if district is not None else list(catalogue.districts)
+    figures = {scope: _empty(period) for scope in [*districts, ALL]}
     refresh_case_facts(engine)
     with engine.connect() as connection:
         def run(statement):
             return connection.execute(statement).all()
 
-        table.drop(connection, checkfirst=True)  # left over by a call that failed on this connection
-        table.create(connection)
-        try:
-            _fill(connection, table, _case_rows(period, district, dialect))
-            scoped = table
-            districts = [dict(row._mapping) for row in run(_main_figures(scoped, period))]
-            for row in districts:  # counts of cases add up over the districts
-                _take_main(figures[row["scope"]], row, period)
-            if districts:  # with no case at all, the empty figures stand
-                _take_main(figures[ALL], {key: sum(row[key] for row in districts) for key in districts[0] if key != "scope"},
-                           period)
-            _take_persons(figures, run, scoped, period)
-            _take_countries(figures, run, scoped, period, catalogue)
-            _take_decisions_by(figures, run, scoped, period, catalogue)
-            _take_durations(figures, run, scoped, period, dialect)
-            _take_employers(figures, run, period, district)
-        finally:
-            table.drop(connection, checkfirst=True)
-            connection.rollback()  # nothing is kept: the temporary table is the only thing written
+        _take_opened(figures, run, period, districts, connection.dialect.name)
+        _take_submitted(figures, run, period, districts)
+        _take_acknowledged(figures, run, period, districts)
+        _take_decided(figures, run, period, districts, catalogue)
+        _take_states(figures, run, period, districts)
+        _take_persons(figures, run, period, district, catalogue)
+        _take_employers(figures, run, period, district)
+        connection.rollback()
     for values in figures.values():
         values["median_days_to_decision"] = values["durations"]["complete_to_decision"]["median"]
+        values["funnel"] = {"opened": values["cases_opened"], "submitted": values["submitted"],
+                            "acknowledged": values["funnel"]["acknowledged"], "decided": sum(values["decisions"].values())}
     return Report(start, end, district, today or date.today(), figures)
 
 
@@ -425,192 +403,256 @@ def _empty(period: _Period) -> dict[str, Any]:
     }
 
 
-def _main_figures(scoped, period: _Period):
-    c = scoped.c
-    advised = _advised(c, period)
-
-    def cases(*conditions):
-        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
-
-    submitted = _within(c.submitted_on, period)
-    decided = _within(c.decided_on, period)
-    columns = [
-        cases(c.opened_on >= period.start).label("cases_opened"),
-        cases(submitted).label("submitted"),
-        cases(_within(c.acknowledged_on, period)).label("acknowledged"),
-        cases(decided, c.decision_due.is_not(None)).label("decided_with_deadline"),
-        cases(decided, c.decided_on <= c.decision_due).label("within"),
-        cases(submitted, c.funding_route.in_([r.value for r in FUNDED_ROUTES]),
-              c.funding_decided_on <= c.submitted_on).label("funded_before"),
-        cases(submitted, or_(c.funding_route == FundingRoute.NOT_RECORDED.value, c.funding_decided_on.is_(None),
-                             c.funding_decided_on > c.submitted_on)).label("submitted_without"),
-    ]
-    columns += [cases(decided, c.outcome == outcome.value).label(f"outcome_{key}") for key, outcome in OUTCOME_KEYS]
-    columns += [cases(advised, c.state_at_end == state.value).label(f"state_{state.value}") for state in CaseState]
-    firsts = months(period.start, period.end)
-    bounds = firsts[1:] + [period.end + timedelta(days=1)]
-    lower = period.start
-    for first, upper in zip(firsts, bounds):
-        columns.append(cases(c.opened_on >= lower, c.opened_on < upper).label(f"month_{first:%Y_%m}"))
-        lower = upper
-    return select(c.scope, *columns).group_by(c.scope)  # per district; "all" is their sum
+def _in_period(column, period: _Period, districts: list[str]):
+    """A period's range of one milestone in the district's part of its index."""
+    return and_(_fact.c.district.in_(districts), column >= period.start, column <= period.end)
 
 
-def _take_main(values: dict[str, Any], row, period: _Period) -> None:
-    for key in ("cases_opened", "submitted"):
-        values[key] = int(row[key])
-    for key, _ in OUTCOME_KEYS:
-        values["decisions"][key] = int(row[f"outcome_{key}"])
-    for state in CaseState:
-        values["states_at_end"][state.value] = int(row[f"state_{state.value}"])
-    for first in months(period.start, period.end):
-        values["opened_per_month"][f"{first:%Y-%m}"] = int(row[f"month_{first:%Y_%m}"])
-    decided_with_deadline, within = int(row["decided_with_deadline"]), int(row["within"])
-    values["within_statutory_period"] = {"decided": decided_with_deadline, "within": within,
-                                         "share": share(within, decided_with_deadline)}
-    values["funding"] = {"recorded_before_submission": int(row["funded_before"]),
-                         "submitted_without": int(row["submitted_without"])}
-    values["funnel"] = {"opened": values["cases_opened"], "submitted": values["submitted"],
-                        "acknowledged": int(row["acknowledged"]), "decided": sum(values["decisions"].values())}
+def _add(figures, scope: str, add) -> None:
+    """Apply `add` to the district's figures and to "all" (counts of cases add up over districts)."""
+    add(figures[scope])
+    add(figures[ALL])
 
 
-def _person_flags(scoped, scopes: list[str], columns: list, group_by: list, *conditions):
-    """One row per person (per `group_by`) of the case rows that meet the conditions, with a flag per
-    district (1: the person has such a case there); "all" is every row. One sort instead of a
-    COUNT(DISTINCT) per scope and column."""
-    t = scoped.c
-    flags = [func.max(case((t.scope == scope, 1), else_=0)).label(f"in_{index}")
-             for index, scope in enumerate(scopes) if scope != ALL]
-    return select(*columns, *flags).where(*conditions).group_by(*group_by).subquery("person_flags")
-
-
-def _take_persons(figures, run, scoped, period: _Period) -> None:
-    """The persons advised, each once per scope, with the crossings the programme names."""
-    t = scoped.c
-    scopes = list(figures)
-    p = _person_flags(scoped, scopes, [t.person_id, func.max(t.sex).label("sex"),
-                                       func.max(t.birth_date).label("birth_date"),
-                                       func.max(case((t.receives_buergergeld.is_(True), 1), else_=0)).label("paid")],
-                      [t.person_id], _advised(t, period)).c
-    woman, young, paid = p.sex == "f", p.birth_date > young_adult_born_after(period.end), p.paid == 1
-    kinds = {"persons": [], "women": [woman], "under_25": [young], "buergergeld": [paid],
-             "women_buergergeld": [woman, paid], "under_25_buergergeld": [young, paid]}
-    columns = []
-    for index, scope in enumerate(scopes):
-        here = [] if scope == ALL else [getattr(p, f"in_{index}") == 1]
-        columns += [func.coalesce(func.sum(case((and_(true(), *here, *conditions), 1), else_=0)), 0).label(f"{kind}_{index}")
-                    for kind, conditions in kinds.items()]
-    row = run(select(*columns))[0]._mapping
-    for index, scope in enumerate(scopes):
-        figures[scope].update({kind: int(row[f"{kind}_{index}"]) for kind in kinds})
-
-
-def _take_countries(figures, run, scoped, period: _Period, catalogue: Catalogue) -> None:
-    """Persons per country of training: the ten with most persons by name (ties by code), then the
-    persons of every other country ("andere"), then those without one ("nicht erfasst")."""
-    t = scoped.c
-    scopes = list(figures)
-    advised = _advised(t, period)
-
-    def per_scope(flags) -> list:
-        return [func.coalesce(func.sum(getattr(flags, f"in_{index}")), 0).label(f"n_{index}") if scope != ALL
-                else func.count().label(f"n_{index}") for index, scope in enumerate(scopes)]
-
-    p = _person_flags(scoped, scopes, [t.country_of_training, t.person_id], [t.country_of_training, t.person_id],
-                      advised).c
-    per_country: dict[str, list[tuple[str | None, int]]] = {scope: [] for scope in scopes}
-    for row in run(select(p.country_of_training, *per_scope(p)).group_by(p.country_of_training)):
-        for index, scope in enumerate(scopes):
-            if row._mapping[f"n_{index}"]:
-                per_country[scope].append((row.country_of_training, int(row._mapping[f"n_{index}"])))
-    top = {scope: sorted(((code, n) for code, n in items if code is not None),
-                         key=lambda item: (-item[1], item[0]))[:TOP_COUNTRIES]
-           for scope, items in per_country.items()}
-    # the persons of each scope's other countries, each once (a person may have trained in two of them)
-    def outside(scope: str):
-        codes = [code for code, _ in top[scope]]
-        here = [] if scope == ALL else [t.scope == scope]
-        return func.max(case((and_(true(), *here, t.country_of_training.not_in(codes) if codes else true()), 1),
-                             else_=0)).label(f"out_{scopes.index(scope)}")
-
-    persons_outside = (select(t.person_id, *(outside(scope) for scope in scopes))
-                       .where(advised, t.country_of_training.is_not(None)).group_by(t.person_id).subquery("outside")).c
-    row = run(select(*(func.coalesce(func.sum(getattr(persons_outside, f"out_{index}")), 0).label(f"n_{index}")
-                       for index in range(len(scopes)))))[0]._mapping
-    other = {scope: int(row[f"n_{index}"]) for index, scope in enumerate(scopes)}
-    names = catalogue.countries
-    for scope, listed_here in top.items():
-        unknown = next((n for code, n in per_country[scope] if code is None), 0)
-        figures[scope]["countries"] = [
-            *({"code": code, "name": names.name_de(code) if names else code, "persons": n} for code, n in listed_here),
-            {"code": OTHER_COUNTRIES[0], "name": OTHER_COUNTRIES[1], "persons": other[scope]},
-            {"code": UNKNOWN[0], "name": UNKNOWN[1], "persons": unknown},
-        ]
-
-
-def _advised(c, period: _Period):
-    """Open at some time in the period: not closed or withdrawn before its first day."""
-    return or_(c.ended_on.is_(None), c.ended_on >= period.start)
-
-
-def _take_decisions_by(figures, run, scoped, period: _Period, catalogue: Catalogue) -> None:
-    """The period's decisions by profession group and by body (cases without one: "unknown")."""
-    c = scoped.c
-    keys = {outcome.value: key for key, outcome in OUTCOME_KEYS}
-    for column, target in ((c.profession_group, "decisions_by_group"), (c.body_key, "decisions_by_body")):
-        rows = run(select(c.scope, column.label("key"), c.outcome, func.count().label("cases"))
-                   .where(_within(c.decided_on, period)).group_by(c.scope, column, c.outcome))
-        for row in sorted(rows, key=lambda r: (r.key or "", r.scope, r.outcome or "")):
-            key = row.key or UNKNOWN[0]
-            for scope in (row.scope, ALL):  # per district; "all" adds them up
-                entry = figures[scope][target].get(key)
-                if entry is None:
-                    entry = {key: 0 for key, _ in OUTCOME_KEYS}
-                    if target == "decisions_by_body":
-                        body = catalogue.bodies.get(row.key) if row.key else None
-                        name = body.name if body else (row.key or UNKNOWN[1])
-                        entry = {"name": name, **entry}
-                    figures[scope][target][key] = entry
-                if row.outcome in keys:
-                    entry[keys[row.outcome]] += int(row.cases)
-
-
-def _take_durations(figures, run, scoped, period: _Period, dialect: str) -> None:
-    """Median and 90th percentile (nearest rank, domain.reports.percentile) of each duration whose
-    later event falls in the period: one GROUP BY gives how many cases took each number of days, per
-    duration and district (a histogram of a few hundred rows); "all" adds the districts' up."""
-    c = scoped.c
-    milestones = {None: c.opened_on, Event.SUBMIT: c.submitted_on, Event.ACKNOWLEDGE: c.acknowledged_on,
-                  Event.DOCUMENTS_COMPLETE: c.complete_on, Event.DECIDE: c.decided_on}
-    parts = []
-    for key, earlier, later in DURATIONS:
-        first, last = milestones[earlier], milestones[later]
-        parts.append(select(literal(key).label("duration"), c.scope, _days(last, first, dialect).label("days"))
-                     .where(_within(last, period), first.is_not(None)))
-    d = union_all(*parts).subquery("duration_days").c
-    counts: dict[tuple[str, str], dict[int, int]] = {}
-    for row in run(select(d.duration, d.scope, d.days, func.count().label("cases")).group_by(d.duration, d.scope, d.days)):
-        for scope in (row.scope, ALL):
-            histogram = counts.setdefault((row.duration, scope), {})
-            histogram[int(row.days)] = histogram.get(int(row.days), 0) + int(row.cases)
-    for (key, scope), histogram in counts.items():
+def _histograms(figures, key: str, counts: dict[str, dict[int, int]]) -> None:
+    """Median and 90th percentile (nearest rank) of one duration from its histogram per district."""
+    total: dict[int, int] = defaultdict(int)
+    for scope, histogram in counts.items():
+        for days, n in histogram.items():
+            total[days] += n
+    for scope, histogram in [*counts.items(), *([(ALL, total)] if counts else [])]:
         figures[scope]["durations"][key] = {"cases": sum(histogram.values()),
                                             "median": percentile_of_counts(histogram, 50),
                                             "p90": percentile_of_counts(histogram, 90)}
 
 
+def _take_opened(figures, run, period: _Period, districts: list[str], dialect: str) -> None:
+    """Cases opened in the period, per month: the period's range of the index of days opened."""
+    f = _fact.c
+    month = _month(f.opened_on, dialect)
+    for row in run(select(f.district, month.label("month"), func.count().label("n"))
+                   .where(_in_period(f.opened_on, period, districts)).group_by(f.district, month)):
+        def add(values, month=str(row.month), n=int(row.n)):
+            values["cases_opened"] += n
+            values["opened_per_month"][month] += n
+        _add(figures, row.district, add)
+
+
+def _month(column, dialect: str):
+    """A day's month as "YYYY-MM" (the keys of `opened_per_month`)."""
+    if dialect == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.substr(column, 1, 7)
+
+
+def _take_submitted(figures, run, period: _Period, districts: list[str]) -> None:
+    """Applications submitted in the period, their funding, and the days from opening."""
+    f = _fact.c
+    counts: dict[str, dict[int, int]] = defaultdict(dict)
+    for row in run(select(f.district, f.days_to_submit, func.count().label("n"), func.sum(f.funded_before).label("funded"),
+                          func.sum(f.submitted_without).label("without"))
+                   .where(_in_period(f.submitted_on, period, districts)).group_by(f.district, f.days_to_submit)):
+        def add(values, n=int(row.n), funded=int(row.funded), without=int(row.without)):
+            values["submitted"] += n
+            values["funding"]["recorded_before_submission"] += funded
+            values["funding"]["submitted_without"] += without
+        _add(figures, row.district, add)
+        if row.days_to_submit is not None:
+            counts[row.district][int(row.days_to_submit)] = int(row.n)
+    _histograms(figures, "opening_to_submission", counts)
+
+
+def _take_acknowledged(figures, run, period: _Period, districts: list[str]) -> None:
+    """Receipts acknowledged in the period, and the days from the submission (where there was one)."""
+    f = _fact.c
+    counts: dict[str, dict[int, int]] = defaultdict(dict)
+    for row in run(select(f.district, f.days_to_acknowledge, func.count().label("n"))
+                   .where(_in_period(f.acknowledged_on, period, districts)).group_by(f.district, f.days_to_acknowledge)):
+        def add(values, n=int(row.n)):
+            values["funnel"]["acknowledged"] += n
+        _add(figures, row.district, add)
+        if row.days_to_acknowledge is not None:
+            counts[row.district][int(row.days_to_acknowledge)] = int(row.n)
+    _histograms(figures, "submission_to_acknowledgement", counts)
+
+
+def _take_decided(figures, run, period: _Period, districts: list[str], catalogue: Catalogue) -> None:
+    """The period's decisions: by outcome, by profession group and by body (cases without one:
+    "unknown"), within the statutory period, and the days from complete documents."""
+    f = _fact.c
+    keys = {outcome.value: key for key, outcome in OUTCOME_KEYS}
+    decided = _in_period(f.decided_on, period, districts)
+    rows = run(select(f.district, f.outcome, f.profession_group, f.body_key, func.count().label("n"),
+                      func.sum(case((f.decision_due.is_not(None), 1), else_=0)).label("with_deadline"),
+                      func.sum(case((f.decided_on <= f.decision_due, 1), else_=0)).label("within"))
+               .where(decided).group_by(f.district, f.outcome, f.profession_group, f.body_key))
+    for row in sorted(rows, key=lambda r: (r.profession_group or "", r.body_key or "", r.district, r.outcome or "")):
+        def add(values, row=row, n=int(row.n)):
+            within = values["within_statutory_period"]
+            within["decided"] += int(row.with_deadline)
+            within["within"] += int(row.within)
+            if row.outcome in keys:
+                values["decisions"][keys[row.outcome]] += n
+            for key, target in ((row.profession_group, "decisions_by_group"), (row.body_key, "decisions_by_body")):
+                name = key or UNKNOWN[0]
+                entry = values[target].get(name)
+                if entry is None:
+                    entry = {outcome: 0 for outcome, _ in OUTCOME_KEYS}
+                    if target == "decisions_by_body":
+                        body = catalogue.bodies.get(key) if key else None
+                        entry = {"name": body.name if body else (key or UNKNOWN[1]), **entry}
+                    values[target][name] = entry
+                if row.outcome in keys:
+                    entry[keys[row.outcome]] += n
+        _add(figures, row.district, add)
+    for values in figures.values():
+        within = values["within_statutory_period"]
+        within["share"] = share(within["within"], within["decided"])
+        for target in ("decisions_by_group", "decisions_by_body"):
+            values[target] = dict(sorted(values[target].items(), key=lambda item: (item[0] != UNKNOWN[0], item[0])))
+    counts: dict[str, dict[int, int]] = defaultdict(dict)
+    for row in run(select(f.district, f.days_to_decide, func.count().label("n"))
+                   .where(decided, f.days_to_decide.is_not(None)).group_by(f.district, f.days_to_decide)):
+        counts[row.district][int(row.days_to_decide)] = int(row.n)
+    _histograms(figures, "complete_to_decision", counts)
+
+
+def _take_states(figures, run, period: _Period, districts: list[str]) -> None:
+    """Cases advised in the period (opened by its end, not ended before its start) by their state at
+    its end: the change valid on the last day (`on <= end < valid_until`); a case without one is in
+    intake."""
+    f, s = _fact.c, _change.c
+    advised = {row.district: int(row.n) for row in run(
+        select(f.district, func.count().label("n"))
+        .where(f.district.in_(districts), f.opened_on <= period.end, or_(f.ended_on.is_(None), f.ended_on >= period.start))
+        .group_by(f.district))}
+    counted: dict[str, int] = defaultdict(int)
+    advised_then = and_(s.district.in_(districts), s.on <= period.end,
+                        or_(s.case_ended_on.is_(None), s.case_ended_on >= period.start))
+    # the changes still valid today, and those a later change replaced after the period: two ranges
+    # of the index on valid_until (one for a period that ends today)
+    for valid in (s.valid_until.is_(None), s.valid_until > period.end):
+        for row in run(select(s.district, s.state, func.count().label("n")).where(valid, advised_then)
+                       .group_by(s.district, s.state)):
+            counted[row.district] += int(row.n)
+            _add(figures, row.district, lambda values, row=row: _count_state(values, row.state, int(row.n)))
+    for scope, n in advised.items():
+        _add(figures, scope, lambda values, n=n - counted[scope]: _count_state(values, CaseState.INTAKE.value, n))
+
+
+def _count_state(values, state: str, n: int) -> None:
+    values["states_at_end"][state] = values["states_at_end"].get(state, 0) + n
+
+
+def _overlaps(period: _Period):
+    """A span (or gap row) that meets the period."""
+    return and_(_span.c.start_on <= period.end, or_(_span.c.end_on.is_(None), _span.c.end_on >= period.start))
+
+
+def _weights(district: str | None) -> tuple[str, list]:
+    """The weight column for a scope's count and the spans' scopes to read: for one district its own
+    weights (its "all" is the same); for both, every scope ("all" from `all_weight`)."""
+    return ("weight", [district]) if district is not None else ("all_weight", [])
+
+
+def _take_persons(figures, run, period: _Period, district: str | None, catalogue: Catalogue) -> None:
+    """The persons advised (with a case open on a day of the period), each once per scope, with the
+    crossings the programme names, and per country of training: sums of span weights over the
+    period's range, per district, sex, Bürgergeld and country; the young adults (born after the
+    bound) from a second, smaller range of the index on birth dates; the countries of persons whose
+    cases name several from their own rows."""
+    s = _span.c
+    totals = (select(s.scope, s.female, s.buergergeld, s.mixed, s.country, func.sum(s.weight).label("w"),
+                     func.sum(s.all_weight).label("a"))
+              .where(s.per_country == 0, _overlaps(period))
+              .group_by(s.scope, s.female, s.buergergeld, s.mixed, s.country))
+    young = (select(s.scope, s.female, s.buergergeld, func.sum(s.weight).label("w"), func.sum(s.all_weight).label("a"))
+             .where(s.per_country == 0, s.birth_date > young_adult_born_after(period.end), _overlaps(period))
+             .group_by(s.scope, s.female, s.buergergeld))
+    mixed = (select(s.scope, s.country, func.sum(s.weight).label("w"), func.sum(s.all_weight).label("a"))
+             .where(s.per_country == 1, _overlaps(period)).group_by(s.scope, s.country))
+    if district is not None:
+        totals, young, mixed = (query.where(s.scope == district) for query in (totals, young, mixed))
+    per_country: dict[str, dict[str | None, int]] = {scope: defaultdict(int) for scope in figures}
+
+    def scoped(row):
+        """(scope, count) of the row for its district and for "all" (with one district: its own)."""
+        return [(scope, int(n)) for scope, n in ((row.scope, row.w), (ALL, row.a))
+                if scope in figures and not (scope == ALL and district is not None)]
+
+    for query, kinds in ((totals, ("persons", "women", "buergergeld", "women_buergergeld")),
+                         (young, ("under_25", None, "under_25_buergergeld", None))):
+        everyone, women, paid, paid_women = kinds
+        for row in run(query):
+            for scope, n in scoped(row):
+                values = figures[scope]
+                values[everyone] += n
+                if women and row.female:
+                    values[women] += n
+                if row.buergergeld:
+                    values[paid] += n
+                    if paid_women and row.female:
+                        values[paid_women] += n
+                if query is totals and not row.mixed:
+                    per_country[scope][row.country] += n
+    for row in run(mixed):
+        for scope, n in scoped(row):
+            per_country[scope][row.country] += n
+    if district is not None:
+        figures[ALL].update({key: figures[district][key] for key in
+                             ("persons", "women", "under_25", "buergergeld", "women_buergergeld", "under_25_buergergeld")})
+        per_country[ALL] = per_country[district]
+    names = catalogue.countries
+    for scope, counts in per_country.items():
+        top = sorted(((code, n) for code, n in counts.items() if code is not None and n),
+                     key=lambda item: (-item[1], item[0]))[:TOP_COUNTRIES]
+        listed = [code for code, _ in top]
+        other = sum(n for code, n in counts.items() if code is not None and code not in listed)
+        if other:
+            other -= _counted_twice(run, period, scope, district, listed)
+        figures[scope]["countries"] = [
+            *({"code": code, "name": names.name_de(code) if names else code, "persons": n} for code, n in top),
+            {"code": OTHER_COUNTRIES[0], "name": OTHER_COUNTRIES[1], "persons": other},
+            {"code": UNKNOWN[0], "name": UNKNOWN[1], "persons": counts.get(None, 0)},
+        ]
+
+
+def _counted_twice(run, period: _Period, scope: str, district: str | None, listed: list[str]) -> int:
+    """How many more (person, other country) pairs than persons the scope's "andere" added up: only
+    persons whose cases name two countries or more can be there twice (`multi_country`)."""
+    s = _span.c
+    weight = s.weight if scope != ALL or district is not None else s.all_weight
+    query = (select(s.person_id, s.country).where(s.per_country == 1, s.multi_country == 1, s.country.is_not(None),
+                                                  _overlaps(period))
+             .group_by(s.person_id, s.country).having(func.sum(weight) > 0))
+    if listed:
+        query = query.where(s.country.not_in(listed))
+    if scope != ALL or district is not None:
+        query = query.where(s.scope == (district or scope))
+    pairs = query.subquery("pairs")
+    row = run(select(func.count().label("pairs"), func.count(func.distinct(pairs.c.person_id)).label("persons")))[0]
+    return int(row.pairs) - int(row.persons)
+
+
 def _take_employers(figures, run, period: _Period, district: str | None) -> None:
-    """Employers (SMEs) written a guidance letter in the period, and cases linked to one in it."""
-    letters = _scoped(
-        select(_letter.c.sme_id.label("sme_id")).select_from(_letter.join(_case, _case.c.id == _letter.c.case_id))
-        .where(_letter.c.kind == "sme_guidance", _letter.c.sme_id.is_not(None),
-               _letter.c.created_at >= period.start_at, _letter.c.created_at < period.end_before),
-        _case.c.district, district)
-    for row in run(select(letters.c.scope, func.count(func.distinct(letters.c.sme_id)).label("n")).group_by(letters.c.scope)):
-        figures[row.scope]["employers"]["smes_reached"] = int(row.n)
-    links = _scoped(
-        select(_case_sme.c.case_id.label("case_id")).select_from(_case_sme.join(_case, _case.c.id == _case_sme.c.case_id))
-        .where(_case_sme.c.linked_at >= period.start_at, _case_sme.c.linked_at < period.end_before),
-        _case.c.district, district)
-    for row in run(select(links.c.scope, func.count(func.distinct(links.c.case_id)).label("n")).group_by(links.c.scope)):
-        figures[row.scope]["employers"]["cases_linked"] = int(row.n)
+    """Employers (SMEs) written a guidance letter in the period, and cases linked to one in it: each
+    counted once per scope (an employer reached in both districts is one in "all"), in one pass."""
+    scopes = [scope for scope in figures if scope != ALL]
+
+    def per_scope(column, district_column) -> list:
+        return [func.count(func.distinct(column)).label(ALL),
+                *(func.count(func.distinct(case((district_column == scope, column)))).label(scope) for scope in scopes)]
+
+    letters = (select(*per_scope(_letter.c.sme_id, _case.c.district))
+               .select_from(_letter.join(_case, _case.c.id == _letter.c.case_id))
+               .where(_letter.c.kind == "sme_guidance", _letter.c.sme_id.is_not(None),
+                      _letter.c.created_at >= period.start_at, _letter.c.created_at < period.end_before))
+    links = (select(*per_scope(_case_sme.c.case_id, _case.c.district))
+             .select_from(_case_sme.join(_case, _case.c.id == _case_sme.c.case_id))
+             .where(_case_sme.c.linked_at >= period.start_at, _case_sme.c.linked_at < period.end_before))
+    if district is not None:
+        letters, links = letters.where(_case.c.district == district), links.where(_case.c.district == district)
+    for query, key in ((letters, "smes_reached"), (links, "cases_linked")):
+        row = run(query)[0]._mapping
+        for scope in figures:
+            figures[scope]["employers"][key] = int(row[scope])

@@ -354,6 +354,7 @@ def empty_postgres_database(engine) -> None:
         # follow their case)
         connection.execute(text("DELETE FROM search_word"))
         connection.execute(text("DELETE FROM report_case_dirty"))  # migration 0014: marks, no SQLModel table
+        connection.execute(text("DELETE FROM report_person_dirty"))  # migration 0017: the same for persons
         for table in guarded:
             connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
         connection.execute(text(
