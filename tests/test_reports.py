@@ -706,3 +706,68 @@ def test_a_case_removed_takes_its_milestones_with_it(engine, session, catalogue)
         connection.exec_driver_sql(f"DELETE FROM recognition_case WHERE id = {int(gone.id)}")
     assert [row[0] for row in facts(engine)] == [kept.id]
     assert report(engine, catalogue)["verden"]["states_at_end"]["collecting_documents"] == 1
+
+
+def test_a_persons_correction_a_moved_case_a_new_deadline_and_an_erasure_after_a_report_are_in_the_next(
+        engine, session, catalogue, tmp_path):
+    """The report keeps derived rows of the cases and persons (migration 0017). What an adviser
+    changes after one report is in the next, as the second computation has it: a person's sex, birth
+    date and Bürgergeld corrected (services.cases.correct_person), a case moved to the other district
+    and its country of training corrected, a decision deadline set later, a case given to another
+    person, and a person erased with their cases (services.erasure)."""
+    from services.cases import correct_person, parse_person_correction
+    from services.erasure import erase_person
+
+    generate(session, catalogue, seed=11, persons=40)
+    session.commit()
+    periods = (YEAR + (None,), (date(2025, 6, 1), date(2026, 3, 31), "verden"), (date(2026, 4, 1), date(2026, 9, 30), None))
+    for start, end, district in periods:
+        assert report(engine, catalogue, start, end, district) == expected_report(session, catalogue, start=start, end=end,
+                                                                                 district=district)
+    persons = session.exec(select(Person).order_by(Person.id)).all()
+    cases = session.exec(select(Case).order_by(Case.id)).all()
+    young, woman = persons[0], persons[1]
+    changes = {"sex": "m" if young.sex == "f" else "f", "birth_date": "14.03.2003",
+               "receives_buergergeld": not young.receives_buergergeld}
+    corrected = parse_person_correction(young, changes, today=date(2026, 12, 6), districts=list(catalogue.districts))
+    assert isinstance(corrected, dict) and set(corrected) == set(changes), corrected
+    correct_person(session, person=young, corrected=corrected, actor=ACTOR)
+    moved = next(case for case in cases if case.person_id not in (young.id, woman.id))
+    moved.district = "osterholz" if moved.district == "verden" else "verden"
+    moved.country_of_training = "ER" if moved.country_of_training != "ER" else "MD"
+    session.add(moved)
+    given = next(case for case in cases if case.person_id not in (young.id, woman.id, moved.person_id))
+    given.person_id = woman.id  # a case recorded under the wrong person, given to the right one
+    session.add(given)
+    deadline = session.exec(select(Deadline).where(Deadline.kind == "decision")).first()
+    assert deadline is not None
+    deadline.due = deadline.due - timedelta(days=60)
+    session.add(deadline)
+    session.commit()
+    erased = next(p for p in persons[5:] if p.id not in (moved.person_id, given.person_id, woman.id))
+    session.close()
+    erase_person(engine, erased.id, actor=ACTOR, reason="Löschung nach Widerruf der Einwilligung", home=tmp_path)
+    session.expire_all()
+    for start, end, district in periods:
+        got = report(engine, catalogue, start, end, district)
+        assert got == expected_report(session, catalogue, start=start, end=end, district=district), (start, end, district)
+
+
+@hypothesis.given(
+    cases=st.lists(st.tuples(st.integers(0, 60), st.one_of(st.none(), st.integers(0, 30))), min_size=1, max_size=6),
+    first=st.integers(-5, 95), length=st.integers(0, 40))
+@hypothesis.settings(max_examples=400, deadline=None)
+def test_a_persons_spans_count_them_once_in_every_period_they_had_an_open_case_and_never_otherwise(cases, first, length):
+    """domain.reports.person_spans: for any cases (opened, ended or still open) and any period, the
+    weights of the rows that meet the period add up to 1 if a case was open on one of its days, else 0."""
+    from domain.reports import person_spans
+
+    origin = date(2026, 1, 1)
+    days = [(origin + timedelta(days=opened), None if extra is None else origin + timedelta(days=opened + extra))
+            for opened, extra in cases]
+    start, end = origin + timedelta(days=first), origin + timedelta(days=first + length)
+    rows = person_spans(days)
+    total = sum(weight for row_start, row_end, weight in rows if row_start <= end and (row_end is None or row_end >= start))
+    open_then = any(opened <= end and (ended is None or ended >= start) for opened, ended in days)
+    assert total == (1 if open_then else 0)
+    assert sum(weight for _, _, weight in rows) == 1  # all spans minus the gaps between them: one person
