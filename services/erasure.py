@@ -7,8 +7,9 @@ What goes, and from where (README "Data protection: erasure"):
   case_sme (the employer itself stays: it is no personal value of the person), document, letter,
   outbox (the mail bodies), intake_file (the inbox ledger: original file names often carry the
   name), the case search (`case_search`, and the words of `search_word` no other case uses), the
-  reports' derived rows (`report_case_fact` and `report_case_change` follow their case; the
-  `report_case_dirty` marks the deleted events leave are removed too), and the person's key
+  reports' derived rows (`report_case_fact` and `report_case_change` follow their case, the
+  person's `report_person_span` rows go with the person; the `report_case_dirty` and
+  `report_person_dirty` marks the deletions leave are removed too), and the person's key
   (`person_key`): the values of the person's audit entries can then never be read again
   (crypto-shredding, services/audit.py);
 - files: the case folders `cases/<reference>/` (documents, letters .docx and .pdf), the waiting

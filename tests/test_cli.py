@@ -6,8 +6,10 @@ own output stay covered there.
 """
 
 import json
+import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -165,7 +167,10 @@ def test_installed_command_runs_the_intake_flow_on_a_new_state_folder(cli_comman
     home = newcomer_env["WELCOME_CENTER_HOME"]
     inbox = Path(home) / "inbox"
     inbox.mkdir(parents=True)
-    (inbox / "Zeugnis ohne Fall.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    dropped = inbox / "Zeugnis ohne Fall.pdf"
+    dropped.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    a_minute_ago = time.time() - 60  # dropped a minute ago: past the settle time, however fast the run starts
+    os.utime(dropped, (a_minute_ago, a_minute_ago))
     result = run(cli_command, newcomer_env, "intake", "--json")
     assert result.returncode == 0, result.stderr[-3000:]
     output = result.stdout + result.stderr
