@@ -292,6 +292,7 @@ def _write_spans(connection: Connection, person_ids: list[int] | None) -> None:
 # case by case.
 _REBUILD_ABOVE = 5_000
 _CHUNK = 500
+_REFRESH_LOCK = 0x5265_7031  # PostgreSQL advisory lock key of refresh_case_facts ("Rep1")
 
 
 def refresh_case_facts(engine: Engine) -> int:
@@ -299,8 +300,12 @@ def refresh_case_facts(engine: Engine) -> int:
     and the persons marked in `report_person_dirty` (by the triggers, in the writer's transaction)
     are recomputed, with the persons of those cases, in one transaction with the removal of exactly
     the marks it read, so a mark written meanwhile stays for the next call. Returns the number of
-    cases recomputed. Safe to call from several processes at once."""
+    cases recomputed. Safe to call from several processes at once: they take turns (SQLite's write
+    lock; on PostgreSQL a transaction-scoped advisory lock), so two never rewrite one person's spans
+    side by side."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(_REFRESH_LOCK)))
         marked = {row[0] for row in connection.execute(delete(_dirty).returning(_dirty.c.case_id))}
         persons = {row[0] for row in connection.execute(delete(_person_dirty).returning(_person_dirty.c.person_id))}
         if not marked and not persons:

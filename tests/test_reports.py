@@ -771,3 +771,39 @@ def test_a_persons_spans_count_them_once_in_every_period_they_had_an_open_case_a
     open_then = any(opened <= end and (ended is None or ended >= start) for opened, ended in days)
     assert total == (1 if open_then else 0)
     assert sum(weight for _, _, weight in rows) == 1  # all spans minus the gaps between them: one person
+
+
+def test_reports_refreshing_side_by_side_leave_each_row_once(engine, session, catalogue, monkeypatch):
+    """Eight report calls at once, each after marking every case again (as eight advisers' steps and
+    the monthly run would): they take turns recomputing the kept rows (SQLite's write lock, a
+    PostgreSQL advisory lock), so no person's spans are written twice and every figure stays right."""
+    import threading
+
+    import services.reports as reports
+
+    monkeypatch.setattr(reports, "_REBUILD_ABOVE", 10**9)  # case by case, as after ordinary steps
+    generate(session, catalogue, seed=13, persons=25)
+    session.commit()
+    expected = expected_report(session, catalogue, start=YEAR[0], end=YEAR[1])
+    reports.refresh_case_facts(engine)
+    alone = derived_rows(engine)
+    barrier, errors, results = threading.Barrier(8), [], []
+
+    def adviser():
+        try:
+            with engine.begin() as connection:
+                connection.exec_driver_sql("INSERT INTO report_case_dirty (case_id) SELECT id FROM recognition_case")
+                connection.exec_driver_sql("INSERT INTO report_person_dirty (person_id) SELECT id FROM person")
+            barrier.wait(timeout=60)
+            results.append(report(engine, catalogue))
+        except Exception as error:  # noqa: BLE001 - the test reports every thread's failure
+            errors.append(error)
+
+    threads = [threading.Thread(target=adviser) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    assert len(results) == 8 and all(result == expected for result in results)
+    assert derived_rows(engine) == alone
