@@ -48,10 +48,11 @@ _DE = {
     "employers": "Betriebe, denen das Ergebnis mitgeteilt werden darf",
     "intake": "Eingegangene Dateien (Posteingang)",
     "audit": "Wer hat wann was gelesen oder geändert?",
-    "derived": "Für Berichte werden aus den Bearbeitungsschritten Ihrer Fälle Kennzahlen abgeleitet: an welchem Tag "
-               "wichtige Schritte erfolgt sind und wann sich der Stand eines Falls geändert hat. Diese Kennzahlen "
-               "enthalten keine weiteren Angaben über Sie und stehen in daten.json unter „report_case_fact“ und "
-               "„report_case_change“. "
+    "derived": "Für Berichte werden aus den Bearbeitungsschritten Ihrer Fälle und aus Ihren Angaben Kennzahlen "
+               "abgeleitet: an welchem Tag wichtige Schritte erfolgt sind, wann sich der Stand eines Falls geändert "
+               "hat und in welchen Zeiträumen Sie einen offenen Fall hatten, dazu Geschlecht, Geburtsdatum und "
+               "Bürgergeld wie oben angegeben. Diese Kennzahlen enthalten keine weiteren Angaben über Sie und stehen "
+               "in daten.json unter „report_case_fact“, „report_case_change“ und „report_person_span“. "
                "In den Berichten werden keine Personen genannt.",
     "missing_files": "Dateien, die fehlen",
     "missing_note": "Diese Dateien sind in der Datenbank verzeichnet, lagen aber bei der Erstellung dieser Auskunft "
@@ -95,9 +96,11 @@ _EN = {
     "steps": "Steps in your case", "deadlines": "Deadlines", "appointments": "Appointments", "documents": "Documents",
     "letters": "Letters", "mails": "E-mails", "employers": "Companies that may be told the outcome",
     "intake": "Files received (inbox)", "audit": "Who read or changed what, and when",
-    "derived": "For reports, figures are derived from the steps in your cases: on which day important steps took place "
-               "and when the status of a case changed. They contain nothing else about you and are in daten.json "
-               "under \"report_case_fact\" and \"report_case_change\". Reports do not name anyone.",
+    "derived": "For reports, figures are derived from the steps in your cases and from your details: on which day "
+               "important steps took place, when the status of a case changed and during which periods you had an "
+               "open case, together with your sex, date of birth and Bürgergeld as given above. They contain nothing "
+               "else about you and are in daten.json under \"report_case_fact\", \"report_case_change\" and "
+               "\"report_person_span\". Reports do not name anyone.",
     "missing_files": "Missing files",
     "missing_note": "These files are listed in the database but were not available when this copy was made; the "
                     "details about them are in daten.json all the same.",
@@ -122,9 +125,11 @@ _UK = {
     "steps": "Кроки у справі", "deadlines": "Строки", "appointments": "Зустрічі", "documents": "Документи",
     "letters": "Листи", "mails": "Електронні листи", "employers": "Підприємства, яким дозволено повідомити результат",
     "intake": "Отримані файли (вхідна пошта)", "audit": "Хто, коли і що переглядав або змінював",
-    "derived": "Для звітів із кроків у Ваших справах формуються показники: у які дні відбулися важливі кроки та коли "
-               "змінювався стан справи. Вони не містять інших даних про Вас і наведені в daten.json у розділах "
-               "«report_case_fact» і «report_case_change». У звітах не називають імен конкретних осіб.",
+    "derived": "Для звітів із кроків у Ваших справах і з Ваших особистих даних формуються показники: у які дні "
+               "відбулися важливі кроки, коли змінювався стан справи та в які періоди у Вас була відкрита справа, а "
+               "також стать, дата народження й Bürgergeld, як зазначено вище. Вони не містять інших даних про Вас і "
+               "наведені в daten.json у розділах «report_case_fact», «report_case_change» і «report_person_span». "
+               "У звітах не називають імен конкретних осіб.",
     "missing_files": "Відсутні файли",
     "missing_note": "Ці файли зареєстровано в базі даних, але під час складання цього документа їх не було; відомості "
                     "про них усе одно наведено в daten.json.",
@@ -149,9 +154,11 @@ _RU = {
     "steps": "Шаги по делу", "deadlines": "Сроки", "appointments": "Встречи", "documents": "Документы",
     "letters": "Письма", "mails": "Электронные письма", "employers": "Предприятия, которым разрешено сообщить результат",
     "intake": "Полученные файлы (входящие)", "audit": "Кто, когда и что просматривал или изменял",
-    "derived": "Для отчётов из шагов по Вашим делам формируются показатели: в какие дни были выполнены важные шаги и "
-               "когда менялся статус дела. Они не содержат других данных о Вас и приведены в daten.json в разделах "
-               "«report_case_fact» и «report_case_change». В отчётах не указываются конкретные лица.",
+    "derived": "Для отчётов из шагов по Вашим делам и из Ваших личных данных формируются показатели: в какие дни "
+               "были выполнены важные шаги, когда менялся статус дела и в какие периоды у Вас было открытое дело, а "
+               "также пол, дата рождения и Bürgergeld, как указано выше. Они не содержат других данных о Вас и "
+               "приведены в daten.json в разделах «report_case_fact», «report_case_change» и «report_person_span». "
+               "В отчётах не указываются конкретные лица.",
     "missing_files": "Отсутствующие файлы",
     "missing_note": "Эти файлы значатся в базе данных, но отсутствовали при составлении этого документа; сведения о "
                     "них всё равно приведены в daten.json.",
@@ -175,9 +182,11 @@ _AR = {
     "steps": "خطوات المعاملة", "deadlines": "المُهَل", "appointments": "المواعيد", "documents": "المستندات",
     "letters": "الرسائل", "mails": "رسائل البريد الإلكتروني", "employers": "الشركات التي يجوز إبلاغها بالنتيجة",
     "intake": "الملفات المستلمة (صندوق الوارد)", "audit": "سجل الاطلاع والتعديل: من، ومتى، وماذا",
-    "derived": "تُستخلص من خطوات معاملاتكم أرقامٌ لأغراض التقارير: في أي يوم تمت الخطوات المهمة، ومتى تغيّرت حالة "
-               "المعاملة. ولا تتضمن هذه الأرقام أي بيانات أخرى عنكم، وهي واردة في daten.json تحت «report_case_fact» "
-               "و«report_case_change». ولا تُذكر في التقارير أسماء أي أشخاص.",
+    "derived": "تُستخلص من خطوات معاملاتكم ومن بياناتكم الشخصية أرقامٌ لأغراض التقارير: في أي يوم تمت الخطوات "
+               "المهمة، ومتى تغيّرت حالة المعاملة، وفي أي فترات كانت لديكم معاملة مفتوحة، إضافةً إلى الجنس وتاريخ "
+               "الميلاد وإعانة المواطن (Bürgergeld) كما هو مذكور أعلاه. ولا تتضمن هذه الأرقام أي بيانات أخرى عنكم، "
+               "وهي واردة في daten.json تحت «report_case_fact» و«report_case_change» و«report_person_span». ولا "
+               "تُذكر في التقارير أسماء أي أشخاص.",
     "missing_files": "ملفات مفقودة",
     "missing_note": "هذه الملفات مسجلة في قاعدة البيانات، لكنها لم تكن موجودة عند إعداد هذه الإفادة؛ ومع ذلك فإن "
                     "البيانات المتعلقة بها واردة في daten.json.",

@@ -463,3 +463,16 @@ def test_an_adviser_of_the_other_district_and_the_reader_get_no_export(client, a
     assert reader.status_code == 403 and "Auskunft nach Art. 15 DSGVO" in reader.text
     with Session(web_engine) as session:
         assert not session.exec(select(AuditEvent).where(AuditEvent.action == "person.export")).all()
+
+
+def test_the_summary_names_every_derived_report_table_in_every_language():
+    """The summary tells the person, in each language, which rows of daten.json the reports derive
+    from their cases and details: every report table of the export (the marks aside) is named."""
+    from models.person_data import CASE_TABLES
+    from models.report_facts import report_person_span
+
+    derived = [table.name for table in (*CASE_TABLES, report_person_span)
+               if table.name.startswith("report_") and not table.name.endswith("_dirty")]
+    assert "report_person_span" in derived
+    for language, labels in LABELS.items():
+        assert all(name in labels["derived"] for name in derived), language
