@@ -324,12 +324,12 @@ def refresh_case_facts(engine: Engine) -> int:
         ids = sorted(marked)
         for first in range(0, len(ids), _CHUNK):
             chunk = ids[first:first + _CHUNK]
-            persons.update(connection.execute(select(_fact.c.person_id).where(_fact.c.case_id.in_(chunk))).scalars())
             connection.execute(delete(_change).where(_change.c.case_id.in_(chunk)))
             connection.execute(delete(_fact).where(_fact.c.case_id.in_(chunk)))
             existing = select(_case.c.id).where(_case.c.id.in_(chunk))  # a case erased meanwhile gets no row
             connection.execute(_fact.insert().from_select(facts, _fact_rows(dialect, existing)))
             connection.execute(_change.insert().from_select(changes, _change_rows(existing)))
+            # their persons' spans too (a person a case left, or whose case was removed, the triggers marked)
             persons.update(connection.execute(select(_fact.c.person_id).where(_fact.c.case_id.in_(chunk))).scalars())
         people = sorted(persons)
         for first in range(0, len(people), _CHUNK):
@@ -348,10 +348,6 @@ class _Period:
     def of(cls, start: date, end: date) -> _Period:
         return cls(start, end, datetime.combine(start, datetime.min.time(), UTC),
                    datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC))
-
-
-def _within(column, period: _Period):
-    return and_(column >= period.start, column <= period.end)
 
 
 # -------------------------------------------------------------------------------------- the report
@@ -413,10 +409,9 @@ def _in_period(column, period: _Period, districts: list[str]):
     return and_(_fact.c.district.in_(districts), column >= period.start, column <= period.end)
 
 
-def _add(figures, scope: str, add) -> None:
-    """Apply `add` to the district's figures and to "all" (counts of cases add up over districts)."""
-    add(figures[scope])
-    add(figures[ALL])
+def _and_all(figures, scope: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The district's figures and those of "all": counts of cases add up over the districts."""
+    return figures[scope], figures[ALL]
 
 
 def _histograms(figures, key: str, counts: dict[str, dict[int, int]]) -> None:
@@ -437,10 +432,9 @@ def _take_opened(figures, run, period: _Period, districts: list[str], dialect: s
     month = _month(f.opened_on, dialect)
     for row in run(select(f.district, month.label("month"), func.count().label("n"))
                    .where(_in_period(f.opened_on, period, districts)).group_by(f.district, month)):
-        def add(values, month=str(row.month), n=int(row.n)):
-            values["cases_opened"] += n
-            values["opened_per_month"][month] += n
-        _add(figures, row.district, add)
+        for values in _and_all(figures, row.district):
+            values["cases_opened"] += int(row.n)
+            values["opened_per_month"][str(row.month)] += int(row.n)
 
 
 def _month(column, dialect: str):
@@ -457,11 +451,10 @@ def _take_submitted(figures, run, period: _Period, districts: list[str]) -> None
     for row in run(select(f.district, f.days_to_submit, func.count().label("n"), func.sum(f.funded_before).label("funded"),
                           func.sum(f.submitted_without).label("without"))
                    .where(_in_period(f.submitted_on, period, districts)).group_by(f.district, f.days_to_submit)):
-        def add(values, n=int(row.n), funded=int(row.funded), without=int(row.without)):
-            values["submitted"] += n
-            values["funding"]["recorded_before_submission"] += funded
-            values["funding"]["submitted_without"] += without
-        _add(figures, row.district, add)
+        for values in _and_all(figures, row.district):
+            values["submitted"] += int(row.n)
+            values["funding"]["recorded_before_submission"] += int(row.funded)
+            values["funding"]["submitted_without"] += int(row.without)
         if row.days_to_submit is not None:
             counts[row.district][int(row.days_to_submit)] = int(row.n)
     _histograms(figures, "opening_to_submission", counts)
@@ -473,9 +466,8 @@ def _take_acknowledged(figures, run, period: _Period, districts: list[str]) -> N
     counts: dict[str, dict[int, int]] = defaultdict(dict)
     for row in run(select(f.district, f.days_to_acknowledge, func.count().label("n"))
                    .where(_in_period(f.acknowledged_on, period, districts)).group_by(f.district, f.days_to_acknowledge)):
-        def add(values, n=int(row.n)):
-            values["funnel"]["acknowledged"] += n
-        _add(figures, row.district, add)
+        for values in _and_all(figures, row.district):
+            values["funnel"]["acknowledged"] += int(row.n)
         if row.days_to_acknowledge is not None:
             counts[row.district][int(row.days_to_acknowledge)] = int(row.n)
     _histograms(figures, "submission_to_acknowledgement", counts)
@@ -491,8 +483,9 @@ def _take_decided(figures, run, period: _Period, districts: list[str], catalogue
                       func.sum(case((f.decision_due.is_not(None), 1), else_=0)).label("with_deadline"),
                       func.sum(case((f.decided_on <= f.decision_due, 1), else_=0)).label("within"))
                .where(decided).group_by(f.district, f.outcome, f.profession_group, f.body_key))
-    for row in sorted(rows, key=lambda r: (r.profession_group or "", r.body_key or "", r.district, r.outcome or "")):
-        def add(values, row=row, n=int(row.n)):
+    for row in rows:
+        n = int(row.n)
+        for values in _and_all(figures, row.district):
             within = values["within_statutory_period"]
             within["decided"] += int(row.with_deadline)
             within["within"] += int(row.within)
@@ -509,7 +502,6 @@ def _take_decided(figures, run, period: _Period, districts: list[str], catalogue
                     values[target][name] = entry
                 if row.outcome in keys:
                     entry[keys[row.outcome]] += n
-        _add(figures, row.district, add)
     for values in figures.values():
         within = values["within_statutory_period"]
         within["share"] = share(within["within"], within["decided"])
@@ -540,24 +532,16 @@ def _take_states(figures, run, period: _Period, districts: list[str]) -> None:
         for row in run(select(s.district, s.state, func.count().label("n")).where(valid, advised_then)
                        .group_by(s.district, s.state)):
             counted[row.district] += int(row.n)
-            _add(figures, row.district, lambda values, row=row: _count_state(values, row.state, int(row.n)))
-    for scope, n in advised.items():
-        _add(figures, scope, lambda values, n=n - counted[scope]: _count_state(values, CaseState.INTAKE.value, n))
-
-
-def _count_state(values, state: str, n: int) -> None:
-    values["states_at_end"][state] = values["states_at_end"].get(state, 0) + n
+            for values in _and_all(figures, row.district):
+                values["states_at_end"][row.state] += int(row.n)
+    for scope, n in advised.items():  # no change on or before the last day: still in intake
+        for values in _and_all(figures, scope):
+            values["states_at_end"][CaseState.INTAKE.value] += n - counted[scope]
 
 
 def _overlaps(period: _Period):
     """A span (or gap row) that meets the period."""
     return and_(_span.c.start_on <= period.end, or_(_span.c.end_on.is_(None), _span.c.end_on >= period.start))
-
-
-def _weights(district: str | None) -> tuple[str, list]:
-    """The weight column for a scope's count and the spans' scopes to read: for one district its own
-    weights (its "all" is the same); for both, every scope ("all" from `all_weight`)."""
-    return ("weight", [district]) if district is not None else ("all_weight", [])
 
 
 def _take_persons(figures, run, period: _Period, district: str | None, catalogue: Catalogue) -> None:
