@@ -50,7 +50,7 @@ _DE = {
     "audit": "Wer hat wann was gelesen oder geändert?",
     "derived": "Für Berichte werden aus den Bearbeitungsschritten Ihrer Fälle und aus Ihren Angaben Kennzahlen "
                "abgeleitet: an welchem Tag wichtige Schritte erfolgt sind, wann sich der Stand eines Falls geändert "
-               "hat und in welchen Zeiträumen Sie einen offenen Fall hatten, dazu Geschlecht, Geburtsdatum und "
+               "hat und in welchen Zeiträumen Sie einen offenen Fall hatten, sowie Geschlecht, Geburtsdatum und "
                "Bürgergeld wie oben angegeben. Diese Kennzahlen enthalten keine weiteren Angaben über Sie und stehen "
                "in daten.json unter „report_case_fact“, „report_case_change“ und „report_person_span“. "
                "In den Berichten werden keine Personen genannt.",
@@ -98,8 +98,8 @@ _EN = {
     "intake": "Files received (inbox)", "audit": "Who read or changed what, and when",
     "derived": "For reports, figures are derived from the steps in your cases and from your details: on which day "
                "important steps took place, when the status of a case changed and during which periods you had an "
-               "open case, together with your sex, date of birth and Bürgergeld as given above. They contain nothing "
-               "else about you and are in daten.json under \"report_case_fact\", \"report_case_change\" and "
+               "open case, together with your sex, date of birth and Bürgergeld as given above. These figures contain "
+               "nothing else about you and are stored in daten.json under \"report_case_fact\", \"report_case_change\" and "
                "\"report_person_span\". Reports do not name anyone.",
     "missing_files": "Missing files",
     "missing_note": "These files are listed in the database but were not available when this copy was made; the "
