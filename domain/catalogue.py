@@ -283,7 +283,7 @@ class Catalogue:
     countries: CountryTable | None = field(default=None, repr=False, compare=False)
 
 
-class _Entry:
+class Entry:
     """Reads fields of one parsed mapping and raises CatalogueError that points at it."""
 
     def __init__(self, file: str, raw: Any, position: int, key_field: str | None = "key", prefix: str = ""):
@@ -299,14 +299,14 @@ class _Entry:
         line = self.raw.get(f"{LINE}{field_name}", self.line)
         return CatalogueError(self.file, line, self.name, f"{self.prefix}{field_name}", message)
 
-    def sub(self, name: str, hint: str) -> _Entry:
+    def sub(self, name: str, hint: str) -> Entry:
         """The nested mapping under `name`, reporting its fields as `name.field` on their own lines."""
         value = self.raw.get(name)
         if value is None:
             raise self.fail(name, f"is missing; give {hint}")
         if not isinstance(value, Mapping):
             raise self.fail(name, f"must be a mapping: {hint}")
-        inner = _Entry(self.file, value, 0, key_field=None, prefix=f"{self.prefix}{name}.")
+        inner = Entry(self.file, value, 0, key_field=None, prefix=f"{self.prefix}{name}.")
         inner.name = self.name
         return inner
 
@@ -358,7 +358,7 @@ class _Entry:
         return value
 
     def contact(self, name: str) -> Contact:
-        inner = _Entry(self.file, self.raw.get(name), 0, key_field=None)
+        inner = Entry(self.file, self.raw.get(name), 0, key_field=None)
         inner.name = self.name
         try:
             return Contact(
@@ -376,15 +376,16 @@ class _Entry:
             raise CatalogueError(error.file, error.line, self.name, f"{name}.{error.field}", error.message)
 
 
-def _entries(file: str, document: Any) -> list[Any]:
+def entries(file: str, document: Any, what: str = "entries") -> list[Any]:
+    """The entries of a parsed YAML list (none for an empty file); anything else is refused."""
     if document is None:
         return []
     if not isinstance(document, Sequence) or isinstance(document, (str, bytes)):
-        raise CatalogueError(file, 1, None, "(file)", "must be a YAML list of entries (each starting with '- key:')")
+        raise CatalogueError(file, 1, None, "(file)", f"must be a YAML list of {what} (each starting with '- key:')")
     return list(document)
 
 
-def _unique(file: str, entry: _Entry, key: str, seen: Mapping[str, Any]) -> None:
+def _unique(file: str, entry: Entry, key: str, seen: Mapping[str, Any]) -> None:
     if key in seen:
         raise entry.fail("key", f"'{key}' is defined twice; keys must be unique")
 
@@ -404,8 +405,8 @@ def build_catalogue(
     """
     district_map: dict[str, District] = {}
     file, document = districts
-    for position, raw in enumerate(_entries(file, document), 1):
-        entry = _Entry(file, raw, position)
+    for position, raw in enumerate(entries(file, document), 1):
+        entry = Entry(file, raw, position)
         key = entry.key()
         _unique(file, entry, key, district_map)
         district_map[key] = District(
@@ -422,8 +423,8 @@ def build_catalogue(
 
     body_map: dict[str, Body] = {}
     file, document = bodies
-    for position, raw in enumerate(_entries(file, document), 1):
-        entry = _Entry(file, raw, position)
+    for position, raw in enumerate(entries(file, document), 1):
+        entry = Entry(file, raw, position)
         key = entry.key()
         _unique(file, entry, key, body_map)
         served = entry.raw.get("districts")
@@ -458,8 +459,8 @@ def build_catalogue(
 
     profession_map: dict[str, Profession] = {}
     for file, document in professions:
-        for position, raw in enumerate(_entries(file, document), 1):
-            entry = _Entry(file, raw, position)
+        for position, raw in enumerate(entries(file, document), 1):
+            entry = Entry(file, raw, position)
             key = entry.key()
             if key in profession_map:
                 raise entry.fail("key", f"'{key}' is already defined in {profession_map[key].file}")
@@ -482,8 +483,8 @@ def build_catalogue(
 def _procedures(procedures: tuple[str, Any]) -> dict[str, Procedure]:
     file, document = procedures
     table: dict[str, Procedure] = {}
-    for position, raw in enumerate(_entries(file, document), 1):
-        entry = _Entry(file, raw, position)
+    for position, raw in enumerate(entries(file, document), 1):
+        entry = Entry(file, raw, position)
         key = entry.key()
         _unique(file, entry, key, table)
         compensation = entry.sub("compensation", "third_country and eu, each with value, source and verified")
@@ -500,7 +501,7 @@ def _procedures(procedures: tuple[str, Any]) -> dict[str, Procedure]:
     return table
 
 
-def _fact(entry: _Entry, name: str, value_of) -> Fact:
+def _fact(entry: Entry, name: str, value_of) -> Fact:
     inner = entry.sub(name, "value (or level), source and verified")
     return Fact(
         value=value_of(inner),
@@ -510,7 +511,7 @@ def _fact(entry: _Entry, name: str, value_of) -> Fact:
     )
 
 
-def _compensation(entry: _Entry) -> Compensation:
+def _compensation(entry: Entry) -> Compensation:
     measures = entry.texts("value", allowed=MEASURES)
     chooses = entry.flag("choice", default=False)
     if chooses and len(measures) < 2:
@@ -518,7 +519,7 @@ def _compensation(entry: _Entry) -> Compensation:
     return Compensation(measures=measures, applicant_chooses=chooses)
 
 
-def _language(entry: _Entry) -> Language | None:
+def _language(entry: Entry) -> Language | None:
     level = entry.text("level", required=False)
     if level is None:
         return None
@@ -527,7 +528,7 @@ def _language(entry: _Entry) -> Language | None:
     return Language(level=level, exam=entry.text("exam", required=False), body=entry.text("body", required=False))
 
 
-def _training_routes(entry: _Entry, bodies: Mapping[str, Body], districts: Mapping[str, District]) -> TrainingRoutes:
+def _training_routes(entry: Entry, bodies: Mapping[str, Body], districts: Mapping[str, District]) -> TrainingRoutes:
     inner = entry.sub("by_training", "eu and third_country, each with body and note, plus source and verified")
     routes = {}
     for origin in ("eu", "third_country"):
@@ -546,7 +547,7 @@ def _training_routes(entry: _Entry, bodies: Mapping[str, Body], districts: Mappi
 
 
 def _profession(
-    entry: _Entry,
+    entry: Entry,
     key: str,
     districts: Mapping[str, District],
     bodies: Mapping[str, Body],
@@ -581,7 +582,7 @@ def _profession(
     conflict = None
     raw_conflict = entry.raw.get("conflict")
     if raw_conflict is not None:
-        inner = _Entry(entry.file, raw_conflict, 0, key_field=None)
+        inner = Entry(entry.file, raw_conflict, 0, key_field=None)
         inner.name = key
         other = inner.text("body")
         if other not in bodies:

@@ -21,7 +21,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from domain.catalogue import GROUPS, LINE, PROCEDURES, Profession, _Entry
+from domain.catalogue import GROUPS, LINE, PROCEDURES, Entry, Profession
 from domain.errors import CatalogueError, InvalidInput, UnknownDistrict, _clip
 from domain.text import fold_variants
 
@@ -345,7 +345,7 @@ def build_checklist_rules(
     }
     items: dict[str, ChecklistItem] = {}
     for position, raw in enumerate(parsed_yaml["items"], 1):
-        entry = _Entry(file_name, raw, position)
+        entry = Entry(file_name, raw, position)
         key = entry.key()
         if key in items:
             raise entry.fail("key", f"'{key}' is defined twice; keys must be unique")
@@ -358,7 +358,7 @@ def build_checklist_rules(
         line = parsed_yaml.get(f"{LINE}filename_words")
         message = "must hold the lists 'translated:' and 'certified:'"
         raise CatalogueError(file_name, line, None, "filename_words", message)
-    words = _Entry(file_name, raw_words, 0, key_field=None)
+    words = Entry(file_name, raw_words, 0, key_field=None)
     words.name = "filename_words"
     return ChecklistRules(
         file=file_name,
@@ -368,7 +368,7 @@ def build_checklist_rules(
     )
 
 
-def _item(entry: _Entry, key: str, known: Mapping[str, Collection[str] | None]) -> ChecklistItem:
+def _item(entry: Entry, key: str, known: Mapping[str, Collection[str] | None]) -> ChecklistItem:
     for name in entry.raw:
         if not str(name).startswith(LINE) and name not in _ITEM_FIELDS:
             raise entry.fail(str(name), f"unknown field; use {', '.join(_ITEM_FIELDS)}")
@@ -396,7 +396,7 @@ def _item(entry: _Entry, key: str, known: Mapping[str, Collection[str] | None]) 
     )
 
 
-def _rule(entry: _Entry, name: str, default: Rule, known: Mapping[str, Collection[str] | None]) -> Rule:
+def _rule(entry: Entry, name: str, default: Rule, known: Mapping[str, Collection[str] | None]) -> Rule:
     value = entry.raw.get(name)
     if value is None:
         return default
@@ -409,7 +409,7 @@ def _rule(entry: _Entry, name: str, default: Rule, known: Mapping[str, Collectio
     raise entry.fail(name, "must be true, false, a condition such as {bodies: [zab]} or a list of conditions")
 
 
-def _condition(entry: _Entry, path: str, raw: Any, known: Mapping[str, Collection[str] | None]) -> Condition:
+def _condition(entry: Entry, path: str, raw: Any, known: Mapping[str, Collection[str] | None]) -> Condition:
     if not isinstance(raw, Mapping):
         line = entry.raw.get(f"{LINE}{path.split('[')[0]}", entry.line)
         raise CatalogueError(entry.file, line, entry.name, path, "must be a condition such as {bodies: [zab]}")
@@ -448,7 +448,7 @@ def _unknown(noun: str, key: str, allowed: Collection[str]) -> str:
     return f"unknown {noun} '{key}'; known: {', '.join(allowed)}"
 
 
-def _words(entry: _Entry, name: str) -> tuple[str, ...]:
+def _words(entry: Entry, name: str) -> tuple[str, ...]:
     value = entry.raw.get(name)
     if value is None:
         return ()

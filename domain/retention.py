@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from domain.catalogue import LINE
+from domain.catalogue import Entry, entries
 from domain.dates import EARLIEST_EVENT, DayRange, parse_day
 from domain.errors import CatalogueError
 
@@ -90,17 +90,9 @@ def run_day(value: str, *, field: str, today: date) -> date:
 def build_retention_rules(file_name: str, parsed: Any) -> RetentionRules:
     """Validate data/retention.yaml: every kind once, one period, a source; a broken entry is named
     with file, line, entry and field."""
-    if not isinstance(parsed, list):
-        raise CatalogueError(file_name, 1, None, "(file)", "must be a YAML list of periods (each starting with '- key:')")
     rules: dict[Kind, RetentionRule] = {}
-    for position, raw in enumerate(parsed, 1):
-        if not isinstance(raw, Mapping):
-            raise CatalogueError(file_name, None, f"#{position}", "(entry)", "expected a mapping of fields")
-        name = str(raw.get("key") or f"#{position}")
-
-        def fail(field_name: str, message: str, raw=raw, name=name) -> CatalogueError:
-            return CatalogueError(file_name, raw.get(f"{LINE}{field_name}", raw.get(LINE)), name, field_name, message)
-
+    for position, raw in enumerate(entries(file_name, parsed, "periods"), 1):
+        fail = Entry(file_name, raw, position).fail
         try:
             kind = Kind(raw.get("key"))
         except ValueError:
